@@ -1,0 +1,67 @@
+"""The catalog: listing items, and publishing or retiring them (the full Art. 10 workflow comes later)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit import service as audit
+from ..auth import Actor
+from ..errors import NotFound
+from ..models import CatalogItem
+from . import rules
+
+
+def list_items(session: Session) -> list[CatalogItem]:
+    return list(session.scalars(select(CatalogItem).order_by(CatalogItem.code)))
+
+
+def get_item(session: Session, code: str) -> CatalogItem:
+    item = session.get(CatalogItem, code)
+    if item is None:
+        raise NotFound(
+            f"'{code}' is not an item of the public credit information catalog", field="catalog_item"
+        )
+    return item
+
+
+def items_by_code(session: Session) -> dict[str, CatalogItem]:
+    return {i.code: i for i in list_items(session)}
+
+
+def publish(session: Session, *, code: str, on: date, actor: Actor) -> CatalogItem:
+    item = get_item(session, code)
+    rules.check_transition(item.state, "published")
+    item.state, item.published_on, item.retired_on = "published", on, None
+    audit.append(session, action="catalog:publish", actor=actor, object_type="catalog_item",
+                 object_id=code, content=describe(item))
+    return item
+
+
+def retire(session: Session, *, code: str, on: date, actor: Actor) -> CatalogItem:
+    item = get_item(session, code)
+    rules.check_transition(item.state, "retired")
+    item.state, item.retired_on = "retired", on
+    audit.append(session, action="catalog:retire", actor=actor, object_type="catalog_item",
+                 object_id=code, content=describe(item))
+    return item
+
+
+def describe(item: CatalogItem) -> dict:
+    return {
+        "code": item.code,
+        "name_zh": item.name_zh,
+        "name_en": item.name_en,
+        "class": item.item_class,
+        "untrustworthy": item.untrustworthy,
+        "article": item.article,
+        "legal_basis": item.legal_basis,
+        "disclosure": item.disclosure,
+        "record_format": item.record_format,
+        "providers": item.providers,
+        "state": item.state,
+        "published_on": item.published_on.isoformat() if item.published_on else None,
+        "retired_on": item.retired_on.isoformat() if item.retired_on else None,
+    }

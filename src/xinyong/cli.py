@@ -1,0 +1,69 @@
+"""``xinyong``: the operator's console on the platform's own machine."""
+
+from __future__ import annotations
+
+import typer
+
+from .catalog.cli import app as catalog_app
+from .console import handles_errors, out
+from .law.cli import app as law_app
+from .record.cli import import_file
+from .subject.cli import app as subject_app
+from .unit.cli import app as unit_app
+
+app = typer.Typer(
+    help="xinyong — Public Credit Information Service Platform (上海市社会信用条例).",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+db_app = typer.Typer(help="The database.", no_args_is_help=True)
+app.add_typer(db_app, name="db")
+app.add_typer(law_app, name="law", help="The law kernel: articles, parameters, working days.")
+app.add_typer(subject_app, name="subject")
+app.add_typer(unit_app, name="unit")
+app.add_typer(catalog_app, name="catalog")
+app.command("import")(import_file)
+
+
+@db_app.command("upgrade")
+@handles_errors
+def db_upgrade() -> None:
+    """Apply every migration (creates the schema and the default catalog)."""
+    from .db import get_engine
+    from .migrations import current, upgrade
+
+    engine = get_engine()
+    upgrade(engine)
+    out.print(f"database at revision {current(engine)}")
+
+
+@app.command("serve")
+def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
+          workers: int = typer.Option(1, "--workers")) -> None:
+    """Serve the HTTP API (/api/v1, docs at /docs) and the portal."""
+    import uvicorn
+
+    if workers > 1:
+        uvicorn.run("xinyong.app:create_app", factory=True, host=host, port=port, workers=workers)
+    else:
+        from .app import create_app
+
+        uvicorn.run(create_app(), host=host, port=port)
+
+
+@app.command("demo")
+@handles_errors
+def demo(records: int = typer.Option(5000, "--records", help="How many records to generate."),
+         seed: int = typer.Option(20171001, "--seed")) -> None:
+    """Build a realistic synthetic data set (seeded, repeatable) through the real importer."""
+    from .demo.load import load_demo
+
+    load_demo(records=records, seed=seed, echo=out.print)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

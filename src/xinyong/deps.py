@@ -1,0 +1,38 @@
+"""FastAPI dependencies: the engine and who is asking (every API call is authenticated)."""
+
+from __future__ import annotations
+
+from fastapi import Depends, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.engine import Engine
+
+from .auth import Actor
+from .db import session_scope
+from .errors import Forbidden, Unauthorized
+
+_bearer = HTTPBearer(auto_error=False)
+
+
+def engine(request: Request) -> Engine:
+    return request.app.state.engine
+
+
+def actor(
+    request: Request,
+    creds: HTTPAuthorizationCredentials | None = Depends(_bearer),
+) -> Actor:
+    if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
+        raise Unauthorized("a bearer token is required")
+    from .unit import service as units
+
+    with session_scope(request.app.state.engine) as s:
+        return units.authenticate(s, creds.credentials)
+
+
+def require_role(*roles: str):
+    def check(who: Actor = Depends(actor)) -> Actor:
+        if who.role not in roles:
+            raise Forbidden(f"this needs a unit of kind {' or '.join(roles)}; you are '{who.role}'")
+        return who
+
+    return check

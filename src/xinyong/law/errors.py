@@ -1,0 +1,44 @@
+"""Errors raised by the law kernel itself.
+
+The kernel imports nothing else of xinyong, so it has its own base error; the front doors
+render it exactly like a ``xinyong.errors.DomainError`` (same JSON body, same CLI line).
+"""
+
+from __future__ import annotations
+
+
+class LawError(Exception):
+    """A question the law kernel cannot answer lawfully (fails closed)."""
+
+    code = "law_error"
+    status = 409
+
+    def __init__(self, message: str, *, article: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.article = article
+
+
+class UnknownArticle(LawError):
+    code = "unknown_article"
+    status = 500
+
+
+class ParameterNotInForce(LawError):
+    code = "parameter_not_in_force"
+
+
+class UnknownCalendarYear(LawError):
+    """The working-day calendar has no official notice for a year a computation needs."""
+
+    code = "unknown_calendar_year"
+
+    def __init__(self, year: int, message: str | None = None) -> None:
+        super().__init__(
+            message
+            or (
+                f"the working-day calendar does not know the year {year}: add the State Council's "
+                f"holiday notice for {year} with `xinyong law calendar add FILE`"
+            )
+        )
+        self.year = year

@@ -1,0 +1,148 @@
+"""Dated, sourced legal parameters (``parameters.yaml`` beside this file).
+
+Every legal number a rule uses is looked up here for the day it applies to::
+
+    value("objection.center.decide_working_days", received_on)      # → 5
+    parameter("inquiry.untrustworthy_period_years").at(day)           # → ParameterValue(5, Art. 35.1, …)
+
+A day on which no value holds raises :class:`ParameterNotInForce`, naming the parameter, the day
+and the article: the kernel fails closed rather than guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from functools import lru_cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from .articles import ArticleRef
+from .errors import LawError, ParameterNotInForce
+
+PARAMETERS_FILE = "parameters.yaml"
+_PARAM_KEYS = {"description", "unit", "article", "source", "values"}
+_VALUE_KEYS = {"value", "since", "until", "source"}
+
+
+@dataclass(frozen=True)
+class ParameterValue:
+    value: Any
+    article: ArticleRef
+    since: date
+    until: date | None  # inclusive last day; None = still in force
+    source: str
+
+    def holds_on(self, day: date) -> bool:
+        return self.since <= day and (self.until is None or day <= self.until)
+
+
+@dataclass(frozen=True)
+class Parameter:
+    name: str
+    description: str
+    unit: str
+    article: ArticleRef
+    source: str
+    values: tuple[ParameterValue, ...]
+
+    def at(self, day: date) -> ParameterValue:
+        """The value in force on ``day``; raises ParameterNotInForce when none holds."""
+        if not isinstance(day, date):
+            raise TypeError(f"parameter {self.name}: expected a date, got {day!r}")
+        for pv in self.values:
+            if pv.holds_on(day):
+                return pv
+        spans = ", ".join(
+            f"{pv.since.isoformat()}–{pv.until.isoformat() if pv.until else ''}" for pv in self.values
+        )
+        raise ParameterNotInForce(
+            f"parameter {self.name} ({self.article.canonical}) has no value in force on "
+            f"{day.isoformat()} (it holds {spans})",
+            article=self.article.canonical,
+        )
+
+    def value(self, day: date) -> Any:
+        return self.at(day).value
+
+
+def _as_date(raw: Any, where: str) -> date:
+    if isinstance(raw, date):
+        return raw
+    if isinstance(raw, str):
+        try:
+            return date.fromisoformat(raw)
+        except ValueError:
+            pass
+    raise LawError(f"{where}: {raw!r} is not a date (YYYY-MM-DD)")
+
+
+def _build(name: str, spec: Any) -> Parameter:
+    where = f"{PARAMETERS_FILE}: {name}"
+    if not isinstance(spec, dict):
+        raise LawError(f"{where}: expected a mapping")
+    unknown = set(spec) - _PARAM_KEYS
+    missing = _PARAM_KEYS - set(spec)
+    if unknown or missing:
+        raise LawError(f"{where}: unknown keys {sorted(unknown)}, missing keys {sorted(missing)}")
+    article = ArticleRef.parse(str(spec["article"]))
+    raw_values = spec["values"]
+    if not isinstance(raw_values, list) or not raw_values:
+        raise LawError(f"{where}: values must be a non-empty list")
+    values: list[ParameterValue] = []
+    for i, raw in enumerate(raw_values):
+        vw = f"{where} values[{i}]"
+        if not isinstance(raw, dict) or not {"value", "since"} <= set(raw) or set(raw) - _VALUE_KEYS:
+            raise LawError(f"{vw}: needs value and since, optionally until and source")
+        since = _as_date(raw["since"], vw)
+        until = _as_date(raw["until"], vw) if raw.get("until") is not None else None
+        if until is not None and until < since:
+            raise LawError(f"{vw}: until {until} is before since {since}")
+        value = raw["value"]
+        if isinstance(value, list):
+            value = tuple(value)
+        values.append(ParameterValue(value, article, since, until, str(raw.get("source") or spec["source"])))
+    values.sort(key=lambda pv: pv.since)
+    for prev, nxt in zip(values, values[1:]):
+        if prev.until is None or prev.until >= nxt.since:
+            raise LawError(f"{where}: values overlap ({prev.since} and {nxt.since})")
+    return Parameter(
+        name=name,
+        description=" ".join(str(spec["description"]).split()),
+        unit=str(spec["unit"]),
+        article=article,
+        source=str(spec["source"]),
+        values=tuple(values),
+    )
+
+
+def load_parameters(text: str) -> dict[str, Parameter]:
+    """Parse and validate a parameters file (the packaged one, or one given in a test)."""
+    data = yaml.safe_load(text)
+    if not isinstance(data, dict):
+        raise LawError(f"{PARAMETERS_FILE}: expected a mapping of parameter names")
+    return {str(name): _build(str(name), spec) for name, spec in data.items()}
+
+
+@lru_cache(maxsize=1)
+def _registry() -> dict[str, Parameter]:
+    text = resources.files(__package__).joinpath(PARAMETERS_FILE).read_text(encoding="utf-8")
+    return load_parameters(text)
+
+
+def parameter(name: str) -> Parameter:
+    try:
+        return _registry()[name]
+    except KeyError:
+        raise LawError(f"unknown legal parameter {name!r}") from None
+
+
+def value(name: str, day: date) -> Any:
+    """Shortcut: ``parameter(name).at(day).value``."""
+    return parameter(name).at(day).value
+
+
+def all_parameters() -> list[Parameter]:
+    return sorted(_registry().values(), key=lambda p: p.name)

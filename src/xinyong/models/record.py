@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    Date,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    Numeric,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, BigId
+
+
+class Batch(Base):
+    """One submitted file (or API call) from a providing unit, with its outcome."""
+
+    __tablename__ = "batch"
+
+    id: Mapped[str] = mapped_column(String(36), primary_key=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    filename: Mapped[str] = mapped_column(String(255))
+    sha256: Mapped[str] = mapped_column(String(64))
+    file_format: Mapped[str | None] = mapped_column(String(16))
+    encoding: Mapped[str | None] = mapped_column(String(16))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    status: Mapped[str] = mapped_column(String(16))  # received | running | done | failed
+    rows_total: Mapped[int] = mapped_column(Integer, default=0)
+    accepted: Mapped[int] = mapped_column(Integer, default=0)
+    rejected: Mapped[int] = mapped_column(Integer, default=0)
+    already_present: Mapped[int] = mapped_column(Integer, default=0)
+    notices: Mapped[list | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
+class BatchReject(Base):
+    """A rejected row: line, field, reason and article, for the clerk to fix and resubmit."""
+
+    __tablename__ = "batch_reject"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    batch_id: Mapped[str] = mapped_column(ForeignKey("batch.id"), index=True)
+    line: Mapped[int] = mapped_column(Integer)
+    field: Mapped[str | None] = mapped_column(String(64))
+    reason: Mapped[str] = mapped_column(Text)
+    article: Mapped[str | None] = mapped_column(String(32))
+
+
+class Record(Base):
+    """One piece of public credit information about one subject, from one unit, under one item.
+
+    The inquiry period (Art. 35) is computed at read time from ``ended_on``; it is never a status.
+    """
+
+    __tablename__ = "record"
+    __table_args__ = (
+        UniqueConstraint("unit_id", "item_code", "doc_no", "subject_id"),
+        Index("ix_record_subject_item", "subject_id", "item_code"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    item_code: Mapped[str] = mapped_column(ForeignKey("catalog_item.code"))
+    untrustworthy: Mapped[bool] = mapped_column(Boolean)
+    doc_no: Mapped[str] = mapped_column(String(200))
+    doc_date: Mapped[date] = mapped_column(Date)
+    doc_org: Mapped[str] = mapped_column(String(200))
+    conduct_date: Mapped[date | None] = mapped_column(Date)
+    ended_on: Mapped[date | None] = mapped_column(Date)
+    # "provided" (the ended_on column), "decision_date" (defaulted), or "continuing" (no end yet)
+    ended_on_source: Mapped[str] = mapped_column(String(16))
+    procedure: Mapped[str | None] = mapped_column(String(16))
+    severity: Mapped[str | None] = mapped_column(String(16))
+    amount_yuan: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
+    content: Mapped[dict] = mapped_column(JSON)
+    content_digest: Mapped[str] = mapped_column(String(64))
+    status: Mapped[str] = mapped_column(String(16), default="active")
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    batch_id: Mapped[str | None] = mapped_column(ForeignKey("batch.id"))
+    line_no: Mapped[int | None] = mapped_column(Integer)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class RecordHistory(Base):
+    """A change to a record: who, when, why, on which document, and the version it replaced."""
+
+    __tablename__ = "record_history"
+    __table_args__ = (Index("ix_record_history_subject", "subject_id", "record_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(BigId)
+    subject_id: Mapped[int] = mapped_column(BigId)
+    version: Mapped[int] = mapped_column(Integer)
+    action: Mapped[str] = mapped_column(String(24))
+    changed_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    actor_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    reason: Mapped[str] = mapped_column(Text)
+    document: Mapped[str] = mapped_column(String(200))
+    previous_content: Mapped[dict | None] = mapped_column(JSON)
+    previous_digest: Mapped[str | None] = mapped_column(String(64))

@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ..db import Base, BigId
+
+
+class Unit(Base):
+    """A providing unit or an inquirer (Art. 8, 11, 17, 19), known by its USCC."""
+
+    __tablename__ = "unit"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(200))
+    kind: Mapped[str] = mapped_column(String(24))
+    uscc: Mapped[str] = mapped_column(String(18), unique=True)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+    provides: Mapped[list[UnitProvides]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin", order_by="UnitProvides.item_code"
+    )
+    inquiry_items: Mapped[list[UnitInquiryItem]] = relationship(
+        cascade="all, delete-orphan", lazy="selectin",
+        order_by="(UnitInquiryItem.item_code, UnitInquiryItem.purpose)",
+    )
+
+
+class UnitProvides(Base):
+    """A catalog item the unit may provide (Art. 11)."""
+
+    __tablename__ = "unit_provides"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    item_code: Mapped[str] = mapped_column(ForeignKey("catalog_item.code"), primary_key=True)
+
+
+class UnitInquiryItem(Base):
+    """An (item, purpose) pair on an administrative organ's published inquiry list (Art. 17.2, 28)."""
+
+    __tablename__ = "unit_inquiry_item"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    item_code: Mapped[str] = mapped_column(ForeignKey("catalog_item.code"), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32), primary_key=True)
+    published_on: Mapped[date] = mapped_column(Date)
+
+
+class UnitToken(Base):
+    """A bearer token of a unit; only its digest is stored."""
+
+    __tablename__ = "unit_token"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    token_digest: Mapped[str] = mapped_column(String(64), unique=True)
+    label: Mapped[str] = mapped_column(String(100))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))

@@ -1,0 +1,696 @@
+"""Field parsers and the column mapping of the three import formats.
+
+Every parser returns the parsed value or raises :class:`FieldError` naming the field and saying
+exactly what it could not read (the importer turns that into a rejected row with line, field,
+reason and article). Nothing here reads the real date: a check against "today" takes the date as a
+parameter.
+
+Column mapping: :data:`FORMATS` describes the national 行政处罚 format (``CF``), the national
+行政许可 format (``XK``) and the platform's own ``general`` columns; :func:`detect_format` picks one
+from a header and :func:`map_row` turns a row's values into the canonical keys the importer uses
+(see ``docs/import-format.md``).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from dataclasses import dataclass, field as dc_field
+from datetime import date, datetime, timedelta, timezone
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
+from functools import lru_cache
+from typing import Iterable, Mapping
+from zoneinfo import ZoneInfo
+
+TZ = ZoneInfo("Asia/Shanghai")
+
+
+class FieldError(Exception):
+    """A value the importer cannot read. ``field`` is the column the clerk sees, when known."""
+
+    def __init__(self, field: str, reason: str, *, article: str | None = None) -> None:
+        super().__init__(f"{field}: {reason}")
+        self.field = field
+        self.reason = reason
+        self.article = article
+
+
+# ---------------------------------------------------------------------------------------------
+# text
+
+_ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\x00"), None)
+_WS_RUN = re.compile(r"\s+")
+# values that mean "nothing here" in published files
+EMPTY_MARKERS = frozenset({"", "无", "暂无", "/", "-", "—", "--", "——", "null", "none", "n/a", "na"})
+
+
+def clean_text(text: str | None) -> str:
+    """Strip, collapse internal whitespace runs (incl. U+3000 and NBSP) to one space, remove
+    zero-width characters, soft hyphens, NULs and other control characters. Chinese punctuation
+    is kept as it is."""
+    if not text:
+        return ""
+    if text.isprintable():  # fast path: no control, zero-width or non-ASCII space characters
+        if "  " in text:
+            text = _WS_RUN.sub(" ", text)
+        return text.strip()
+    text = text.translate(_ZERO_WIDTH)
+    if not text.isprintable():  # fast path: most values have nothing to remove
+        text = "".join(
+            ch
+            for ch in text
+            if ch.isspace() or unicodedata.category(ch) not in ("Cc", "Cf")
+        )
+    return _WS_RUN.sub(" ", text).strip()
+
+
+def is_blank(text: str | None) -> bool:
+    """True for empty values and the usual "nothing" markers (``无``, ``暂无``, ``/``, ``-``, ``null``)."""
+    return clean_text(text).casefold() in EMPTY_MARKERS
+
+
+def _norm(text: str) -> str:
+    """NFKC (full-width digits and letters to ASCII), cleaned."""
+    return clean_text(unicodedata.normalize("NFKC", text))
+
+
+# ---------------------------------------------------------------------------------------------
+# dates
+
+_YMD_SEP = re.compile(
+    r"(?P<y>\d{4})(?P<s>[-/.])(?P<m>\d{1,2})(?P=s)(?P<d>\d{1,2})"
+    r"(?:[ T]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?"
+)
+_YMD_CN = re.compile(r"(?P<y>\d{4})\s*年\s*(?P<m>\d{1,2})\s*月\s*(?P<d>\d{1,2})\s*日?")
+_YMD_COMPACT = re.compile(r"(?P<y>\d{4})(?P<m>\d{2})(?P<d>\d{2})")
+_AB_YEAR = re.compile(r"(?P<a>\d{1,2})(?P<s>[/.-])(?P<b>\d{1,2})(?P=s)(?P<y>\d{4})")
+_EPOCH = re.compile(r"\d{10}|\d{13}")
+_ISO_DATETIME = re.compile(
+    r"\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d{1,6})?)?(?:Z|[+-]\d{2}:?\d{2})?"
+)
+_MIN_YEAR, _MAX_YEAR = 1900, 2099
+
+
+def _make_date(y: int, m: int, d: int, text: str, field: str) -> date:
+    if not _MIN_YEAR <= y <= _MAX_YEAR:
+        raise FieldError(field, f"implausible year {y} in date '{text}'")
+    if not 1 <= m <= 12:
+        raise FieldError(field, f"invalid date '{text}': month {m} does not exist")
+    try:
+        return date(y, m, d)
+    except ValueError:
+        last = ((date(y + (m == 12), m % 12 + 1, 1)) - timedelta(days=1)).day
+        raise FieldError(
+            field, f"invalid date '{text}': day {d} does not exist ({y}-{m:02d} has {last} days)"
+        ) from None
+
+
+def parse_date(text: str | None, *, field: str, not_after: date | None = None) -> date:
+    """Read a date in any of the unambiguous forms seen in published files.
+
+    ``2019-01-14``, ``2024-9-1``, ``2019/1/14``, ``2019.01.14``, ``20190114``, ``2019年7月13日``,
+    ``2019-07-15T03:23:52`` / ``2019/1/14 0:00:00`` (date part; an explicit UTC offset is converted
+    to Asia/Shanghai), epoch seconds (10 digits) or milliseconds (13 digits) in Asia/Shanghai,
+    ``03/29/2018`` (MM/DD/YYYY, read only when the day is > 12) and ``29/03/2018`` (likewise).
+    ``03/04/2018`` is ambiguous and refused. ``not_after`` (e.g. today) refuses later dates.
+    """
+    raw = clean_text(text)
+    if not raw:
+        raise FieldError(field, "date is empty")
+    s = _norm(raw)
+    result = _parse_date(s, raw, field)
+    if not_after is not None and result > not_after:
+        raise FieldError(field, f"date {result.isoformat()} is in the future (after {not_after.isoformat()})")
+    return result
+
+
+def _parse_date(s: str, raw: str, field: str) -> date:
+    if _ISO_DATETIME.fullmatch(s):
+        try:
+            dt = datetime.fromisoformat(s.replace("Z", "+00:00"))
+        except ValueError:
+            dt = None
+        if dt is not None:
+            if dt.tzinfo is not None:
+                dt = dt.astimezone(TZ)
+            return _make_date(dt.year, dt.month, dt.day, raw, field)
+    for rx in (_YMD_SEP, _YMD_CN):
+        m = rx.fullmatch(s)
+        if m:
+            return _make_date(int(m["y"]), int(m["m"]), int(m["d"]), raw, field)
+    m = _YMD_COMPACT.fullmatch(s)
+    if m:
+        return _make_date(int(m["y"]), int(m["m"]), int(m["d"]), raw, field)
+    if _EPOCH.fullmatch(s):
+        seconds = int(s) / (1000 if len(s) == 13 else 1)
+        dt = datetime.fromtimestamp(seconds, tz=timezone.utc).astimezone(TZ)
+        return _make_date(dt.year, dt.month, dt.day, raw, field)
+    m = _AB_YEAR.fullmatch(s)
+    if m:
+        a, b, y = int(m["a"]), int(m["b"]), int(m["y"])
+        if a <= 12 < b:  # MM/DD/YYYY
+            return _make_date(y, a, b, raw, field)
+        if b <= 12 < a:  # DD/MM/YYYY
+            return _make_date(y, b, a, raw, field)
+        if a <= 12 and b <= 12:
+            if a == b:
+                return _make_date(y, a, b, raw, field)
+            raise FieldError(
+                field, f"ambiguous date '{raw}': day/month order unknown; use YYYY-MM-DD"
+            )
+        raise FieldError(field, f"invalid date '{raw}': neither {a} nor {b} is a month")
+    raise FieldError(field, f"not a date: '{raw}' (use YYYY-MM-DD)")
+
+
+def parse_optional_date(
+    text: str | None, *, field: str, not_after: date | None = None
+) -> date | None:
+    """Like :func:`parse_date`, but empty values and ``无``/``暂无``/``/``/``-`` give ``None``."""
+    if is_blank(text):
+        return None
+    return parse_date(text, field=field, not_after=not_after)
+
+
+# ---------------------------------------------------------------------------------------------
+# amounts
+
+_CENT = Decimal("0.01")
+_UNIT_FACTOR = {"yuan": Decimal(1), "wan": Decimal(10000), "yi": Decimal(100000000)}
+_CURRENCY_WORDS = re.compile(r"人民币|RMB|CNY|元整|圆整|元|圆|整|¥|￥", re.IGNORECASE)
+_UNIT_WORD = re.compile(r"(万|亿)")
+_PLAIN_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d+)?|\.\d+)")
+_GROUPED_NUMBER = re.compile(r"[+-]?\d{1,3}(?:,\d{3})+(?:\.\d+)?")
+
+
+def parse_amount_yuan(text: str | None, *, field: str, unit: str = "yuan") -> Decimal:
+    """An amount of money, returned in yuan with exactly 2 decimal places (half-up).
+
+    ``unit`` is the column's unit ("yuan" or "wan" = 万元); a unit written in the value itself
+    (``10462.63元``, ``20万元``, ``201902.65万元人民币``, ``1.5亿元``) overrides it. Thousands
+    separators (``1,000``) are read; negative amounts and anything that is not a number are refused.
+    """
+    if unit not in ("yuan", "wan"):
+        raise ValueError(f"unit must be 'yuan' or 'wan', not {unit!r}")
+    raw = clean_text(text)
+    if not raw:
+        raise FieldError(field, "amount is empty")
+    s = _norm(raw).replace(" ", "")
+    s = s.strip("()（）")
+    units = _UNIT_WORD.findall(s)
+    if len(units) > 1:
+        raise FieldError(field, f"not an amount: '{raw}' (more than one unit)")
+    had_currency = bool(_CURRENCY_WORDS.search(s))
+    s = _CURRENCY_WORDS.sub("", s)
+    s = _UNIT_WORD.sub("", s)
+    s = s.strip("()（）")
+    if units:
+        factor = _UNIT_FACTOR["wan" if units[0] == "万" else "yi"]
+    elif had_currency:
+        factor = _UNIT_FACTOR["yuan"]
+    else:
+        factor = _UNIT_FACTOR[unit]
+    if _GROUPED_NUMBER.fullmatch(s):
+        s = s.replace(",", "")
+    elif not _PLAIN_NUMBER.fullmatch(s):
+        if "," in s and _PLAIN_NUMBER.fullmatch(s.replace(",", "")):
+            raise FieldError(field, f"not an amount: '{raw}' (misplaced thousands separator)")
+        raise FieldError(field, f"not an amount: '{raw}'")
+    try:
+        value = Decimal(s)
+    except InvalidOperation:  # pragma: no cover - the regexes only let numbers through
+        raise FieldError(field, f"not an amount: '{raw}'") from None
+    if value < 0:
+        raise FieldError(field, f"negative amount: '{raw}'")
+    return (value * factor).quantize(_CENT, rounding=ROUND_HALF_UP)
+
+
+def parse_optional_amount_yuan(
+    text: str | None, *, field: str, unit: str = "yuan"
+) -> Decimal | None:
+    """Like :func:`parse_amount_yuan`; empty values and ``无``/``暂无`` give ``None``."""
+    if is_blank(text):
+        return None
+    return parse_amount_yuan(text, field=field, unit=unit)
+
+
+# ---------------------------------------------------------------------------------------------
+# enumerations
+
+PROCEDURE = {
+    "一般程序": "ordinary",
+    "普通程序": "ordinary",
+    "ordinary": "ordinary",
+    "general": "ordinary",
+    "简易程序": "simplified",
+    "当场处罚": "simplified",
+    "simplified": "simplified",
+    "summary": "simplified",
+}
+SEVERITY = {
+    "轻微": "slight",
+    "slight": "slight",
+    "minor": "slight",
+    "一般": "general",
+    "general": "general",
+    "较重": "serious",
+    "严重": "serious",
+    "serious": "serious",
+    "grave": "serious",
+}
+BOOLEAN = {
+    "是": "true",
+    "否": "false",
+    "true": "true",
+    "false": "false",
+    "yes": "true",
+    "no": "false",
+    "y": "true",
+    "n": "false",
+    "1": "true",
+    "0": "false",
+    "t": "true",
+    "f": "false",
+}
+
+
+def _enum_key(text: str) -> str:
+    return _norm(text).casefold()
+
+
+@lru_cache(maxsize=64)
+def _folded(choices_items: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    folded: dict[str, str] = {}
+    for label, value in choices_items:
+        folded[_enum_key(label)] = value
+        folded.setdefault(_enum_key(value), value)
+    return folded
+
+
+def parse_enum(text: str | None, choices: Mapping[str, str], *, field: str) -> str:
+    """Map a Chinese or English label (case-insensitive, full-width tolerant) to its value.
+
+    The values themselves are accepted too (``ordinary`` for :data:`PROCEDURE`)."""
+    raw = clean_text(text)
+    if not raw:
+        raise FieldError(field, "value is empty")
+    value = _folded(tuple(choices.items())).get(_enum_key(raw))
+    if value is None:
+        labels = ", ".join(dict.fromkeys(choices))
+        raise FieldError(field, f"'{raw}' is not one of: {labels}")
+    return value
+
+
+def parse_optional_enum(text: str | None, choices: Mapping[str, str], *, field: str) -> str | None:
+    """Like :func:`parse_enum`; empty values and ``无``/``/``/``-`` give ``None`` (unless a label)."""
+    raw = clean_text(text)
+    if is_blank(raw) and _enum_key(raw) not in _folded(tuple(choices.items())):
+        return None
+    return parse_enum(raw, choices, field=field)
+
+
+def parse_bool(text: str | None, *, field: str) -> bool:
+    """是/否, true/false, yes/no, 1/0 (and y/n, t/f)."""
+    return parse_enum(text, BOOLEAN, field=field) == "true"
+
+
+def parse_optional_bool(text: str | None, *, field: str) -> bool | None:
+    value = parse_optional_enum(text, BOOLEAN, field=field)
+    return None if value is None else value == "true"
+
+
+_CATEGORY_SEP = re.compile(r"[,，、;；|｜\n]+")
+
+
+def split_categories(text: str | None) -> list[str]:
+    """``警告,罚款`` / ``警告、罚款`` / ``警告；罚款`` → ``["警告", "罚款"]`` (order kept, duplicates dropped)."""
+    if not text:
+        return []
+    parts = (clean_text(p) for p in _CATEGORY_SEP.split(text))
+    return list(dict.fromkeys(p for p in parts if p))
+
+
+# ---------------------------------------------------------------------------------------------
+# column mapping
+
+# canonical keys the importer relies on; map_row returns every one of them
+CANONICAL_KEYS: tuple[str, ...] = (
+    "catalog_item",
+    "subject_name",
+    "subject_class",
+    "subject_id",
+    "subject_id_column",
+    "id_type",
+    "other_ids",
+    "legal_rep",
+    "legal_rep_id_type",
+    "legal_rep_id",
+    "doc_no",
+    "doc_name",
+    "doc_date",
+    "doc_org",
+    "doc_org_code",
+    "source_unit",
+    "source_unit_code",
+    "conduct_date",
+    "ended_on",
+    "procedure",
+    "slight",
+    "severity",
+    "legal_basis",
+    "facts",
+    "act_type",
+    "category",
+    "content",
+    "fine_wan",
+    "confiscated_wan",
+    "licence_affected",
+    "amount_yuan",
+    "amount_unit",
+    "valid_from",
+    "valid_until",
+    "publicity_until",
+    "cert_name",
+    "licence_no",
+    "status",
+    "remarks",
+    "extra",
+)
+
+# other registration codes, by their neutral key (values in map_row()["other_ids"])
+OTHER_IDS = {
+    "GSZC": "business_reg_no",  # 工商注册号
+    "ZZJG": "org_code",  # 组织机构代码
+    "SWDJ": "tax_reg_no",  # 税务登记号
+    "SYDW": "institution_reg_no",  # 事业单位证书号
+    "SHZZ": "social_org_reg_no",  # 社会组织登记证号
+}
+
+# extra (non-national) columns accepted in every format
+EXTRA_COLUMNS = ("catalog_item", "ended_on", "procedure", "slight", "severity")
+
+
+@dataclass(frozen=True)
+class FormatSpec:
+    name: str
+    title: str
+    columns: dict[str, str]  # source column → canonical key (or "other_ids:<key>")
+    required: dict[str, str]  # canonical key → source column(s) the clerk sees
+    default_catalog_item: str | None
+    id_columns: tuple[str, ...] = ()  # subject_id candidates, first non-empty wins
+    defaults: dict[str, str] = dc_field(default_factory=dict)
+
+
+def _counterpart(p: str) -> dict[str, str]:
+    cols = {
+        f"{p}_XDR_MC": "subject_name",
+        f"{p}_XDR_LB": "subject_class",
+        f"{p}_XDR_SHXYM": "subject_id",
+        f"{p}_XDR_ZJHM": "subject_id",
+        f"{p}_XDR_ZJLX": "id_type",
+        f"{p}_FRDB": "legal_rep",
+        f"{p}_FR_ZJLX": "legal_rep_id_type",
+        f"{p}_FR_ZJHM": "legal_rep_id",
+    }
+    for code, key in OTHER_IDS.items():
+        cols[f"{p}_XDR_{code}"] = f"other_ids:{key}"
+    return cols
+
+
+_EXTRAS = {name: name for name in EXTRA_COLUMNS}
+
+CF_COLUMNS = {
+    **_counterpart("CF"),
+    "CF_WSH": "doc_no",
+    "CF_WFXW": "act_type",
+    "CF_SY": "facts",
+    "CF_YJ": "legal_basis",
+    "CF_CFLB": "category",
+    "CF_NR": "content",
+    "CF_NR_FK": "fine_wan",
+    "CF_NR_WFFF": "confiscated_wan",
+    "CF_NR_ZKDX": "licence_affected",
+    "CF_JDRQ": "doc_date",
+    "CF_YXQ": "valid_until",
+    "CF_GSJZQ": "publicity_until",
+    "CF_CFJG": "doc_org",
+    "CF_CFJGDM": "doc_org_code",
+    "CF_SJLY": "source_unit",
+    "CF_SJLYDM": "source_unit_code",
+    "BZ": "remarks",
+    **_EXTRAS,
+}
+
+XK_COLUMNS = {
+    **_counterpart("XK"),
+    "XK_XKWS": "doc_name",
+    "XK_WSH": "doc_no",
+    "XK_XKLB": "category",
+    "XK_XKZS": "cert_name",
+    "XK_XKBH": "licence_no",
+    "XK_NR": "content",
+    "XK_JDRQ": "doc_date",
+    "XK_YXQZ": "valid_from",
+    "XK_YXQZI": "valid_until",
+    "XK_XKJG": "doc_org",
+    "XK_XKJGDM": "doc_org_code",
+    "XK_ZT": "status",
+    "XK_LYDW": "source_unit",
+    "XK_LYDWDM": "source_unit_code",
+    "BZ": "remarks",
+    **_EXTRAS,
+}
+
+GENERAL_COLUMNS = {
+    "catalog_item": "catalog_item",
+    "subject_name": "subject_name",
+    "subject_class": "subject_class",
+    "subject_id": "subject_id",
+    "id_type": "id_type",
+    "legal_rep": "legal_rep",
+    "doc_no": "doc_no",
+    "doc_name": "doc_name",
+    "doc_date": "doc_date",
+    "doc_org": "doc_org",
+    "doc_org_code": "doc_org_code",
+    "source_unit": "source_unit",
+    "source_unit_code": "source_unit_code",
+    "conduct_date": "conduct_date",
+    "ended_on": "ended_on",
+    "procedure": "procedure",
+    "slight": "slight",
+    "severity": "severity",
+    "legal_basis": "legal_basis",
+    "facts": "facts",
+    "category": "category",
+    "content": "content",
+    "amount_yuan": "amount_yuan",
+    "amount_wan": "amount_yuan",
+    "valid_from": "valid_from",
+    "valid_until": "valid_until",
+    "licence_no": "licence_no",
+    "cert_name": "cert_name",
+    "status": "status",
+    "remarks": "remarks",
+    **{key: f"other_ids:{key}" for key in OTHER_IDS.values()},
+}
+
+FORMATS: dict[str, FormatSpec] = {
+    "CF": FormatSpec(
+        name="CF",
+        title="行政处罚 (national double-publicity penalty format, CF_*)",
+        columns=CF_COLUMNS,
+        required={
+            "subject_name": "CF_XDR_MC",
+            "subject_class": "CF_XDR_LB",
+            "subject_id": "CF_XDR_SHXYM or CF_XDR_ZJHM",
+            "doc_no": "CF_WSH",
+            "facts": "CF_SY",
+            "legal_basis": "CF_YJ",
+            "category": "CF_CFLB",
+            "content": "CF_NR",
+            "doc_date": "CF_JDRQ",
+            "doc_org": "CF_CFJG",
+        },
+        default_catalog_item="penalty",
+        id_columns=("CF_XDR_SHXYM", "CF_XDR_ZJHM"),
+    ),
+    "XK": FormatSpec(
+        name="XK",
+        title="行政许可 (national double-publicity licence format, XK_*)",
+        columns=XK_COLUMNS,
+        required={
+            "subject_name": "XK_XDR_MC",
+            "subject_class": "XK_XDR_LB",
+            "subject_id": "XK_XDR_SHXYM or XK_XDR_ZJHM",
+            "doc_no": "XK_WSH",
+            "category": "XK_XKLB",
+            "content": "XK_NR",
+            "doc_date": "XK_JDRQ",
+            "doc_org": "XK_XKJG",
+        },
+        default_catalog_item="licence",
+        id_columns=("XK_XDR_SHXYM", "XK_XDR_ZJHM"),
+    ),
+    "general": FormatSpec(
+        name="general",
+        title="the platform's general columns (any catalog item)",
+        columns=GENERAL_COLUMNS,
+        required={
+            "catalog_item": "catalog_item",
+            "subject_name": "subject_name",
+            "subject_id": "subject_id",
+            "doc_no": "doc_no",
+            "doc_date": "doc_date",
+            "doc_org": "doc_org",
+            "content": "content",
+        },
+        default_catalog_item=None,
+        id_columns=("subject_id",),
+    ),
+}
+
+REQUIRED: dict[str, dict[str, str]] = {name: spec.required for name, spec in FORMATS.items()}
+
+_KNOWN_LOWER = frozenset(GENERAL_COLUMNS) | frozenset(EXTRA_COLUMNS) | {"amount_wan"}
+
+
+def normalize_column(name: str) -> str:
+    """Header name as the platform compares it: cleaned; ``CF_*``/``XK_*``/``BZ`` upper-cased;
+    the general (English) columns lower-cased; anything else (Chinese headers) kept as written."""
+    name = clean_text(name)
+    upper = name.upper()
+    if upper.startswith(("CF_", "XK_")) or upper == "BZ":
+        return upper
+    if name.lower() in _KNOWN_LOWER:
+        return name.lower()
+    return name
+
+
+def detect_format(header: Iterable[str]) -> str:
+    """"CF" when CF_* columns are present, "XK" when XK_* are, "general" otherwise.
+
+    A header with both CF_* and XK_* columns raises :class:`FieldError` (field "header")."""
+    cols = [normalize_column(h) for h in header]
+    has_cf = any(c.startswith("CF_") for c in cols)
+    has_xk = any(c.startswith("XK_") for c in cols)
+    if has_cf and has_xk:
+        raise FieldError(
+            "header", "the header mixes CF_* (penalty) and XK_* (licence) columns; use one file per format"
+        )
+    if has_cf:
+        return "CF"
+    if has_xk:
+        return "XK"
+    return "general"
+
+
+def _spec(fmt: str) -> FormatSpec:
+    try:
+        return FORMATS[fmt]
+    except KeyError:
+        raise ValueError(f"unknown import format {fmt!r} (one of: {', '.join(FORMATS)})") from None
+
+
+def missing_required(fmt: str, header: Iterable[str]) -> list[str]:
+    """The required columns (as the clerk sees them) that the header lacks, for a file-level check."""
+    spec = _spec(fmt)
+    cols = {normalize_column(h) for h in header}
+    missing = []
+    for key, column in spec.required.items():
+        if key == "subject_id":
+            if not any(c in cols for c in spec.id_columns):
+                missing.append(column)
+        elif column not in cols:
+            missing.append(column)
+    return missing
+
+
+def unknown_columns(fmt: str, header: Iterable[str]) -> list[str]:
+    """Header columns the format does not know (map_row keeps them under ``extra``)."""
+    spec = _spec(fmt)
+    cols = dict.fromkeys(normalize_column(h) for h in header)
+    return [c for c in cols if c and c not in spec.columns]
+
+
+def header_notices(fmt: str, header: Iterable[str]) -> list[str]:
+    """The notices worth telling the clerk once per file: unknown columns."""
+    unknown = unknown_columns(fmt, header)
+    if not unknown:
+        return []
+    return [f"columns not in the {fmt} format, kept as extra: {', '.join(unknown)}"]
+
+
+@lru_cache(maxsize=256)
+def _plan(fmt: str, keys: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
+    """For each source key: (source key, normalized column, target)."""
+    spec = _spec(fmt)
+    plan = []
+    for key in keys:
+        col = normalize_column(key)
+        plan.append((key, col, spec.columns.get(col, "extra")))
+    return tuple(plan)
+
+
+def map_row(fmt: str, values: Mapping[str, str]) -> dict:
+    """A row's values (source column → text) as the canonical keys (:data:`CANONICAL_KEYS`).
+
+    Every canonical key is present; text values are cleaned (:func:`clean_text`) and ``""`` where
+    the column is absent or empty. Values are not parsed: the importer parses them with the
+    functions above (``fine_wan``/``confiscated_wan`` are in 万元; ``amount_yuan`` is in yuan, or
+    carries its unit suffix ``万元`` when it came from the general ``amount_wan`` column, so that
+    ``parse_amount_yuan(m["amount_yuan"], field=..., unit="yuan")`` is right either way;
+    ``amount_unit`` says which column it came from). ``subject_id`` is the first non-empty of the
+    USCC and the natural person's ID number; ``subject_id_column`` names that column.
+    ``other_ids`` is a dict (``business_reg_no``, ``org_code``, ``tax_reg_no``,
+    ``institution_reg_no``, ``social_org_reg_no``) of the non-empty ones; ``extra`` a dict of the
+    unknown columns. ``catalog_item`` defaults to ``penalty`` (CF) / ``licence`` (XK).
+
+    Raises :class:`FieldError` when a general row gives both ``amount_yuan`` and ``amount_wan``.
+    """
+    spec = _spec(fmt)
+    out: dict = dict.fromkeys(CANONICAL_KEYS, "")
+    other_ids: dict[str, str] = {}
+    extra: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    amount_from: list[tuple[str, str]] = []
+    for key, col, target in _plan(fmt, tuple(values)):
+        value = clean_text(values[key])
+        if target == "extra":
+            extra[col or key] = value
+        elif target.startswith("other_ids:"):
+            if value:
+                other_ids[target[10:]] = value
+        elif target == "subject_id":
+            ids[col] = value
+        elif target == "amount_yuan":
+            if value:
+                amount_from.append((col, value))
+        elif value or not out[target]:
+            out[target] = value
+    for col in spec.id_columns:
+        if ids.get(col):
+            out["subject_id"] = ids[col]
+            out["subject_id_column"] = col
+            break
+    if len(amount_from) > 1:
+        raise FieldError("amount_wan", "both amount_yuan and amount_wan are given; use one")
+    if amount_from:
+        col, value = amount_from[0]
+        if col == "amount_wan":
+            out["amount_unit"] = "wan"
+            if not is_blank(value) and not re.search(r"[元万亿¥￥]|RMB|CNY", value, re.IGNORECASE):
+                value += "万元"
+        else:
+            out["amount_unit"] = "yuan"
+        out["amount_yuan"] = value
+    if not out["catalog_item"] and spec.default_catalog_item:
+        out["catalog_item"] = spec.default_catalog_item
+    out["other_ids"] = other_ids
+    out["extra"] = extra
+    return out
+
+
+def empty_required(fmt: str, mapped: Mapping[str, object]) -> list[tuple[str, str]]:
+    """Required canonical keys that are empty in a mapped row, as (key, source column)."""
+    spec = _spec(fmt)
+    return [(key, column) for key, column in spec.required.items() if is_blank(mapped.get(key))]  # type: ignore[arg-type]

@@ -1,0 +1,354 @@
+"""Rules for a record before it is aggregated (Art. 2, 9, 11, 35). Pure: no session, no request.
+
+``validate_row`` turns one mapped import row into a ``RecordDraft`` or raises a ``DomainError``
+naming the field and the article; the importer collects those as rejected rows.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+import orjson
+
+from ..catalog.rules import check_item_aggregable
+from ..errors import DomainError, InvalidInput, RuleViolation
+from ..law import parameters
+from ..law.periods import add_years
+from ..law.rules import rule
+from ..subject.identifiers import Identifier, explain_unusable, parse_identifier
+from .fields import FieldError, empty_required, parse_amount_yuan, parse_date, parse_enum
+
+DEFAULT_ITEM = {"CF": "penalty", "XK": "licence"}
+
+PROCEDURES = {
+    "ordinary": "ordinary", "一般程序": "ordinary", "普通程序": "ordinary", "一般": "ordinary",
+    "simplified": "simplified", "简易程序": "simplified", "简易": "simplified", "当场处罚": "simplified",
+}
+SEVERITIES = {
+    "slight": "slight", "轻微": "slight", "general": "general", "一般": "general",
+    "serious": "serious", "严重": "serious",
+}
+BOOLEANS = {
+    "true": "true", "yes": "true", "1": "true", "是": "true", "y": "true",
+    "false": "false", "no": "false", "0": "false", "否": "false", "n": "false",
+}
+OTHER_DATES = ("valid_from", "valid_until", "publicity_until")
+NATURAL_PERSON_CLASSES = ("自然人", "natural_person", "natural person")
+ORGANIZATION_CLASSES = ("法人及非法人组织", "法人", "非法人组织", "个体工商户", "organization", "legal_person")
+
+
+@dataclass(frozen=True)
+class ItemInfo:
+    code: str
+    state: str
+    published_on: date | None
+    retired_on: date | None
+    untrustworthy: bool
+    continuing: bool
+
+
+@dataclass(frozen=True)
+class RowContext:
+    unit_items: frozenset[str]
+    items: dict[str, ItemInfo]
+    fmt: str
+    today: date
+
+
+@dataclass
+class RecordDraft:
+    item_code: str
+    identifier: Identifier
+    subject_name: str
+    untrustworthy: bool
+    doc_no: str
+    doc_date: date
+    doc_org: str
+    conduct_date: date | None
+    ended_on: date | None
+    ended_on_source: str
+    procedure: str | None
+    severity: str | None
+    amount_yuan: Decimal | None
+    content: dict[str, Any]
+    content_digest: str = field(default="")
+
+
+def _blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+@rule("Art. 11")
+def check_unit_may_provide(unit_items: frozenset[str], item_code: str) -> None:
+    """A unit provides only the catalog items it is registered to provide."""
+    if item_code not in unit_items:
+        raise RuleViolation(
+            f"this unit is not registered to provide catalog item '{item_code}'",
+            article="Art. 11",
+            field="catalog_item",
+        )
+
+
+@rule("Art. 11")
+def check_legal_document(doc_no: str, doc_date_raw: str, doc_org: str) -> None:
+    """Every record comes with the effective legal document behind it: number, date and issuing organ."""
+    for name, value in (("doc_no", doc_no), ("doc_date", doc_date_raw), ("doc_org", doc_org)):
+        if _blank(value):
+            raise RuleViolation(
+                "the legal document is incomplete: its number, date and issuing organ are required",
+                article="Art. 11",
+                field=name,
+            )
+
+
+@rule("Art. 11")
+def check_complete(fmt: str, values: dict[str, Any]) -> None:
+    """Information is provided completely: every field its format requires is filled in."""
+    empty = empty_required(fmt, values)
+    if empty:
+        key, column = empty[0]
+        raise RuleViolation(
+            f"required field {column} is empty (public credit information must be provided "
+            "completely)",
+            article="Art. 11",
+            field=key,
+        )
+
+
+@rule("Art. 9.2(4)")
+def check_penalty_is_untrustworthiness(procedure: str | None, slight: bool, severity: str | None) -> None:
+    """Only ordinary-procedure penalties are untrustworthiness information, and not slight or mitigated ones."""
+    if procedure is None:
+        raise RuleViolation(
+            "the penalty's procedure is not stated (procedure: ordinary or simplified); only penalties "
+            "under the ordinary procedure may be aggregated as untrustworthiness information",
+            article="Art. 9.2(4)",
+            field="procedure",
+        )
+    if procedure == "simplified":
+        raise RuleViolation(
+            "a penalty under the simplified procedure is not untrustworthiness information",
+            article="Art. 9.2(4)",
+            field="procedure",
+        )
+    if slight or severity == "slight":
+        raise RuleViolation(
+            "the violation was slight, or its harm was proactively eliminated or mitigated: "
+            "not untrustworthiness information",
+            article="Art. 9.2(4)",
+            field="slight" if slight else "severity",
+        )
+
+
+@rule("Art. 2")
+def check_full_civil_capacity(ident: Identifier, on: date) -> None:
+    """Records of a natural person who was a minor on the date of the conduct do not belong on the platform."""
+    birth = getattr(ident, "birth_date", None)
+    if ident.kind != "natural_person" or birth is None:
+        return
+    age = parameters.value("subject.full_capacity_age", on)
+    if on < add_years(birth, age):
+        raise RuleViolation(
+            f"the person was under {age} on {on.isoformat()}, the date of the conduct: only natural "
+            "persons with full civil capacity are information subjects",
+            article="Art. 2",
+            field="subject_id",
+        )
+
+
+@rule("Art. 11")
+def check_dates(doc_date: date, conduct_date: date | None, ended_on: date | None, today: date) -> None:
+    """Dates are coherent: none after today, and the conduct does not end before it began."""
+    for name, value in (("doc_date", doc_date), ("conduct_date", conduct_date), ("ended_on", ended_on)):
+        if value is not None and value > today:
+            raise RuleViolation(
+                f"{name} {value.isoformat()} is after today ({today.isoformat()})",
+                article="Art. 11",
+                field=name,
+            )
+    if conduct_date is not None and conduct_date > doc_date:
+        raise RuleViolation(
+            f"the conduct ({conduct_date.isoformat()}) is dated after the decision "
+            f"({doc_date.isoformat()})",
+            article="Art. 11",
+            field="conduct_date",
+        )
+    if ended_on is not None and conduct_date is not None and ended_on < conduct_date:
+        raise RuleViolation(
+            f"ended_on {ended_on.isoformat()} is before the conduct began ({conduct_date.isoformat()})",
+            article="Art. 11",
+            field="ended_on",
+        )
+
+
+@rule("Art. 35.2")
+def ended_on_for(item: ItemInfo, given: date | None, doc_date: date) -> tuple[date | None, str]:
+    """The day the conduct or event ended: as given; else the decision date, or none yet for continuing conduct."""
+    if given is not None:
+        return given, "provided"
+    if item.continuing:
+        return None, "continuing"
+    return doc_date, "decision_date"
+
+
+def _subject(values: dict[str, Any], today: date) -> Identifier:
+    raw = values.get("subject_id")
+    if _blank(raw):
+        raise InvalidInput(
+            "the subject's identifier (USCC or resident identity card number) is missing",
+            article="Art. 2",
+            field="subject_id",
+        )
+    unusable = explain_unusable(raw)
+    if unusable:
+        raise InvalidInput(unusable, article="Art. 2", field="subject_id")
+    # Development-zone region codes (e.g. 西安高新区 610131) are issued in practice though GB/T 2260
+    # does not list them: a code that passes both checks is accepted when its province exists.
+    ident = parse_identifier(raw, today=today, allow_unlisted_region=True)
+    cls = (values.get("subject_class") or "").strip()
+    if cls in NATURAL_PERSON_CLASSES and ident.kind != "natural_person":
+        raise InvalidInput(
+            f"the subject class says '{cls}' but the identifier is a Unified Social Credit Code",
+            article="Art. 2",
+            field="subject_class",
+        )
+    if cls in ORGANIZATION_CLASSES and ident.kind == "natural_person":
+        raise InvalidInput(
+            f"the subject class says '{cls}' but the identifier is a resident identity card number",
+            article="Art. 2",
+            field="subject_class",
+        )
+    return ident
+
+
+def _optional_date(values: dict[str, Any], key: str) -> date | None:
+    raw = values.get(key)
+    return None if _blank(raw) else parse_date(raw, field=key)
+
+
+# ID numbers of natural persons (the counterpart's or a legal representative's) never enter content:
+# the counterpart's is the subject's identifier, kept once in the subject table; a legal
+# representative's is never published (national double-publicity rules).
+PERSONAL_ID_KEYS = frozenset({"subject_id", "legal_rep_id"})
+
+
+def _is_personal_id_column(key: str) -> bool:
+    return key.upper().endswith("ZJHM")
+
+
+def content_of(values: dict[str, Any]) -> dict[str, Any]:
+    """The record's content: every mapped field but the subject's identifier and personal ID numbers."""
+    content: dict[str, Any] = {}
+    for key, value in values.items():
+        if key in PERSONAL_ID_KEYS or _blank(value):
+            continue
+        if key == "extra" and isinstance(value, dict):
+            extra = {k: v for k, v in value.items() if not _is_personal_id_column(k) and not _blank(v)}
+            if extra:
+                content["extra"] = extra
+            continue
+        if isinstance(value, dict):
+            value = {k: v for k, v in value.items() if not _blank(v)}
+            if not value:
+                continue
+        content[key] = value
+    return content
+
+
+def digest(content: dict[str, Any]) -> str:
+    return hashlib.sha256(orjson.dumps(content, option=orjson.OPT_SORT_KEYS, default=str)).hexdigest()
+
+
+def validate_row(values: dict[str, Any], ctx: RowContext) -> RecordDraft:
+    """Check one mapped row against every aggregation rule; the first failure is raised."""
+    try:
+        return _validate(values, ctx)
+    except FieldError as exc:
+        raise InvalidInput(exc.reason, field=exc.field) from exc
+
+
+def _validate(values: dict[str, Any], ctx: RowContext) -> RecordDraft:
+    code = (values.get("catalog_item") or "").strip() or DEFAULT_ITEM.get(ctx.fmt, "")
+    if not code:
+        raise InvalidInput("catalog_item is required", article="Art. 11", field="catalog_item")
+    item = ctx.items.get(code)
+    if item is None:
+        raise RuleViolation(
+            f"'{code}' is not an item of the public credit information catalog; information not "
+            "in the catalog must not be aggregated",
+            article="Art. 11",
+            field="catalog_item",
+        )
+    check_item_aggregable(item.code, item.state, item.published_on, item.retired_on, ctx.today)
+    check_unit_may_provide(ctx.unit_items, code)
+    doc_no = (values.get("doc_no") or "").strip()
+    doc_org = (values.get("doc_org") or "").strip()
+    check_legal_document(doc_no, values.get("doc_date") or "", doc_org)
+    check_complete(ctx.fmt, values)
+    ident = _subject(values, ctx.today)
+    name = (values.get("subject_name") or "").strip()
+    if not name:
+        raise InvalidInput("the subject's name is missing", field="subject_name")
+
+    doc_date = parse_date(values["doc_date"], field="doc_date")
+    conduct_date = _optional_date(values, "conduct_date")
+    given_end = _optional_date(values, "ended_on")
+    check_dates(doc_date, conduct_date, given_end, ctx.today)
+    check_full_civil_capacity(ident, conduct_date or doc_date)
+
+    procedure = severity = None
+    if code == "penalty":
+        procedure = None if _blank(values.get("procedure")) else parse_enum(
+            values["procedure"], PROCEDURES, field="procedure")
+        slight = False if _blank(values.get("slight")) else parse_enum(
+            values["slight"], BOOLEANS, field="slight") == "true"
+        severity = None if _blank(values.get("severity")) else parse_enum(
+            values["severity"], SEVERITIES, field="severity")
+        check_penalty_is_untrustworthiness(procedure, slight, severity)
+
+    amount = None
+    if not _blank(values.get("fine_wan")):
+        amount = parse_amount_yuan(values["fine_wan"], field="fine_wan", unit="wan")
+    elif not _blank(values.get("amount_yuan")):
+        amount = parse_amount_yuan(values["amount_yuan"], field="amount_yuan", unit="yuan")
+    elif not _blank(values.get("amount_wan")):
+        amount = parse_amount_yuan(values["amount_wan"], field="amount_wan", unit="wan")
+
+    ended_on, ended_source = ended_on_for(item, given_end, doc_date)
+    content = content_of(values)
+    content["catalog_item"] = code
+    content["doc_date"] = doc_date.isoformat()
+    for key, value in (("conduct_date", conduct_date), ("ended_on", given_end)):
+        if value is not None:
+            content[key] = value.isoformat()
+    if amount is not None:
+        content["amount_yuan"] = str(amount)
+    for key in OTHER_DATES:
+        if key in content:
+            content[key] = parse_date(content[key], field=key).isoformat()
+    draft = RecordDraft(
+        item_code=code,
+        identifier=ident,
+        subject_name=name,
+        untrustworthy=item.untrustworthy,
+        doc_no=doc_no,
+        doc_date=doc_date,
+        doc_org=doc_org,
+        conduct_date=conduct_date,
+        ended_on=ended_on,
+        ended_on_source=ended_source,
+        procedure=procedure,
+        severity=severity,
+        amount_yuan=amount,
+        content=content,
+    )
+    draft.content_digest = digest(content)
+    return draft
+
+
+def reject_of(exc: DomainError) -> tuple[str | None, str, str | None]:
+    return exc.field, exc.message, exc.article

@@ -1,0 +1,34 @@
+from __future__ import annotations
+
+import typer
+
+from ..clock import today
+from ..console import handles_errors, out, print_json
+from .identifiers import parse_identifier
+
+app = typer.Typer(help="Information subjects (Art. 2).", no_args_is_help=True)
+
+
+@app.command("check")
+@handles_errors
+def check(code: str = typer.Argument(..., help="A USCC or resident identity card number."),
+          as_json: bool = typer.Option(False, "--json")) -> None:
+    """Validate an identifier strictly; print its kind and normalised form, or the exact defect."""
+    ident = parse_identifier(code, today=today())
+    info = {
+        "kind": ident.kind,
+        "scheme": ident.scheme,
+        "code": ident.code,
+        "normalisations": list(ident.normalisations),
+        "region": {"code": ident.region_code, "name": ident.region_name,
+                   "abolished": ident.region_abolished},
+    }
+    if as_json:
+        print_json(info)
+        return
+    out.print(f"{ident.kind} {ident.code}")
+    for n in ident.normalisations:
+        out.print(f"normalised: {n}")
+    if ident.region_abolished:
+        out.print(f"note: region {ident.region_code} ({ident.region_name}) has been abolished; "
+                  "identifiers issued under it stay valid")

@@ -1,0 +1,738 @@
+"""Subject identifiers (Art. 2): Unified Social Credit Codes and resident identity card numbers.
+
+Pure functions, no database, no clock: ``today`` is always a parameter.
+
+    parse_identifier(raw, *, today) -> Identifier     # dispatches on shape
+    parse_uscc(raw, *, today) -> Identifier           # GB 32100-2015
+    parse_ric(raw, *, today) -> Identifier            # GB 11643-1999
+    explain_unusable(raw) -> str | None               # for importers: "this is not an identifier, because…"
+    normalise(raw) -> (text, normalisations)
+
+Every failure raises ``InvalidInput(code="invalid_identifier", article="Art. 2", field="identifier")``
+whose message names exactly what is wrong, and whose ``details`` carry the machine-readable
+``reason`` and the list of ``defects`` (each ``{"code", "message"}``).
+
+Normalisation is explicit and reported: surrounding and embedded spaces (ASCII, full-width U+3000
+and other Unicode whitespace) are removed, full-width digits and letters are turned half-width,
+lower-case letters are upper-cased. Nothing else is "repaired": dashes, dots, slashes, ``*`` are
+defects, because a value that needs them removed is not the value that was issued.
+
+Why not ``stdnum.cn.uscc.validate``: it demands digits in the first 8 characters, so it rejects
+real codes whose registration authority is a letter (A 中央军委改革和编制办公室, N 农业, Y 其他 —
+e.g. ``N2…`` village collectives), and it silently upper-cases and strips ``-`` and spaces, and it
+does not check the authority/type pair, the region or the embedded organization code. We compute
+the MOD 31-3 check ourselves (same weights as the standard) and add those checks.
+
+Personal information: the resident ID number is never put in a message, a ``repr`` or a log line;
+``Identifier.masked()`` gives the public form.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Literal
+
+from xinyong.errors import InvalidInput
+from xinyong.law.rules import rule
+from xinyong.subject.regions import Region, lookup_region, unlisted_region
+
+ARTICLE = "Art. 2"
+
+# ---------------------------------------------------------------------------------------------
+# GB 32100-2015 tables
+# ---------------------------------------------------------------------------------------------
+
+USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, Z, S, V
+_USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
+# weights W_i = 3^(i) mod 31, i = 0..16 (GB 32100-2015 §5, ISO 7064 MOD 31-3 style)
+_USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+# 登记管理部门代码 → (name, {机构类别代码: name}).
+# GB 32100-2015 Table 1 (登记管理部门和机构类别代码), with the later additions of
+# A (中央军委改革和编制办公室) and N (农业: 农村集体经济组织). Cross-checked against several independent
+# public transcriptions of the table found with the search tool, e.g. a Go validator whose comment
+# quotes the standard ("Y其他：不再具体划分机构类别，统一用1表示") and a Python one listing the pairs
+# 11…19, 21/29, 31–35/39, 41/49, 51–53/59, 61/62/69, 71/72/79, 81/89, 91–93, A1/A9, N1–N3/N9, Y1.
+# Some code on the web lists 3 教育 / 4 公安 / 6 司法 / 7 交通运输: that is not the standard's table.
+REGISTRATION_AUTHORITIES: dict[str, tuple[str, dict[str, str]]] = {
+    "1": ("机构编制", {"1": "机关", "2": "事业单位", "3": "中央编办直接管理机构编制的群众团体", "9": "其他"}),
+    "2": ("外交", {"1": "外国常驻新闻机构", "9": "其他"}),
+    "3": (
+        "司法行政",
+        {"1": "律师执业机构", "2": "公证处", "3": "基层法律服务所", "4": "司法鉴定机构", "5": "仲裁委员会", "9": "其他"},
+    ),
+    "4": ("文化", {"1": "外国在华文化中心", "9": "其他"}),
+    "5": ("民政", {"1": "社会团体", "2": "民办非企业单位", "3": "基金会", "9": "其他"}),
+    "6": (
+        "旅游",
+        {"1": "外国旅游部门常驻代表机构", "2": "港澳台地区旅游部门常驻内地（大陆）代表机构", "9": "其他"},
+    ),
+    "7": ("宗教", {"1": "宗教活动场所", "2": "宗教院校", "9": "其他"}),
+    "8": ("工会", {"1": "基层工会", "9": "其他"}),
+    "9": ("工商", {"1": "企业", "2": "个体工商户", "3": "农民专业合作社"}),
+    "A": ("中央军委改革和编制办公室", {"1": "军队事业单位", "9": "其他"}),
+    "N": ("农业", {"1": "组级集体经济组织", "2": "村级集体经济组织", "3": "乡镇级集体经济组织", "9": "其他"}),
+    "Y": ("其他", {"1": "其他"}),
+}
+
+# GB 11714-1997 organization code: 8 body characters + check
+_ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+
+# GB 11643-1999: birth dates before this are not plausible for a living card holder's number
+EARLIEST_BIRTH_DATE = date(1880, 1, 1)
+
+_LOOKALIKES = {"O": "0", "I": "1", "Z": "2", "S": "5", "V": "U"}
+
+Scheme = Literal["uscc", "ric"]
+Kind = Literal["natural_person", "organization", "government_organ"]
+
+
+# ---------------------------------------------------------------------------------------------
+# Result types
+# ---------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Defect:
+    """One thing wrong with an identifier: a stable ``code`` and a message naming exactly what."""
+
+    code: str
+    message: str
+
+    def as_dict(self) -> dict[str, str]:
+        return {"code": self.code, "message": self.message}
+
+
+@dataclass(frozen=True)
+class Identifier:
+    scheme: Scheme
+    code: str = field(repr=False)  # normalised; for a RIC: personal information
+    kind: Kind
+    normalisations: tuple[str, ...]
+    region_code: str
+    region_name: str  # full name, e.g. 上海市卢湾区
+    region_abolished: bool
+    region: Region = field(repr=False, compare=False)
+    region_listed: bool = True  # False: a local code absent from GB/T 2260 (allow_unlisted_region)
+    warnings: tuple[str, ...] = ()  # accepted, but worth telling the provider
+    # USCC only
+    registration_authority: tuple[str, str] | None = None  # (code, name), e.g. ("9", "工商")
+    org_type: tuple[str, str] | None = None  # (code, name), e.g. ("1", "企业")
+    org_code: str | None = None  # 9 characters, GB 11714, without the dash
+    # RIC only (personal information: kept out of repr)
+    birth_date: date | None = field(default=None, repr=False)
+    sex: Literal["M", "F"] | None = field(default=None, repr=False)
+
+    @property
+    def is_natural_person(self) -> bool:
+        return self.scheme == "ric"
+
+    def masked(self) -> str:
+        """The form safe for public output.
+
+        USCC: unmasked (organizations' codes are public by law).
+        RIC: 前6后4 — keep the 6-digit region code and the last 4 characters (sequence tail and
+        check), mask the birth date and the rest of the sequence: ``310101********123X``. This is
+        the commonest practice in Chinese public display (and leaves the birth date, the most
+        identifying part, fully hidden).
+        """
+        if self.scheme == "uscc":
+            return self.code
+        return self.code[:6] + "*" * 8 + self.code[-4:]
+
+    @property
+    def org_code_display(self) -> str | None:
+        return f"{self.org_code[:8]}-{self.org_code[8]}" if self.org_code else None
+
+    def __repr__(self) -> str:  # never the full RIC, even in a debugger or a log
+        return (
+            f"Identifier(scheme={self.scheme!r}, code={self.masked()!r}, kind={self.kind!r}, "
+            f"region={self.region_code} {self.region_name}"
+            f"{' (abolished)' if self.region_abolished else ''}, normalisations={self.normalisations!r})"
+        )
+
+    __str__ = masked
+
+
+# ---------------------------------------------------------------------------------------------
+# Normalisation
+# ---------------------------------------------------------------------------------------------
+
+_FULLWIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ]")
+
+
+def normalise(raw: str) -> tuple[str, tuple[str, ...]]:
+    """Strip spaces, make full-width digits/letters half-width, upper-case; report each change."""
+    notes: list[str] = []
+    text = raw
+
+    # 1. whitespace: surrounding and embedded; ASCII, full-width (U+3000) and other Unicode spaces
+    def is_space(c: str) -> bool:
+        return c.isspace() or c in "\u200b\ufeff"
+
+    kinds: dict[str, int] = {}
+    for c in text:
+        if is_space(c):
+            label = (
+                "space"
+                if c == " "
+                else "full-width space"
+                if c == "\u3000"
+                else f"whitespace U+{ord(c):04X}"
+            )
+            kinds[label] = kinds.get(label, 0) + 1
+    if kinds:
+        stripped = text.strip("".join({c for c in text if is_space(c)}))
+        embedded = sum(1 for c in stripped if is_space(c))
+        where = []
+        if len(stripped) != len(text):
+            where.append("surrounding")
+        if embedded:
+            where.append("embedded")
+        what = ", ".join(f"{n} {k}{'s' if n > 1 else ''}" for k, n in kinds.items())
+        notes.append(f"removed {' and '.join(where)} spaces ({what})")
+        text = "".join(c for c in text if not is_space(c))
+
+    # 2. full-width digits and Latin letters → half-width
+    fw = _FULLWIDTH_ALNUM.findall(text)
+    if fw:
+        text = "".join(chr(ord(c) - 0xFEE0) if _FULLWIDTH_ALNUM.fullmatch(c) else c for c in text)
+        notes.append(f"converted {len(fw)} full-width character{'s' if len(fw) > 1 else ''} to half-width")
+
+    # 3. upper-case ASCII letters
+    lower = [(i, c) for i, c in enumerate(text) if "a" <= c <= "z"]
+    if lower:
+        text = "".join(c.upper() if "a" <= c <= "z" else c for c in text)
+        if len(lower) == 1 and lower[0][0] == len(text) - 1 and len(text) == 18:
+            notes.append(f"upper-cased check letter '{lower[0][1]}'")
+        else:
+            letters = "".join(c for _, c in lower)
+            notes.append(f"upper-cased {len(lower)} letter{'s' if len(lower) > 1 else ''} ('{letters}')")
+    return text, tuple(notes)
+
+
+# ---------------------------------------------------------------------------------------------
+# Check characters
+# ---------------------------------------------------------------------------------------------
+
+
+def uscc_check_char(first17: str) -> str:
+    """GB 32100-2015 check character (MOD 31-3) of the first 17 characters.
+
+    Computed here rather than with ``stdnum.cn.uscc``: its ``validate`` rejects letter registration
+    authorities (A, N, Y) that the standard allows, and its ``calc_check_digit`` silently cleans input.
+    """
+    total = sum(_USCC_VALUE[c] * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return USCC_ALPHABET[(31 - total % 31) % 31]
+
+
+def org_code_check_char(body8: str) -> str:
+    """GB 11714 check character of the 8-character organization code body."""
+    total = 0
+    for c, w in zip(body8, _ORG_WEIGHTS, strict=True):
+        v = int(c) if c.isdigit() else ord(c) - ord("A") + 10
+        total += v * w
+    r = 11 - total % 11
+    return "X" if r == 10 else "0" if r == 11 else str(r)
+
+
+def ric_check_char(first17: str) -> str:
+    """GB 11643-1999 check character (ISO 7064 MOD 11-2, X for 10) of the first 17 digits.
+
+    Own code: ``stdnum.cn.ric.calc_check_digit`` expects the number *with* its check digit already
+    appended (it drops the last character), an easy trap; this takes exactly the 17 digits.
+    """
+    total = sum(int(d) * pow(2, 17 - i, 11) for i, d in enumerate(first17))
+    r = (12 - total % 11) % 11
+    return "X" if r == 10 else str(r)
+
+
+def _chars(n: int) -> str:
+    return f"{n} character{'s' if n != 1 else ''}"
+
+
+def _org_display(nine: str) -> str:
+    return f"{nine[:8]}-{nine[8]}"
+
+
+# ---------------------------------------------------------------------------------------------
+# Rules (Art. 2: the subject and its identifier)
+# ---------------------------------------------------------------------------------------------
+
+
+def _bad_chars(code: str, allowed: str, what: str) -> list[Defect]:
+    out = []
+    for i, c in enumerate(code, 1):
+        if c not in allowed:
+            hint = ""
+            if c in _LOOKALIKES and what == "USCC":
+                hint = f" (the USCC alphabet has no I, O, Z, S, V; did you mean '{_LOOKALIKES[c]}'?)"
+            shown = c if c.isprintable() else f"U+{ord(c):04X}"
+            out.append(Defect("bad_character", f"character '{shown}' at position {i} is not allowed in a {what}{hint}"))
+    return out
+
+
+@rule(ARTICLE)
+def uscc_format(code: str) -> list[Defect]:
+    """A USCC is 18 characters of 0-9 A-H J-N P-R T U W-Y (GB 32100-2015)."""
+    defects = []
+    if len(code) != 18:
+        defects.append(Defect("length", f"has {_chars(len(code))}, a USCC has 18"))
+    defects += _bad_chars(code, USCC_ALPHABET, "USCC")
+    return defects
+
+
+@rule(ARTICLE)
+def uscc_check_character(code: str) -> list[Defect]:
+    """The 18th character of a USCC is its MOD 31-3 check character (GB 32100-2015)."""
+    expected = uscc_check_char(code[:17])
+    if code[17] != expected:
+        return [Defect("check_character", f"check character is '{code[17]}', expected '{expected}'")]
+    return []
+
+
+@rule(ARTICLE)
+def uscc_authority_and_type(code: str) -> list[Defect]:
+    """The registration authority and organization type pair is in GB 32100-2015 Table 1."""
+    auth, typ = code[0], code[1]
+    if auth not in REGISTRATION_AUTHORITIES:
+        return [
+            Defect(
+                "registration_authority",
+                f"registration authority '{auth}' does not exist (GB 32100-2015 has "
+                f"{', '.join(REGISTRATION_AUTHORITIES)})",
+            )
+        ]
+    name, types = REGISTRATION_AUTHORITIES[auth]
+    if typ not in types:
+        return [
+            Defect(
+                "org_type",
+                f"registration authority '{auth}' ({name}) has no organization type '{typ}' "
+                f"(GB 32100-2015 allows {', '.join(types)})",
+            )
+        ]
+    return []
+
+
+@rule(ARTICLE)
+def uscc_region(code: str, *, allow_unlisted: bool = False) -> list[Defect]:
+    """Characters 3-8 of a USCC are a GB/T 2260 region code that exists or once existed (or 100000).
+
+    With ``allow_unlisted``, a code absent from GB/T 2260 is let through when its province exists:
+    development-zone registration authorities use such local codes (see ``regions.unlisted_region``).
+    """
+    region = code[2:8]
+    if not (region.isascii() and region.isdigit()):
+        return [Defect("region", f"region code '{region}' is not 6 digits (GB/T 2260)")]
+    if lookup_region(region) is None:
+        if allow_unlisted and unlisted_region(region) is not None:
+            return []
+        return [Defect("region", f"region code {region} does not exist in GB/T 2260")]
+    return []
+
+
+@rule(ARTICLE)
+def uscc_embedded_org_code(code: str) -> list[Defect]:
+    """Characters 9-17 of a USCC are a GB 11714 organization code that passes its own check."""
+    org = code[8:17]
+    expected = org_code_check_char(org[:8])
+    if org[8] != expected:
+        return [
+            Defect(
+                "org_code_check",
+                f"embedded organization code {_org_display(org)} fails its GB 11714 check (expected '{expected}')",
+            )
+        ]
+    return []
+
+
+@rule(ARTICLE)
+def ric_format(code: str) -> list[Defect]:
+    """A resident ID number is 17 digits and a check digit or X (GB 11643-1999)."""
+    defects = []
+    if len(code) != 18:
+        defects.append(Defect("length", f"has {_chars(len(code))}, a resident ID number has 18"))
+    for i, c in enumerate(code[:17], 1):
+        if not c.isdigit() or not c.isascii():
+            shown = c if c.isprintable() else f"U+{ord(c):04X}"
+            defects.append(Defect("bad_character", f"character '{shown}' at position {i} is not a digit"))
+    if len(code) >= 18 and code[17] not in "0123456789X":
+        defects.append(Defect("bad_character", f"check character '{code[17]}' must be a digit or X"))
+    return defects
+
+
+@rule(ARTICLE)
+def ric_check_character(code: str) -> list[Defect]:
+    """The 18th character of a resident ID number is its ISO 7064 MOD 11-2 check (GB 11643-1999)."""
+    expected = ric_check_char(code[:17])
+    if code[17] != expected:
+        return [Defect("check_character", f"check character is '{code[17]}', expected '{expected}'")]
+    return []
+
+
+@rule(ARTICLE)
+def ric_region(code: str) -> list[Defect]:
+    """The first 6 digits of a resident ID number are a GB/T 2260 code that exists or once existed."""
+    region = code[:6]
+    if lookup_region(region, allow_national=False) is None:
+        return [Defect("region", f"region code {region} does not exist in GB/T 2260")]
+    return []
+
+
+def _birth_date(code: str) -> date | None:
+    try:
+        return date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
+    except ValueError:
+        return None
+
+
+@rule(ARTICLE)
+def ric_birth_date(code: str, today: date) -> list[Defect]:
+    """Digits 7-14 of a resident ID number are a real birth date, not in the future, not before 1880."""
+    born = _birth_date(code)
+    if born is None:
+        return [Defect("birth_date", f"birth date {code[6:10]}-{code[10:12]}-{code[12:14]} is not a real date")]
+    if born > today:
+        return [Defect("birth_date_future", f"birth date {born.isoformat()} is in the future")]
+    if born < EARLIEST_BIRTH_DATE:
+        return [
+            Defect(
+                "birth_date_too_early",
+                f"birth date {born.isoformat()} is before {EARLIEST_BIRTH_DATE.isoformat()}",
+            )
+        ]
+    return []
+
+
+def check_uscc(code: str, *, allow_unlisted_region: bool = False) -> list[Defect]:
+    """Every defect of a normalised USCC candidate (empty list: valid)."""
+    defects = uscc_format(code)
+    if defects:
+        return defects
+    return (
+        uscc_check_character(code)
+        + uscc_authority_and_type(code)
+        + uscc_region(code, allow_unlisted=allow_unlisted_region)
+        + uscc_embedded_org_code(code)
+    )
+
+
+def check_ric(code: str, today: date) -> list[Defect]:
+    """Every defect of a normalised resident ID number candidate (empty list: valid)."""
+    defects = ric_format(code)
+    if defects:
+        return defects
+    return ric_check_character(code) + ric_region(code) + ric_birth_date(code, today)
+
+
+# ---------------------------------------------------------------------------------------------
+# Values that are not identifiers at all (for importers)
+# ---------------------------------------------------------------------------------------------
+
+_SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d*)?[eE][+-]?\d+$")
+_ORG_CODE = re.compile(r"^([0-9A-Z]{8})[-－—‐]?([0-9X])$")
+
+
+def _iso7064_mod11_10_ok(digits: str) -> bool:
+    """ISO 7064 MOD 11,10: the check of 15-digit business registration numbers (GB/T 17710)."""
+    p = 10
+    for c in digits[:-1]:
+        s = (p + int(c)) % 10 or 10
+        p = (2 * s) % 11
+    return (p + int(digits[-1])) % 10 == 1
+
+
+def _unusable(text: str, raw: str) -> Defect | None:
+    """``text`` is the normalised value, ``raw`` the original (for messages)."""
+    if not text:
+        return Defect("empty", "the identifier is empty")
+    if _SCIENTIFIC.match(text):
+        return Defect(
+            "spreadsheet_number",
+            f"this looks like a code turned into a number by a spreadsheet ({raw.strip()}): "
+            "the digits are lost, ask the provider for the original",
+        )
+    if "*" in text:
+        where = [i for i, c in enumerate(text, 1) if c == "*"]
+        pos = f"position {where[0]}" if len(where) == 1 else f"positions {where[0]}–{where[-1]}"
+        return Defect(
+            "masked",
+            f"the value contains '*' at {pos}: a masked code cannot be validated or matched, "
+            "ask the provider for the full code",
+        )
+    m = _ORG_CODE.match(text)
+    if m and (len(text) == 10 or not text.isdigit()):
+        body, check = m.group(1), m.group(2)
+        shown = f"{body}-{check}"
+        if org_code_check_char(body) == check:
+            msg = f"this is an old 9-character organization code ({shown}), not a USCC"
+        else:
+            msg = (
+                f"this looks like an old 9-character organization code ({shown}), not a USCC, "
+                f"and its GB 11714 check fails too (expected '{org_code_check_char(body)}')"
+            )
+        return Defect("org_code", msg + "; ask the provider for the 18-character USCC")
+    if len(text) == 9 and text.isdigit():
+        passes = org_code_check_char(text[:8]) == text[8]
+        return Defect(
+            "org_code",
+            f"9-digit value ({text}): {'an' if passes else 'possibly an'} old organization code without its "
+            "dash, not a USCC; ask the provider for the 18-character USCC",
+        )
+    if len(text) == 15 and text.isalnum() and text.isascii():
+        return Defect("fifteen_digit", _describe_fifteen(text))
+    if len(text) == 18 and text.isdigit() and text.endswith("000"):
+        # Excel keeps 15 significant digits of a number: the last 3 of an 18-digit code become 0.
+        # Flag it only when neither reading validates (a real code may end in 000); the embedded
+        # organization code check catches the damaged ones whose outer check passes by chance.
+        uscc_defects = check_uscc(text, allow_unlisted_region=True)
+        ric_ok = not check_ric(text, date.max)
+        if uscc_defects and not ric_ok:
+            failed = " and ".join(
+                {"check_character": "the check character", "org_code_check": "the embedded organization code check"}[
+                    d.code
+                ]
+                for d in uscc_defects
+                if d.code in ("check_character", "org_code_check")
+            ) or "the code"
+            # echo it only when it cannot be a person's number (no province code starts with 9)
+            shown = f" ({text})" if text.startswith("9") else ""
+            return Defect(
+                "spreadsheet_zeroed",
+                f"this looks like a code damaged by a spreadsheet{shown}: it kept only the first 15 "
+                f"digits and turned the rest into zeros, and {failed} fail{'s' if ' and ' not in failed else ''}; "
+                "ask the provider for the original",
+            )
+    return None
+
+
+def _describe_fifteen(text: str) -> str:
+    tail = text[6:]
+    is_org_code = bool(_ORG_CODE.match(tail)) and org_code_check_char(tail[:8]) == tail[8]
+    if is_org_code and lookup_region(text[:6], allow_national=False):
+        return (
+            f"15-character tax registration number (region {text[:6]} + organization code "
+            f"{_org_display(tail)}), not a USCC; ask the provider for the 18-character USCC"
+        )
+    if text.isdigit() and _iso7064_mod11_10_ok(text):
+        return "15-digit business registration number (工商注册号), not a USCC; ask the provider for the 18-character USCC"
+    if text.isdigit():
+        return (
+            "15-digit registration/tax number, not a USCC (or an old 15-digit ID card number); "
+            "ask for the 18-character code"
+        )
+    return "15-character registration/tax number, not a USCC; ask the provider for the 18-character USCC"
+
+
+def explain_unusable(raw: Any) -> str | None:
+    """Why ``raw`` is recognisably not an identifier at all (spreadsheet damage, old code…), or None.
+
+    None does not mean valid: it means the value has the shape of an identifier and must be parsed
+    to know (``parse_identifier`` then names each defect).
+    """
+    if raw is None:
+        return "the identifier is empty"
+    if not isinstance(raw, str):
+        raw = str(raw)
+    text, _ = normalise(raw)
+    found = _unusable(text, raw)
+    return found.message if found else None
+
+
+# ---------------------------------------------------------------------------------------------
+# Parsing
+# ---------------------------------------------------------------------------------------------
+
+
+def _fail(message: str, reason: str, defects: list[Defect], scheme: str | None, notes: tuple[str, ...]) -> InvalidInput:
+    return InvalidInput(
+        message,
+        article=ARTICLE,
+        field="identifier",
+        code="invalid_identifier",
+        details={
+            "scheme": scheme,
+            "reason": reason,
+            "defects": [d.as_dict() for d in defects],
+            "normalisations": list(notes),
+        },
+    )
+
+
+def _raise_defects(scheme: Scheme, code: str, defects: list[Defect], notes: tuple[str, ...]) -> None:
+    joined = "; ".join(d.message for d in defects)
+    if scheme == "uscc":
+        message = f"invalid USCC {code}: {joined}"
+    else:  # never echo a (possible) personal ID number
+        message = f"invalid resident ID number: {joined}"
+    raise _fail(message, defects[0].code, defects, scheme, notes)
+
+
+def _prepare(raw: Any) -> tuple[str, tuple[str, ...]]:
+    if raw is None or not isinstance(raw, str):
+        defect = Defect("not_text", "the identifier must be text")
+        raise _fail(defect.message, defect.code, [defect], None, ())
+    text, notes = normalise(raw)
+    found = _unusable(text, raw)
+    if found:
+        raise _fail(found.message, found.code, [found], None, notes)
+    return text, notes
+
+
+def _build_uscc(code: str, notes: tuple[str, ...]) -> Identifier:
+    region = lookup_region(code[2:8])
+    warnings: list[str] = []
+    if region is None:
+        region = unlisted_region(code[2:8])
+        assert region is not None
+        warnings.append(
+            f"region code {region.code} is not in GB/T 2260: a local code of a registration authority "
+            f"(development zone or other functional area) in {region.full_name.split('（')[0]}"
+        )
+    elif region.abolished:
+        warnings.append(f"region code {region.describe()}: still valid for codes issued under it")
+    if code.isdigit() and code.endswith("000"):
+        warnings.append(
+            "the code is all digits and ends in 000, as codes damaged by a spreadsheet do (it passes both "
+            "checks, so it is probably intact): if it came through a spreadsheet, compare it with the original"
+        )
+    auth_name, types = REGISTRATION_AUTHORITIES[code[0]]
+    return Identifier(
+        scheme="uscc",
+        code=code,
+        kind="government_organ" if code.startswith("11") else "organization",
+        normalisations=notes,
+        region_code=region.code,
+        region_name=region.full_name,
+        region_abolished=region.abolished,
+        region=region,
+        region_listed=region.code == code[2:8] and lookup_region(code[2:8]) is not None,
+        warnings=tuple(warnings),
+        registration_authority=(code[0], auth_name),
+        org_type=(code[1], types[code[1]]),
+        org_code=code[8:17],
+    )
+
+
+def _build_ric(code: str, notes: tuple[str, ...]) -> Identifier:
+    region = lookup_region(code[:6], allow_national=False)
+    assert region is not None
+    warnings: tuple[str, ...] = ()
+    if region.abolished:
+        warnings = (f"region code {region.describe()}: still valid for numbers issued under it",)
+    return Identifier(
+        scheme="ric",
+        code=code,
+        kind="natural_person",
+        normalisations=notes,
+        region_code=region.code,
+        region_name=region.full_name,
+        region_abolished=region.abolished,
+        region=region,
+        warnings=warnings,
+        birth_date=_birth_date(code),
+        sex="M" if int(code[16]) % 2 else "F",
+    )
+
+
+def parse_uscc(raw: str, *, today: date, allow_unlisted_region: bool = False) -> Identifier:
+    """Parse and strictly validate a Unified Social Credit Code (GB 32100-2015).
+
+    ``allow_unlisted_region`` accepts (with a warning) a region code absent from GB/T 2260 whose
+    province exists, as development-zone registration authorities issue (see the module notes).
+    """
+    del today  # a USCC carries no date; kept for a uniform signature
+    code, notes = _prepare(raw)
+    defects = check_uscc(code, allow_unlisted_region=allow_unlisted_region)
+    if defects:
+        _raise_defects("uscc", code, defects, notes)
+    return _build_uscc(code, notes)
+
+
+def parse_ric(raw: str, *, today: date) -> Identifier:
+    """Parse and strictly validate an 18-digit resident identity card number (GB 11643-1999)."""
+    code, notes = _prepare(raw)
+    defects = check_ric(code, today)
+    if defects:
+        _raise_defects("ric", code, defects, notes)
+    return _build_ric(code, notes)
+
+
+def _ric_shaped(code: str) -> bool:
+    return len(code) == 18 and code[:17].isdigit() and code[:17].isascii() and code[17] in "0123456789X"
+
+
+def _plausibility(scheme: Scheme, code: str, today: date) -> float:
+    """Share of the structural checks passed, to choose whose defects to report."""
+    if scheme == "ric":
+        born = _birth_date(code)
+        checks = [
+            not ric_region(code),
+            born is not None and EARLIEST_BIRTH_DATE <= born <= today,
+            not ric_check_character(code),
+        ]
+    else:
+        checks = [
+            not uscc_authority_and_type(code),
+            not uscc_region(code),
+            not uscc_embedded_org_code(code),
+            not uscc_check_character(code),
+        ]
+    return sum(checks) / len(checks)
+
+
+def parse_identifier(raw: str, *, today: date, allow_unlisted_region: bool = False) -> Identifier:
+    """Parse a USCC or a resident ID number, deciding by shape.
+
+    An 18-character value that is 17 digits + digit/X can be either: both are checked. If exactly one
+    validates, it wins. If both validate (possible but rare), the resident ID reading wins, because
+    treating a person's number as an organization's would publish it unmasked. If neither does, the
+    defects of the more plausible reading (the larger share of structural checks passed; a tie goes
+    to USCC) are reported. Any other 18-character value is a USCC candidate.
+    """
+    code, notes = _prepare(raw)
+    if len(code) != 18:
+        defects = [Defect("length", f"has {_chars(len(code))}, a USCC or resident ID number has 18")]
+        defects += [d for d in _bad_chars(code, USCC_ALPHABET, "USCC") if d.code == "bad_character"]
+        # the original may be a personal number: echo it only when it cannot be one
+        raise _fail(
+            f"not an identifier: {'; '.join(d.message for d in defects)}",
+            "length",
+            defects,
+            None,
+            notes,
+        )
+    if _ric_shaped(code):
+        ric_defects = check_ric(code, today)
+        uscc_defects = check_uscc(code, allow_unlisted_region=allow_unlisted_region)
+        if not ric_defects:
+            return _build_ric(code, notes)
+        if not uscc_defects:
+            return _build_uscc(code, notes)
+        if _plausibility("ric", code, today) > _plausibility("uscc", code, today):
+            _raise_defects("ric", code, ric_defects, notes)
+        _raise_defects("uscc", code, uscc_defects, notes)
+    defects = check_uscc(code, allow_unlisted_region=allow_unlisted_region)
+    if defects:
+        _raise_defects("uscc", code, defects, notes)
+    return _build_uscc(code, notes)
+
+
+def is_valid(raw: str, *, today: date, allow_unlisted_region: bool = False) -> bool:
+    try:
+        parse_identifier(raw, today=today, allow_unlisted_region=allow_unlisted_region)
+    except InvalidInput:
+        return False
+    return True
+
+
+def describe_defects(raw: str, *, today: date, allow_unlisted_region: bool = False) -> list[Defect]:
+    """Every defect of ``raw`` as an identifier (empty list: valid)."""
+    try:
+        parse_identifier(raw, today=today, allow_unlisted_region=allow_unlisted_region)
+    except InvalidInput as exc:
+        return [Defect(d["code"], d["message"]) for d in exc.details["defects"]]
+    return []

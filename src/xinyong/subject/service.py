@@ -1,0 +1,82 @@
+"""Subjects (Art. 2): keyed by surrogate id, found by a keyed digest of their identifier."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from collections.abc import Iterable
+
+from sqlalchemy import insert, select
+from sqlalchemy.orm import Session
+
+from ..clock import now, today
+from ..config import get_settings
+from ..errors import NotFound
+from ..models import Subject
+from .identifiers import Identifier, parse_identifier
+
+_LOOKUP_CHUNK = 900  # stays under every database's bound-parameter limit
+
+
+def identifier_digest(ident: Identifier) -> str:
+    """HMAC of the normalised identifier: how every look-up finds a subject without its number."""
+    return hmac.new(
+        get_settings().hmac_key, f"{ident.scheme}:{ident.code}".encode(), hashlib.sha256
+    ).hexdigest()
+
+
+def find(session: Session, raw: str) -> Subject:
+    ident = parse_identifier(raw, today=today())
+    subject = session.scalar(select(Subject).where(Subject.identifier_digest == identifier_digest(ident)))
+    if subject is None:
+        raise NotFound(f"no information subject {ident.masked()} is known to the platform", field="subject")
+    return subject
+
+
+def resolve_many(session: Session, wanted: Iterable[tuple[Identifier, str]]) -> dict[str, int]:
+    """Map digest → subject id for every (identifier, name), creating the subjects not yet known.
+
+    Bulk: one SELECT per chunk of digests and one multi-row INSERT for the new ones.
+    """
+    by_digest: dict[str, tuple[Identifier, str]] = {}
+    for ident, name in wanted:
+        by_digest.setdefault(identifier_digest(ident), (ident, name))
+    found = _ids_for(session, list(by_digest))
+    missing = [d for d in by_digest if d not in found]
+    if missing:
+        created = now()
+        session.execute(
+            insert(Subject),
+            [
+                {
+                    "kind": by_digest[d][0].kind,
+                    "scheme": by_digest[d][0].scheme,
+                    "identifier": by_digest[d][0].code,
+                    "identifier_digest": d,
+                    "name": by_digest[d][1][:200],
+                    "region_code": by_digest[d][0].region_code,
+                    "birth_date": getattr(by_digest[d][0], "birth_date", None),
+                    "created_at": created,
+                }
+                for d in missing
+            ],
+        )
+        found.update(_ids_for(session, missing))
+    return found
+
+
+def _ids_for(session: Session, digests: list[str]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for i in range(0, len(digests), _LOOKUP_CHUNK):
+        part = digests[i : i + _LOOKUP_CHUNK]
+        q = select(Subject.identifier_digest, Subject.id).where(Subject.identifier_digest.in_(part))
+        out.update((d, i) for d, i in session.execute(q))
+    return out
+
+
+def public_view(subject: Subject) -> dict:
+    """What may be shown outside: natural persons' numbers are masked."""
+    code = subject.identifier
+    if subject.kind == "natural_person":
+        code = code[:6] + "*" * 8 + code[14:]
+    return {"id": subject.id, "kind": subject.kind, "name": subject.name, "identifier": code}

@@ -1,0 +1,67 @@
+from __future__ import annotations
+
+import typer
+from rich.table import Table
+
+from ..clock import today
+from ..console import acting_for, handles_errors, out, print_json
+from ..db import session_scope
+from . import service
+
+app = typer.Typer(help="Units: providers and inquirers (Art. 8, 11, 17, 19).", no_args_is_help=True)
+
+
+@app.command("add")
+@handles_errors
+def add(
+    name: str = typer.Argument(..., help="The unit's name."),
+    kind: str = typer.Option(..., "--kind", help="administrative, judicial, public-enterprise, "
+                             "public-institution, credit-service, enterprise, operator, supervisor"),
+    uscc: str = typer.Option(..., "--uscc", help="The unit's Unified Social Credit Code."),
+    provides: list[str] = typer.Option([], "--provides", help="A catalog item it may provide (repeatable)."),
+    inquires: list[str] = typer.Option([], "--inquires", help="An item on its published inquiry list (repeatable)."),
+    purposes: list[str] = typer.Option([], "--purposes", help="An Art. 28 purpose of that list (repeatable)."),
+    unit: str = typer.Option(None, "--unit", help="Act for this unit (USCC)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Register a unit and print its bearer token once (only its digest is stored)."""
+    actor = acting_for(unit)
+    with session_scope() as s:
+        created, token = service.add_unit(
+            s, name=name, kind=kind, uscc=uscc, provides=provides, inquires=inquires,
+            purposes=purposes, published_on=today(), actor=actor,
+        )
+        info = service.describe(created)
+    if as_json:
+        print_json({**info, "token": token})
+        return
+    out.print(f"registered {info['name']} ({info['kind']}, {info['uscc']})")
+    out.print(f"token (shown once, keep it safe): {token}")
+
+
+@app.command("list")
+@handles_errors
+def list_units(as_json: bool = typer.Option(False, "--json")) -> None:
+    """List the registered units."""
+    with session_scope() as s:
+        units = [service.describe(u) for u in service.list_units(s)]
+    if as_json:
+        print_json(units)
+        return
+    table = Table("USCC", "name", "kind", "provides", "inquiry list")
+    for u in units:
+        table.add_row(u["uscc"], u["name"], u["kind"], ", ".join(u["provides"]),
+                      ", ".join(f"{q['item']}/{q['purpose']}" for q in u["inquiry_list"]))
+    out.print(table)
+
+
+@app.command("token")
+@handles_errors
+def token(uscc: str = typer.Argument(..., help="The unit's USCC."),
+          label: str = typer.Option("console", "--label")) -> None:
+    """Issue another bearer token for a unit (printed once)."""
+    from ..auth import CONSOLE
+
+    with session_scope() as s:
+        tok = service.issue_token(s, unit=service.get_by_uscc(s, uscc), label=label, actor=CONSOLE)
+    out.print(tok)

@@ -1,0 +1,81 @@
+"""Rules about units: their kinds, what they may provide, and organs' published inquiry lists."""
+
+from __future__ import annotations
+
+from ..auth import PROVIDER_KINDS, UNIT_KINDS
+from ..errors import InvalidInput, RuleViolation
+from ..law.rules import rule
+
+# Art. 28's occasions as purpose codes: code -> (Chinese, English, the Art. 28.1 item).
+PURPOSES: dict[str, tuple[str, str, str]] = {
+    "permit": ("实施行政许可", "administrative licensing", "Art. 28.1(1)"),
+    "inspection": ("行政检查", "administrative inspection", "Art. 28.1(1)"),
+    "spot-check": ("监督抽验", "supervisory spot checks", "Art. 28.1(1)"),
+    "large-penalty": ("大额行政处罚裁量", "discretion over large penalties", "Art. 28.1(1)"),
+    "procurement": ("政府采购", "government procurement", "Art. 28.1(2)"),
+    "tendering": ("招标投标", "tendering and bidding", "Art. 28.1(2)"),
+    "funding": ("资金支持", "financial support", "Art. 28.1(2)"),
+    "project-support": ("项目支持", "project support", "Art. 28.1(2)"),
+    "land": ("国有土地使用权出让", "transfer of state-owned land use rights", "Art. 28.1(2)"),
+    "research": ("科研管理", "scientific research management", "Art. 28.1(2)"),
+    "residence-permit": ("居住证管理", "residence permits", "Art. 28.1(3)"),
+    "household-registration": ("落户管理", "household registration", "Art. 28.1(3)"),
+    "id-card": ("居民身份证异地受理", "identity cards accepted away from home", "Art. 28.1(3)"),
+    "recruitment": ("国家工作人员招录", "recruitment of state personnel", "Art. 28.1(4)"),
+    "appointment": ("职务任用", "appointment to posts", "Art. 28.1(4)"),
+    "promotion": ("职务晋升", "promotion", "Art. 28.1(4)"),
+    "commendation": ("表彰奖励", "commendations and awards", "Art. 28.1(5)"),
+    "routine": ("其他日常管理工作", "other routine management", "Art. 28.1(6)"),
+}
+
+
+def check_kind(kind: str) -> str:
+    if kind not in UNIT_KINDS:
+        raise InvalidInput(
+            f"unknown unit kind '{kind}'; one of: {', '.join(UNIT_KINDS)}", field="kind"
+        )
+    return kind
+
+
+@rule("Art. 8.2")
+def check_may_be_provider(kind: str, items: list[str]) -> None:
+    """Only public credit information providers (organs, public enterprises and institutions) provide items."""
+    if items and kind not in PROVIDER_KINDS:
+        raise RuleViolation(
+            f"a unit of kind '{kind}' is not a provider of public credit information; "
+            f"providers are {', '.join(PROVIDER_KINDS)}",
+            article="Art. 8.2",
+            field="provides",
+        )
+
+
+@rule("Art. 28.1")
+def check_purpose(purpose: str) -> str:
+    """An inquiry purpose is one of the occasions Art. 28 lists."""
+    if purpose not in PURPOSES:
+        raise RuleViolation(
+            f"'{purpose}' is not an Art. 28 purpose; one of: {', '.join(PURPOSES)}",
+            article="Art. 28.1",
+            field="purpose",
+        )
+    return purpose
+
+
+@rule("Art. 17.2")
+def check_inquiry_list_owner(kind: str, inquires: list[str], purposes: list[str]) -> None:
+    """A published inquiry list (items × purposes) belongs to an administrative organ, and needs both halves."""
+    if not inquires and not purposes:
+        return
+    if kind != "administrative":
+        raise RuleViolation(
+            "only administrative organs publish a list of inquiry items and purposes "
+            f"(a '{kind}' unit inquires under the subject's authorization or its own basis)",
+            article="Art. 17.2",
+            field="inquires",
+        )
+    if not inquires or not purposes:
+        raise RuleViolation(
+            "an inquiry list needs both the items (--inquires) and the purposes (--purposes)",
+            article="Art. 17.2",
+            field="inquires" if not inquires else "purposes",
+        )

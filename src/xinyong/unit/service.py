@@ -1,0 +1,128 @@
+"""Units: registration, look-up by USCC, tokens, authentication."""
+
+from __future__ import annotations
+
+from datetime import date
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit import service as audit
+from ..auth import Actor, new_token, token_digest
+from ..catalog import service as catalog
+from ..clock import now
+from ..errors import Conflict, InvalidInput, NotFound, Unauthorized
+from ..models import Unit, UnitInquiryItem, UnitProvides, UnitToken
+from ..subject.identifiers import parse_uscc
+from . import rules
+
+
+def add_unit(
+    session: Session,
+    *,
+    name: str,
+    kind: str,
+    uscc: str,
+    provides: list[str] = (),
+    inquires: list[str] = (),
+    purposes: list[str] = (),
+    published_on: date,
+    actor: Actor,
+) -> tuple[Unit, str]:
+    """Register a unit and issue its first bearer token (returned once; only the digest is kept)."""
+    rules.check_kind(kind)
+    name = name.strip()
+    if not name:
+        raise InvalidInput("the unit needs a name", field="name")
+    code = parse_uscc(uscc, today=published_on).code
+    provides, inquires, purposes = list(dict.fromkeys(provides)), list(dict.fromkeys(inquires)), list(dict.fromkeys(purposes))
+    rules.check_may_be_provider(kind, provides)
+    rules.check_inquiry_list_owner(kind, inquires, purposes)
+    for p in purposes:
+        rules.check_purpose(p)
+    for item in [*provides, *inquires]:
+        catalog.get_item(session, item)
+    if session.scalar(select(Unit.id).where(Unit.uscc == code)) is not None:
+        raise Conflict(f"a unit with USCC {code} is already registered", field="uscc")
+    unit = Unit(name=name, kind=kind, uscc=code, active=True, created_at=now())
+    unit.provides = [UnitProvides(item_code=i) for i in provides]
+    unit.inquiry_items = [
+        UnitInquiryItem(item_code=i, purpose=p, published_on=published_on)
+        for i in inquires
+        for p in purposes
+    ]
+    session.add(unit)
+    session.flush()
+    audit.append(
+        session,
+        action="unit:create",
+        actor=actor,
+        object_type="unit",
+        object_id=unit.id,
+        content=describe(unit),
+    )
+    token = issue_token(session, unit=unit, label="initial", actor=actor)
+    return unit, token
+
+
+def issue_token(session: Session, *, unit: Unit, label: str, actor: Actor) -> str:
+    token = new_token()
+    row = UnitToken(unit_id=unit.id, token_digest=token_digest(token), label=label, created_at=now())
+    session.add(row)
+    session.flush()
+    audit.append(
+        session,
+        action="unit:token-issue",
+        actor=actor,
+        object_type="unit_token",
+        object_id=row.id,
+        details={"unit_id": unit.id, "label": label},
+    )
+    return token
+
+
+def get_by_uscc(session: Session, uscc: str) -> Unit:
+    code = uscc.strip().upper()
+    unit = session.scalar(select(Unit).where(Unit.uscc == code))
+    if unit is None:
+        raise NotFound(f"no unit is registered with USCC {code}", field="unit")
+    return unit
+
+
+def list_units(session: Session) -> list[Unit]:
+    return list(session.scalars(select(Unit).order_by(Unit.id)))
+
+
+def authenticate(session: Session, token: str) -> Actor:
+    row = session.execute(
+        select(UnitToken, Unit)
+        .join(Unit, Unit.id == UnitToken.unit_id)
+        .where(UnitToken.token_digest == token_digest(token))
+    ).first()
+    if row is None:
+        raise Unauthorized("unknown token")
+    tok, unit = row
+    current = now()
+    if tok.revoked_at is not None or (tok.expires_at is not None and tok.expires_at <= current):
+        raise Unauthorized("this token was revoked or has expired")
+    if not unit.active:
+        raise Unauthorized("this unit is not active")
+    return actor_for(unit)
+
+
+def actor_for(unit: Unit) -> Actor:
+    return Actor(role=unit.kind, unit_id=unit.id, unit_uscc=unit.uscc)
+
+
+def describe(unit: Unit) -> dict:
+    return {
+        "name": unit.name,
+        "kind": unit.kind,
+        "uscc": unit.uscc,
+        "active": unit.active,
+        "provides": [p.item_code for p in unit.provides],
+        "inquiry_list": [
+            {"item": q.item_code, "purpose": q.purpose, "published_on": q.published_on.isoformat()}
+            for q in unit.inquiry_items
+        ],
+    }

@@ -1,0 +1,117 @@
+"""Test set-up: a pinned clock, a private var/ directory, and the database fixtures.
+
+Storage tests take the ``engine`` fixture and run on SQLite and, when XINYONG_TEST_POSTGRES_URL is
+set, on PostgreSQL too — in a schema of this run's own, migrated once from the real migrations.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import uuid
+from pathlib import Path
+
+import pytest
+
+PINNED_TODAY = "2025-06-16"  # a Monday; no test depends on the real date
+
+_session_var = Path(os.environ.get("PYTEST_XINYONG_TMP", "/tmp")) / f"xinyong-tests-{uuid.uuid4().hex[:8]}"
+os.environ["XINYONG_TODAY"] = PINNED_TODAY
+os.environ["XINYONG_VAR_DIR"] = str(_session_var / "var")
+os.environ["XINYONG_CALENDAR_DIR"] = str(_session_var / "calendar")
+os.environ["XINYONG_HMAC_KEY"] = "test-hmac-key-not-secret"
+os.environ.pop("XINYONG_DATABASE_URL", None)
+
+from sqlalchemy import inspect, text  # noqa: E402
+
+from xinyong import config, db  # noqa: E402
+from xinyong.migrations import upgrade  # noqa: E402
+
+POSTGRES_URL = os.environ.get("XINYONG_TEST_POSTGRES_URL")
+BACKENDS = ["sqlite"] + (["postgresql"] if POSTGRES_URL else [])
+
+
+@pytest.fixture(autouse=True)
+def _pinned_clock(monkeypatch):
+    monkeypatch.setenv("XINYONG_TODAY", PINNED_TODAY)
+    yield
+
+
+@pytest.fixture(scope="session")
+def _sqlite_template(tmp_path_factory) -> Path:
+    path = tmp_path_factory.mktemp("sqlite-template") / "template.db"
+    engine = db.make_engine(f"sqlite:///{path}")
+    upgrade(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    engine.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def _postgres_schema():
+    if not POSTGRES_URL:
+        pytest.skip("XINYONG_TEST_POSTGRES_URL is not set")
+    schema = f"xy_test_{uuid.uuid4().hex[:10]}"
+    admin = db.make_engine(POSTGRES_URL)
+    with admin.begin() as conn:
+        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
+    url = _pg_url(schema)
+    engine = db.make_engine(url)
+    upgrade(engine)
+    with engine.connect() as conn:
+        catalog = [dict(r._mapping) for r in conn.execute(text("SELECT * FROM catalog_item"))]
+    tables = [t for t in inspect(engine).get_table_names() if t != "alembic_version"]
+    yield url, engine, tables, catalog
+    engine.dispose()
+    with admin.begin() as conn:
+        conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+    admin.dispose()
+
+
+def _pg_url(schema: str) -> str:
+    sep = "&" if "?" in POSTGRES_URL else "?"
+    return f"{POSTGRES_URL}{sep}options=-csearch_path%3D{schema}"
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path, monkeypatch):
+    """A freshly migrated database (SQLite file, or this run's PostgreSQL schema emptied)."""
+    if request.param == "sqlite":
+        path = tmp_path / "xinyong.db"
+        shutil.copy(request.getfixturevalue("_sqlite_template"), path)
+        url = f"sqlite:///{path}"
+        cleanup = None
+    else:
+        url, engine, tables, catalog = request.getfixturevalue("_postgres_schema")
+        _reset_postgres(engine, tables, catalog)
+        cleanup = (engine, tables, catalog)
+    monkeypatch.setenv("XINYONG_DATABASE_URL", url)
+    monkeypatch.setenv("XINYONG_VAR_DIR", str(tmp_path / "var"))
+    config.reset_settings()
+    db.reset_engine()
+    yield url
+    db.get_engine().dispose()
+    db.reset_engine()
+    config.reset_settings()
+    if cleanup:
+        _reset_postgres(*cleanup)
+
+
+def _reset_postgres(engine, tables, catalog) -> None:
+    from sqlalchemy import MetaData, Table
+
+    with engine.begin() as conn:
+        conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
+        table = Table("catalog_item", MetaData(), autoload_with=conn)
+        conn.execute(table.insert(), catalog)
+
+
+@pytest.fixture
+def engine(database_url):
+    return db.get_engine()
+
+
+@pytest.fixture
+def backend(engine) -> str:
+    return engine.dialect.name

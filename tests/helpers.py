@@ -1,0 +1,35 @@
+"""Shared steps for storage tests: register units, run an import from bytes."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+
+from xinyong.auth import CONSOLE, Actor
+from xinyong.db import session_scope
+from xinyong.record import importer
+from xinyong.unit import service as units
+
+from .factories import PROVIDER_USCC
+
+TODAY = date(2025, 6, 16)
+
+
+def add_provider(engine: Engine, *, uscc: str = PROVIDER_USCC, provides=("penalty", "licence", "arrears",
+                 "commendation", "judgment-default"), kind: str = "administrative") -> tuple[Actor, str]:
+    with session_scope(engine) as s:
+        unit, token = units.add_unit(s, name="上海市测试监督管理局", kind=kind, uscc=uscc,
+                                     provides=list(provides), published_on=TODAY, actor=CONSOLE)
+        return units.actor_for(unit), token
+
+
+def run_file(engine: Engine, actor: Actor, tmp_path: Path, data: bytes, *, name: str = "upload.csv",
+             chunk_rows: int = 1000, on_reject=None) -> importer.ImportResult:
+    path = tmp_path / name
+    path.write_bytes(data)
+    batch_id = importer.open_batch(engine, unit_uscc=actor.unit_uscc, filename=name,
+                                   sha256=importer.sha256_of(path), actor=actor)
+    return importer.run_import(engine, batch_id=batch_id, path=path, actor=actor, today=TODAY,
+                               chunk_rows=chunk_rows, on_reject=on_reject)
