@@ -93,3 +93,17 @@ def session_scope(engine: Engine | None = None) -> Iterator[Session]:
 def reset_engine() -> None:
     get_engine.cache_clear()
     _sessionmakers.clear()
+
+
+def one_of(column, values: list, dialect: str):
+    """``column IN values`` as one array parameter on PostgreSQL (``= ANY``), an IN list elsewhere.
+
+    PostgreSQL plans a long ``IN (…)`` of separate parameters slowly; one array keeps the
+    statement small and its plan cached.
+    """
+    if dialect == "postgresql":
+        from sqlalchemy import any_, bindparam
+        from sqlalchemy.dialects.postgresql import ARRAY
+
+        return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
+    return column.in_(list(values))

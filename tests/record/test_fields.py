@@ -45,7 +45,12 @@ def test_field_error_carries_field_and_reason():
     assert err.field == "CF_JDRQ"
     assert err.reason == "date is empty"
     assert isinstance(err, Exception)
-    assert "CF_JDRQ" in str(err) and "date is empty" in str(err)
+    assert str(err) == "CF_JDRQ: date is empty"
+    # a DomainError too: an uncaught one still renders as a 422 / "error: …" with its field
+    from xinyong.errors import DomainError
+
+    assert isinstance(err, DomainError)
+    assert err.message == "date is empty" and err.status == 422
 
 
 # --- dates ------------------------------------------------------------------------------------
@@ -486,3 +491,23 @@ def test_map_row_general_amount_conflict():
 def test_map_row_unknown_format():
     with pytest.raises(ValueError):
         map_row("ZZ", {})
+
+
+def test_documented_examples_read_and_map():
+    """The examples in docs/import-format.md are valid files of their format."""
+    import re
+
+    doc = (Path(__file__).parents[2] / "docs" / "import-format.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"```(csv|json)\n(.*?)```", doc, re.S)
+    assert [kind for kind, _ in blocks] == ["csv", "csv", "json"]
+    for (kind, text), fmt in zip(blocks, ["CF", "XK", "general"]):
+        name = "example.csv" if kind == "csv" else "example.jsonl"
+        with read_rows(text.encode("utf-8"), filename=name) as stream:
+            rows = list(stream)
+        assert detect_format(stream.header) == fmt
+        assert missing_required(fmt, stream.header) == []
+        assert unknown_columns(fmt, stream.header) == []
+        assert len(rows) == 1 and rows[0].ok
+        mapped = map_row(fmt, rows[0].values)
+        assert empty_required(fmt, mapped) == []
+        parse_date(mapped["doc_date"], field="doc_date")

@@ -31,6 +31,7 @@ Conventions of the generated files
 from __future__ import annotations
 
 import csv
+from bisect import bisect_right
 import math
 import random
 import re
@@ -130,8 +131,8 @@ _ORGAN_INQUIRY = ("penalty", "judgment-default", "arrears", "false-materials", "
 # (name, kind, prefix2, region, org8, provides, inquires, purposes, short)
 _UNIT_SPECS: tuple[tuple, ...] = (
     ("上海市公共信用信息服务中心", "operator", "12", "310000", "42500317", (), (), (), "center"),
-    ("上海市发展和改革委员会", "supervisor", "11", "310000", "00248301",
-     (), _ORGAN_INQUIRY + ("commendation",), ("project-support", "funding", "commendation", "routine"), "ndrc"),
+    # the supervisor (社会信用管理部门) publishes no inquiry list: only administrative organs do (Art. 17.2)
+    ("上海市发展和改革委员会", "supervisor", "11", "310000", "00248301", (), (), (), "ndrc"),
     ("上海市市场监督管理局", "administrative", "11", "310000", "MB2F0001",
      ("penalty", "licence", "market-ban", "commendation"),
      _ORGAN_INQUIRY + ("licence",),
@@ -279,7 +280,6 @@ def _plus_years(d: date, years: int) -> date:
 
 
 _WINDOW_YEARS = 7  # decision dates spread over the 7 years before today
-_MAX_LOOKBACK = 3 * 366  # a conduct date is at most this many days before its decision
 
 
 def _iso(ordinal: int, _cache: dict[int, str] = {}) -> str:  # noqa: B006 - deliberate memo
@@ -301,6 +301,7 @@ def _cn(ordinal: int) -> str:
 # --------------------------------------------------------------------------------------------------
 
 _M64 = (1 << 64) - 1
+_SUBJECT_CACHE = 250_000  # built subjects kept (~100 MB at most); beyond, they are rebuilt on demand
 
 
 def _mix(x: int) -> int:
@@ -358,14 +359,34 @@ class _Subjects:
         self.org_mod = 10**8
         self.org_a = _coprime_multiplier(self.org_mod, (self.key >> 7) | 1)
         self.org_b = _mix(self.key + 1) % self.org_mod
-        # resident identity numbers: a permutation of (region slot, birth day, sequence)
-        earliest = today.toordinal() - _WINDOW_YEARS * 366 - _MAX_LOOKBACK
-        hi = min(date(2000, 12, 31), _minus_years(date.fromordinal(earliest), 18))
-        hi_ord = hi.toordinal() - 1
-        lo_ord = min(date(1950, 1, 1).toordinal(), hi_ord - 30 * 365)
-        self.birth_lo = lo_ord
-        self.birth_days = hi_ord - lo_ord + 1
-        self.ric_mod = len(N.RIC_REGION_SLOTS) * self.birth_days * 999
+        # resident identity numbers: a permutation of [0, ric_mod) mapped onto "cells" (region, birth
+        # range, sequence range) laid end to end: a bijection, so no two persons share a number.  Births
+        # 1950-2000 (2001-2009 for 南汇区, which existed only then), and at least 19 years before today:
+        # every person can be an adult on the dates generated for them (those dates never precede the
+        # 18th birthday, see _FileContext.decision_date).
+        latest = _minus_years(today, 19).toordinal()
+        lo_all = min(date(1950, 1, 1).toordinal(), latest - 30 * 365)
+        cells: list[tuple[int, str, int, int, int]] = []  # (offset, region, first birth, days, sequences)
+        offset = 0
+        for region, weight, first_year, last_year in N.RIC_REGIONS:
+            if first_year > 2000:
+                lo, hi = date(first_year, 1, 1).toordinal(), date(last_year, 12, 31).toordinal()
+            else:
+                lo = max(lo_all, date(max(first_year, 1), 1, 1).toordinal())
+                hi = min(date(min(last_year, 2000), 12, 31).toordinal(), date(2000, 12, 31).toordinal())
+            hi = min(hi, latest)
+            if hi < lo:
+                continue
+            seqs = 40 * weight  # sequence codes 001 … 40*weight (≤ 999)
+            cells.append((offset, region, lo, hi - lo + 1, seqs))
+            offset += (hi - lo + 1) * seqs
+        if not cells:  # only for a `today` before 1930: any old region code
+            lo = latest - 30 * 365
+            cells.append((0, "310101", lo, latest - lo + 1, 999))
+            offset = (latest - lo + 1) * 999
+        self.ric_cells = cells
+        self.ric_offsets = [c[0] for c in cells]
+        self.ric_mod = offset
         self.ric_a = _coprime_multiplier(self.ric_mod, (self.key >> 11) | 1)
         self.ric_b = _mix(self.key + 2) % self.ric_mod
         self._cache: dict[int, _Subject] = {}
@@ -429,7 +450,8 @@ class _Subjects:
         if classes is None:
             return array("l", range(self.count))
         sectors = _SECTORS.get(key)
-        person_deciles = round(10 * _PERSON_ACCEPT.get(key, 1.0))
+        person_weight = _PERSON_WEIGHT.get(key, 1.0)
+        person_deciles = min(10, round(10 * person_weight))
         local = unit.region != "310000"
         table = bytearray(256)
         for c in range(256):
@@ -447,6 +469,10 @@ class _Subjects:
             table[c] = ok
         marks = bytes(self.codes()).translate(bytes(table))
         found = array("l", (m.start() for m in re.finditer(b"\x01", marks)))
+        if person_weight > 1 and found:
+            persons = array("l", (m.start() for m in re.finditer(b"[\x00-\x09]", self.codes())))
+            for _ in range(round(person_weight) - 1):
+                found.extend(persons)
         if not found:  # tiny populations: relax to the classes alone, then to anyone
             found = array("l", (j for j in range(self.count) if self.kind(j)[0] in classes)) or array(
                 "l", range(self.count))
@@ -457,7 +483,7 @@ class _Subjects:
         if s is not None:
             return s
         s = self._build(j)
-        if len(self._cache) >= 100_000:
+        if len(self._cache) >= _SUBJECT_CACHE:
             self._cache.clear()
         self._cache[j] = s
         return s
@@ -477,10 +503,9 @@ class _Subjects:
         h2 = _mix(h)
         if cls == P_PERSON:
             p = (self.ric_a * j + self.ric_b) % self.ric_mod
-            p, seq = divmod(p, 999)
-            slot, day = divmod(p, self.birth_days)
-            birth = self.birth_lo + day
-            region = N.RIC_REGION_SLOTS[slot]
+            offset, region, first, _days, seqs = self.ric_cells[bisect_right(self.ric_offsets, p) - 1]
+            day, seq = divmod(p - offset, seqs)
+            birth = first + day
             d = date.fromordinal(birth)
             body = f"{region}{d.year:04d}{d.month:02d}{d.day:02d}{seq + 1:03d}"
             ric = body + ric_check(body)
@@ -673,14 +698,14 @@ _FULFIL = ("已履约",) * 8 + ("部分履约", "未履约")
 
 # Which subject classes / sectors each (unit, item) takes.  None = any sector.
 _CLASSES: dict[tuple[str, str], frozenset[int]] = {
-    ("samr", "penalty"): frozenset({P_PERSON, P_91, P_92, P_93, P_12}),
-    ("pdsamr", "penalty"): frozenset({P_PERSON, P_91, P_92, P_12}),
+    ("samr", "penalty"): frozenset({P_PERSON, P_91, P_92, P_93, P_12, P_52}),
+    ("pdsamr", "penalty"): frozenset({P_PERSON, P_91, P_92, P_12, P_52}),
     ("housing", "penalty"): frozenset({P_91}),
     ("samr", "licence"): frozenset({P_91, P_93}),
     ("pdsamr", "licence"): frozenset({P_91, P_92}),
     ("hrss", "licence"): frozenset({P_91}),
     ("housing", "licence"): frozenset({P_91}),
-    ("tax", "arrears"): frozenset({P_91, P_92, P_93}),
+    ("tax", "arrears"): frozenset({P_91, P_92, P_93, P_52}),
     ("hrss", "arrears"): frozenset({P_91, P_92, P_52}),
     ("tax", "false-materials"): frozenset({P_91, P_92, P_PERSON}),
     ("court", "judgment-default"): frozenset({P_PERSON, P_91, P_92}),
@@ -689,9 +714,11 @@ _CLASSES: dict[tuple[str, str], frozenset[int]] = {
     ("tax", "commendation"): frozenset({P_91}),
     ("housing", "commitment"): frozenset({P_91}),
 }
-# natural persons are a minority of penalty subjects: accept a drawn person with this probability
-_PERSON_ACCEPT: dict[tuple[str, str], float] = {
-    ("samr", "penalty"): 0.4, ("pdsamr", "penalty"): 0.12, ("tax", "false-materials"): 0.3,
+# relative weight of natural persons among the subjects of an item (1 = their share of the population):
+# below 1 they are thinned out (in tenths), above 1 they are drawn that many times more often
+_PERSON_WEIGHT: dict[tuple[str, str], float] = {
+    ("pdsamr", "penalty"): 0.3, ("tax", "false-materials"): 0.3,
+    ("court", "judgment-default"): 4, ("samr", "market-ban"): 3,
 }
 _SECTORS: dict[tuple[str, str], frozenset[str] | None] = {
     ("housing", "penalty"): frozenset({"construction", "realestate"}),

@@ -41,13 +41,29 @@ ORG_REGIONS: tuple[str, ...] = (
 )
 AGRI_REGIONS: tuple[str, ...] = ("310151", "310116", "310120", "310118", "310117", "310115", "310114", "310113")
 
-# Region slots for resident identity numbers: 100 slots, abolished districts get a few each.
-# 崇明区 (310151, created 2016) is left out: people born 1950-2000 carry an older code.
-RIC_REGION_SLOTS: tuple[str, ...] = (
-    ("310101",) * 6 + ("310103",) * 2 + ("310104",) * 7 + ("310105",) * 5 + ("310106",) * 5
-    + ("310107",) * 7 + ("310108",) * 2 + ("310109",) * 6 + ("310110",) * 8 + ("310112",) * 8
-    + ("310113",) * 6 + ("310114",) * 5 + ("310115",) * 12 + ("310116",) * 3 + ("310117",) * 5
-    + ("310118",) * 3 + ("310119",) * 2 + ("310120",) * 3
+# Region codes for resident identity numbers: (code, weight, first birth year, last birth year).
+# A number's region code must have existed in its holder's birth year (python-stdnum checks this against
+# its GB/T 2260 history), so e.g. 浦东新区 310115 only for people born 1992 or later, and the abolished
+# 南汇区 310119 (2001-2009) only for people born in those years.  崇明区 310151 (2016-) is left out.
+RIC_REGIONS: tuple[tuple[str, int, int, int], ...] = (
+    ("310101", 10, 0, 9999),
+    ("310103", 4, 0, 2011),  # 卢湾区, abolished 2011
+    ("310104", 10, 0, 9999),
+    ("310105", 8, 0, 9999),
+    ("310106", 6, 0, 9999),
+    ("310107", 10, 0, 9999),
+    ("310108", 4, 0, 2015),  # 闸北区, abolished 2015
+    ("310109", 9, 0, 9999),
+    ("310110", 12, 0, 9999),
+    ("310112", 12, 1981, 9999),
+    ("310113", 10, 1988, 9999),
+    ("310114", 10, 1992, 9999),
+    ("310115", 20, 1992, 9999),
+    ("310116", 8, 1997, 9999),
+    ("310117", 10, 1998, 9999),
+    ("310118", 10, 1999, 9999),
+    ("310119", 10, 2001, 2009),  # 南汇区, abolished 2009
+    ("310120", 8, 2001, 9999),
 )
 
 # Common surnames, roughly by frequency (repetition = weight).

@@ -22,17 +22,23 @@ from functools import lru_cache
 from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
+from ..errors import InvalidInput
+
 TZ = ZoneInfo("Asia/Shanghai")
 
 
-class FieldError(Exception):
-    """A value the importer cannot read. ``field`` is the column the clerk sees, when known."""
+class FieldError(InvalidInput):
+    """A value the importer cannot read: ``field`` (the column, as the clerk sees it when known)
+    and ``reason`` (exactly what is wrong). A :class:`~xinyong.errors.DomainError` (message = the
+    reason), so a caller that forgets to catch it still answers 422 / ``error: …``."""
 
     def __init__(self, field: str, reason: str, *, article: str | None = None) -> None:
-        super().__init__(f"{field}: {reason}")
+        super().__init__(reason, article=article, field=field)
         self.field = field
         self.reason = reason
-        self.article = article
+
+    def __str__(self) -> str:
+        return f"{self.field}: {self.reason}"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -620,14 +626,28 @@ def header_notices(fmt: str, header: Iterable[str]) -> list[str]:
     return [f"columns not in the {fmt} format, kept as extra: {', '.join(unknown)}"]
 
 
+_PLAIN, _EXTRA, _OTHER_ID, _SUBJECT_ID, _AMOUNT = range(5)
+
+
 @lru_cache(maxsize=256)
-def _plan(fmt: str, keys: tuple[str, ...]) -> tuple[tuple[str, str, str], ...]:
-    """For each source key: (source key, normalized column, target)."""
+def _plan(fmt: str, keys: tuple[str, ...]) -> tuple[tuple[str, str, int, str], ...]:
+    """For each source key: (source key, normalized column, kind, target)."""
     spec = _spec(fmt)
     plan = []
     for key in keys:
         col = normalize_column(key)
-        plan.append((key, col, spec.columns.get(col, "extra")))
+        target = spec.columns.get(col, "extra")
+        if target == "extra":
+            kind = _EXTRA
+        elif target.startswith("other_ids:"):
+            kind, target = _OTHER_ID, target[10:]
+        elif target == "subject_id":
+            kind = _SUBJECT_ID
+        elif target == "amount_yuan":
+            kind = _AMOUNT
+        else:
+            kind = _PLAIN
+        plan.append((key, col or key, kind, target))
     return tuple(plan)
 
 
@@ -653,20 +673,20 @@ def map_row(fmt: str, values: Mapping[str, str]) -> dict:
     extra: dict[str, str] = {}
     ids: dict[str, str] = {}
     amount_from: list[tuple[str, str]] = []
-    for key, col, target in _plan(fmt, tuple(values)):
+    for key, col, kind, target in _plan(fmt, tuple(values)):
         value = clean_text(values[key])
-        if target == "extra":
-            extra[col or key] = value
-        elif target.startswith("other_ids:"):
+        if kind == _PLAIN:
+            if value or not out[target]:
+                out[target] = value
+        elif kind == _EXTRA:
+            extra[col] = value
+        elif kind == _OTHER_ID:
             if value:
-                other_ids[target[10:]] = value
-        elif target == "subject_id":
+                other_ids[target] = value
+        elif kind == _SUBJECT_ID:
             ids[col] = value
-        elif target == "amount_yuan":
-            if value:
-                amount_from.append((col, value))
-        elif value or not out[target]:
-            out[target] = value
+        elif value:
+            amount_from.append((col, value))
     for col in spec.id_columns:
         if ids.get(col):
             out["subject_id"] = ids[col]

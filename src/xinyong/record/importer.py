@@ -22,7 +22,7 @@ from ..law.errors import LawError
 from ..models import Batch, BatchReject, CatalogItem, Unit
 from ..unit import service as units
 from . import service
-from .fields import detect_format, map_row, missing_required
+from .fields import detect_format, header_notices, map_row, missing_required
 from .reading import read_rows
 from .rules import ItemInfo, RecordDraft, RowContext, validate_row
 from .service import Reject
@@ -120,13 +120,14 @@ def _run(engine, result, path, actor, today, chunk_rows, on_reject, progress) ->
     with path.open("rb") as fh:
         stream = read_rows(fh, filename=path.name)
         fmt = detect_format(stream.header)
+        header_notes = [(1, m) for m in header_notices(fmt, stream.header)]
         missing = missing_required(fmt, stream.header)
         if missing:
             result.file_error = Reject(
                 1, missing[0],
                 f"the header lacks required column(s) {', '.join(missing)} for the {fmt} format "
                 "(see docs/import-format.md)", "Art. 11" if fmt != "general" else None)
-            _finish(engine, result, stream, fmt, [result.file_error])
+            _finish(engine, result, stream, fmt, [result.file_error], header_notes)
             if on_reject:
                 on_reject(result.file_error, None)
             return
@@ -162,11 +163,12 @@ def _run(engine, result, path, actor, today, chunk_rows, on_reject, progress) ->
                     on_reject(r, raws.get(r.line))
             if progress:
                 progress(result.rows)
-        _finish(engine, result, stream, fmt, [])
+        _finish(engine, result, stream, fmt, [], header_notes)
 
 
-def _finish(engine, result: ImportResult, stream, fmt: str, rejects: list[Reject]) -> None:
-    result.notices = list(getattr(stream, "notices", []) or [])
+def _finish(engine, result: ImportResult, stream, fmt: str, rejects: list[Reject],
+            header_notes: list[tuple[int, str]] = ()) -> None:
+    result.notices = [*header_notes, *(getattr(stream, "notices", []) or [])]
     with session_scope(engine) as s:
         if rejects:
             service.store_rejects(s, result.batch_id, rejects)

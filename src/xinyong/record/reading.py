@@ -20,12 +20,12 @@ import io
 import json
 import re
 from collections import deque
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
 from ..errors import InvalidInput
-from .fields import clean_text, normalize_column
+from .fields import normalize_column
 
 __all__ = ["SourceRow", "RowStream", "UnreadableFile", "read_rows"]
 

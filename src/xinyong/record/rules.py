@@ -57,6 +57,22 @@ class RowContext:
     items: dict[str, ItemInfo]
     fmt: str
     today: date
+    # A file names each subject about five times: parse each identifier once per import.
+    identifiers: dict[str, Identifier | DomainError] = field(default_factory=dict)
+
+    def identifier(self, raw: str) -> Identifier:
+        found = self.identifiers.get(raw)
+        if found is None:
+            if len(self.identifiers) > 200_000:
+                self.identifiers.clear()
+            try:
+                found = _parse_subject_id(raw, self.today)
+            except DomainError as exc:
+                found = exc
+            self.identifiers[raw] = found
+        if isinstance(found, DomainError):
+            raise found
+        return found
 
 
 @dataclass
@@ -195,7 +211,16 @@ def ended_on_for(item: ItemInfo, given: date | None, doc_date: date) -> tuple[da
     return doc_date, "decision_date"
 
 
-def _subject(values: dict[str, Any], today: date) -> Identifier:
+def _parse_subject_id(raw: str, today: date) -> Identifier:
+    unusable = explain_unusable(raw)
+    if unusable:
+        raise InvalidInput(unusable, article="Art. 2", field="subject_id")
+    # Development-zone region codes (e.g. 西安高新区 610131) are issued in practice though GB/T 2260
+    # does not list them: a code that passes both checks is accepted when its province exists.
+    return parse_identifier(raw, today=today, allow_unlisted_region=True)
+
+
+def _subject(values: dict[str, Any], ctx: RowContext) -> Identifier:
     raw = values.get("subject_id")
     if _blank(raw):
         raise InvalidInput(
@@ -203,12 +228,7 @@ def _subject(values: dict[str, Any], today: date) -> Identifier:
             article="Art. 2",
             field="subject_id",
         )
-    unusable = explain_unusable(raw)
-    if unusable:
-        raise InvalidInput(unusable, article="Art. 2", field="subject_id")
-    # Development-zone region codes (e.g. 西安高新区 610131) are issued in practice though GB/T 2260
-    # does not list them: a code that passes both checks is accepted when its province exists.
-    ident = parse_identifier(raw, today=today, allow_unlisted_region=True)
+    ident = ctx.identifier(raw)
     cls = (values.get("subject_class") or "").strip()
     if cls in NATURAL_PERSON_CLASSES and ident.kind != "natural_person":
         raise InvalidInput(
@@ -289,7 +309,7 @@ def _validate(values: dict[str, Any], ctx: RowContext) -> RecordDraft:
     doc_org = (values.get("doc_org") or "").strip()
     check_legal_document(doc_no, values.get("doc_date") or "", doc_org)
     check_complete(ctx.fmt, values)
-    ident = _subject(values, ctx.today)
+    ident = _subject(values, ctx)
     name = (values.get("subject_name") or "").strip()
     if not name:
         raise InvalidInput("the subject's name is missing", field="subject_name")

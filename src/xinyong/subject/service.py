@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session
 
 from ..clock import now, today
 from ..config import get_settings
+from ..db import one_of
 from ..errors import NotFound
 from ..models import Subject
 from .identifiers import Identifier, parse_identifier
@@ -46,7 +47,7 @@ def resolve_many(session: Session, wanted: Iterable[tuple[Identifier, str]]) -> 
     if missing:
         created = now()
         session.execute(
-            insert(Subject),
+            insert(Subject.__table__),
             [
                 {
                     "kind": by_digest[d][0].kind,
@@ -69,7 +70,8 @@ def _ids_for(session: Session, digests: list[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for i in range(0, len(digests), _LOOKUP_CHUNK):
         part = digests[i : i + _LOOKUP_CHUNK]
-        q = select(Subject.identifier_digest, Subject.id).where(Subject.identifier_digest.in_(part))
+        where = one_of(Subject.identifier_digest, part, session.get_bind().dialect.name)
+        q = select(Subject.identifier_digest, Subject.id).where(where)
         out.update((d, i) for d, i in session.execute(q))
     return out
 

@@ -1,0 +1,93 @@
+"""Units: kinds, what they may provide, organs' published inquiry lists, tokens (both databases)."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import select
+
+from xinyong.auth import CONSOLE, token_digest
+from xinyong.db import session_scope
+from xinyong.errors import Conflict, InvalidInput, NotFound, RuleViolation, Unauthorized
+from xinyong.models import AuditEvent, UnitToken
+from xinyong.unit import service
+
+from ..factories import uscc
+from ..helpers import TODAY
+
+ORGAN = uscc(1, prefix="11310000")
+
+
+def add(engine, **kw):
+    args = dict(name="上海市某局", kind="administrative", uscc=ORGAN, published_on=TODAY, actor=CONSOLE)
+    args.update(kw)
+    with session_scope(engine) as s:
+        unit, token = service.add_unit(s, **args)
+        return service.describe(unit), token
+
+
+@pytest.mark.article("Art. 17.2")
+def test_inquiry_list_is_every_item_with_every_purpose(engine):
+    info, _ = add(engine, inquires=["penalty", "licence"], purposes=["permit", "procurement"])
+    assert {(q["item"], q["purpose"]) for q in info["inquiry_list"]} == {
+        ("licence", "permit"), ("licence", "procurement"), ("penalty", "permit"), ("penalty", "procurement")}
+    assert {q["published_on"] for q in info["inquiry_list"]} == {TODAY.isoformat()}
+
+
+@pytest.mark.article("Art. 17.2")
+def test_only_administrative_organs_publish_inquiry_lists(engine):
+    with pytest.raises(RuleViolation) as exc:
+        add(engine, kind="credit-service", uscc=uscc(2), inquires=["penalty"], purposes=["permit"])
+    assert exc.value.article == "Art. 17.2"
+    with pytest.raises(RuleViolation):
+        add(engine, inquires=["penalty"], purposes=[])
+
+
+@pytest.mark.article("Art. 28.1")
+def test_purposes_are_the_art_28_occasions(engine):
+    with pytest.raises(RuleViolation) as exc:
+        add(engine, inquires=["penalty"], purposes=["curiosity"])
+    assert exc.value.article == "Art. 28.1" and "curiosity" in exc.value.message
+
+
+@pytest.mark.article("Art. 8.2")
+def test_only_public_credit_information_providers_provide(engine):
+    with pytest.raises(RuleViolation) as exc:
+        add(engine, kind="enterprise", uscc=uscc(3), provides=["penalty"])
+    assert exc.value.article == "Art. 8.2"
+    info, _ = add(engine, kind="judicial", uscc=uscc(4, prefix="11310000"), provides=["judgment-default"])
+    assert info["provides"] == ["judgment-default"]
+
+
+def test_unknown_item_kind_or_bad_uscc(engine):
+    with pytest.raises(NotFound):
+        add(engine, provides=["no-such-item"])
+    with pytest.raises(InvalidInput):
+        add(engine, kind="ministry")
+    with pytest.raises(InvalidInput) as exc:
+        add(engine, uscc="11310000MB2F11209X")
+    assert exc.value.article == "Art. 2"
+
+
+def test_one_unit_per_uscc(engine):
+    add(engine)
+    with pytest.raises(Conflict):
+        add(engine, name="another name")
+
+
+def test_token_stored_as_digest_and_authenticates(engine):
+    info, token = add(engine)
+    with session_scope(engine) as s:
+        stored = s.scalars(select(UnitToken.token_digest)).all()
+        assert stored == [token_digest(token)] and token not in stored
+        actor = service.authenticate(s, token)
+        assert (actor.role, actor.unit_uscc) == ("administrative", ORGAN)
+        with pytest.raises(Unauthorized):
+            service.authenticate(s, token + "x")
+        tok = s.scalars(select(UnitToken)).one()
+        tok.revoked_at = tok.created_at
+    with session_scope(engine) as s, pytest.raises(Unauthorized):
+        service.authenticate(s, token)
+    with session_scope(engine) as s:
+        actions = s.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+        assert actions == ["unit:create", "unit:token-issue"]
+        assert token not in str(s.scalars(select(AuditEvent.details)).all())
