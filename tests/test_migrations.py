@@ -41,7 +41,7 @@ def empty_engine(request, tmp_path):
 def test_upgrade_from_empty_to_head_and_models_match(empty_engine):
     assert inspect(empty_engine).get_table_names() == []
     upgrade(empty_engine)
-    assert current(empty_engine) == "0002"
+    assert current(empty_engine) == "0003"
     tables = set(inspect(empty_engine).get_table_names())
     assert set(Base.metadata.tables) <= tables
     with empty_engine.connect() as conn:
@@ -49,4 +49,4 @@ def test_upgrade_from_empty_to_head_and_models_match(empty_engine):
         assert diff == [], diff
         assert conn.execute(text("SELECT count(*) FROM catalog_item WHERE state = 'published'")).scalar() == 8
     upgrade(empty_engine)  # running it again is a no-op
-    assert current(empty_engine) == "0002"
+    assert current(empty_engine) == "0003"

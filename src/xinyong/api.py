@@ -6,13 +6,14 @@ from fastapi import APIRouter, Depends
 
 from .deps import actor
 from .catalog.endpoints import router as catalog_router
+from .inquiry.endpoints import router as inquiry_router
 from .law.endpoints import router as law_router
 from .record.endpoints import router as record_router
 from .subject.endpoints import router as subject_router
 from .unit.endpoints import router as unit_router
 
 router = APIRouter(prefix="/api/v1")
-for r in (catalog_router, unit_router, subject_router, record_router):
+for r in (catalog_router, unit_router, subject_router, record_router, inquiry_router):
     router.include_router(r)
 # The law kernel imports nothing of the platform, so its routes get authentication here.
 router.include_router(law_router, dependencies=[Depends(actor)])

@@ -22,17 +22,25 @@ PROVIDER_KINDS = ("administrative", "judicial", "public-enterprise", "public-ins
 
 @dataclass(frozen=True)
 class Actor:
-    """The party behind a request: a unit (with its kind), the operator's console, or the public."""
+    """The party behind a request.
 
-    role: str  # a unit kind, "console" (the operator's CLI on the platform's machine) or "public"
+    A unit (role = its kind), one of its officers (``officer_id``), a subject asking about itself
+    (role "subject"), the operator's console on the platform's machine ("console"), or the public.
+    """
+
+    role: str
     unit_id: int | None = None
     unit_uscc: str | None = None
-    officer: str | None = None
+    officer: str | None = None  # the officer's staff number, or "console" when the CLI acts for a unit
+    officer_id: int | None = None
+    subject_id: int | None = None
 
     @property
     def label(self) -> str:
         if self.unit_uscc:
             return f"unit:{self.unit_uscc}" + (f"/{self.officer}" if self.officer else "")
+        if self.subject_id is not None:
+            return f"subject:{self.subject_id}"
         return self.role
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from .catalog.cli import app as catalog_app
+from .inquiry.cli import authorization_app, inquire, inquiries_app
 from .console import handles_errors, out
 from .law.cli import app as law_app
 from .record.cli import import_file
@@ -23,6 +24,9 @@ app.add_typer(subject_app, name="subject")
 app.add_typer(unit_app, name="unit")
 app.add_typer(catalog_app, name="catalog")
 app.command("import")(import_file)
+app.command("inquire")(inquire)
+app.add_typer(inquiries_app, name="inquiries")
+app.add_typer(authorization_app, name="authorization")
 
 
 @db_app.command("upgrade")

@@ -89,5 +89,5 @@ def test_token_stored_as_digest_and_authenticates(engine):
         service.authenticate(s, token)
     with session_scope(engine) as s:
         actions = s.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
-        assert actions == ["unit:create", "unit:token-issue"]
+        assert actions == ["unit:create", "token:issue"]
         assert token not in str(s.scalars(select(AuditEvent.details)).all())

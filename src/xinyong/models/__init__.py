@@ -1,13 +1,18 @@
 """The ORM models, one module per table family. Importing this package registers them all."""
 
-from .audit import AuditEvent
+from .audit import AuditCheckpoint, AuditEvent
 from .catalog import CatalogItem
+from .inquiry import Authorization, InquiryLog
 from .record import Batch, BatchReject, Record, RecordHistory
 from .subject import Subject
-from .unit import Unit, UnitInquiryItem, UnitProvides, UnitToken
+from .unit import Officer, Unit, UnitInquiryItem, UnitProvides, UnitToken
 
 __all__ = [
+    "AuditCheckpoint",
     "AuditEvent",
+    "Authorization",
+    "InquiryLog",
+    "Officer",
     "Batch",
     "BatchReject",
     "CatalogItem",

@@ -25,6 +25,9 @@ class CatalogItem(Base):
     disclosure: Mapped[str] = mapped_column(String(16))  # public | authorized | restricted
     record_format: Mapped[str] = mapped_column(String(8))  # CF | XK | general
     providers: Mapped[str] = mapped_column(Text)  # which units provide it, in words
+    # A law or administrative regulation under which the item's non-public information may be
+    # inquired into without the subject's written authorization (Art. 17.3); None: authorization needed.
+    inquiry_law_basis: Mapped[str | None] = mapped_column(Text)
     state: Mapped[str] = mapped_column(String(16))  # proposed … published | retired
     published_on: Mapped[date | None] = mapped_column(Date)
     retired_on: Mapped[date | None] = mapped_column(Date)

@@ -85,7 +85,10 @@ class Record(Base):
     amount_yuan: Mapped[Decimal | None] = mapped_column(Numeric(18, 2))
     content: Mapped[dict] = mapped_column(JSON)
     content_digest: Mapped[str] = mapped_column(String(64))
+    # active | restored (hidden from inquiry, Art. 38) | revoked (to be deleted, Art. 37)
     status: Mapped[str] = mapped_column(String(16), default="active")
+    # Under objection (Art. 36): served with that marker until the objection is decided.
+    objection_open: Mapped[bool] = mapped_column(Boolean, default=False)
     version: Mapped[int] = mapped_column(Integer, default=1)
     batch_id: Mapped[str | None] = mapped_column(ForeignKey("batch.id"))
     line_no: Mapped[int | None] = mapped_column(Integer)

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import Boolean, Date, DateTime, ForeignKey, String
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, BigId
@@ -49,13 +49,32 @@ class UnitInquiryItem(Base):
     published_on: Mapped[date] = mapped_column(Date)
 
 
-class UnitToken(Base):
-    """A bearer token of a unit; only its digest is stored."""
+class Officer(Base):
+    """A member of a unit's staff with query rights within the unit's own (Art. 19(2))."""
 
-    __tablename__ = "unit_token"
+    __tablename__ = "officer"
+    __table_args__ = (UniqueConstraint("unit_id", "staff_no"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), index=True)
+    staff_no: Mapped[str] = mapped_column(String(40))
+    name: Mapped[str] = mapped_column(String(100))
+    # None: every (item, purpose) of the unit's own list; else a subset of it.
+    items: Mapped[list | None] = mapped_column(JSON)
+    purposes: Mapped[list | None] = mapped_column(JSON)
+    active: Mapped[bool] = mapped_column(Boolean, default=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class UnitToken(Base):
+    """A bearer token — of a unit, of one of its officers, or of a subject; only its digest is stored."""
+
+    __tablename__ = "access_token"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"), index=True)
+    officer_id: Mapped[int | None] = mapped_column(ForeignKey("officer.id"))
+    subject_id: Mapped[int | None] = mapped_column(ForeignKey("subject.id"))
     token_digest: Mapped[str] = mapped_column(String(64), unique=True)
     label: Mapped[str] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

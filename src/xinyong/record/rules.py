@@ -261,18 +261,16 @@ def _is_personal_id_column(key: str) -> bool:
 
 
 def content_of(values: dict[str, Any]) -> dict[str, Any]:
-    """The record's content: every mapped field but the subject's identifier and personal ID numbers."""
+    """The record's content: every filled mapped field but personal ID numbers.
+
+    ``map_row`` has already cleaned every text value, so "filled" is simply non-empty.
+    """
     content: dict[str, Any] = {}
     for key, value in values.items():
-        if key in PERSONAL_ID_KEYS or _blank(value):
-            continue
-        if key == "extra" and isinstance(value, dict):
-            extra = {k: v for k, v in value.items() if not _is_personal_id_column(k) and not _blank(v)}
-            if extra:
-                content["extra"] = extra
+        if not value or key in PERSONAL_ID_KEYS:
             continue
         if isinstance(value, dict):
-            value = {k: v for k, v in value.items() if not _blank(v)}
+            value = {k: v for k, v in value.items() if v and not _is_personal_id_column(k)}
             if not value:
                 continue
         content[key] = value

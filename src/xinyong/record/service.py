@@ -24,7 +24,8 @@ from .rules import RecordDraft
 RECORD_COLUMNS = (
     "subject_id", "unit_id", "item_code", "untrustworthy", "doc_no", "doc_date", "doc_org",
     "conduct_date", "ended_on", "ended_on_source", "procedure", "severity", "amount_yuan",
-    "content", "content_digest", "status", "version", "batch_id", "line_no", "received_at",
+    "content", "content_digest", "status", "objection_open", "version", "batch_id", "line_no",
+    "received_at",
 )
 CORRECTION_HINT = (
     "a record with the same unit, catalog item, document number and subject is already stored "
@@ -140,6 +141,7 @@ def _row(d: RecordDraft, subject_id: int, unit_id: int, batch_id: str | None, li
         "content": d.content,
         "content_digest": d.content_digest,
         "status": "active",
+        "objection_open": False,
         "version": 1,
         "batch_id": batch_id,
         "line_no": line,

@@ -32,3 +32,26 @@ def check(code: str = typer.Argument(..., help="A USCC or resident identity card
     if ident.region_abolished:
         out.print(f"note: region {ident.region_code} ({ident.region_name}) has been abolished; "
                   "identifiers issued under it stay valid")
+
+
+@app.command("token")
+@handles_errors
+def token(code: str = typer.Argument(..., help="The subject's identifier."),
+          days: int = typer.Option(90, "--days", help="Days until the token expires.")) -> None:
+    """Issue a token with which a subject sees its own information (printed once).
+
+    Verifying the person's identity before this is the operator's duty, outside the platform.
+    """
+    from datetime import timedelta
+
+    from .. import tokens
+    from ..auth import CONSOLE
+    from ..clock import now
+    from ..db import session_scope
+    from . import service
+
+    with session_scope() as s:
+        subject = service.find(s, code)
+        _, tok = tokens.issue(s, actor=CONSOLE, label="subject", subject=subject,
+                              expires_at=now() + timedelta(days=days))
+    out.print(tok)

@@ -65,3 +65,39 @@ def token(uscc: str = typer.Argument(..., help="The unit's USCC."),
     with session_scope() as s:
         tok = service.issue_token(s, unit=service.get_by_uscc(s, uscc), label=label, actor=CONSOLE)
     out.print(tok)
+
+
+@app.command("officer")
+@handles_errors
+def officer(
+    unit: str = typer.Argument(..., help="The unit's USCC."),
+    staff_no: str = typer.Argument(..., help="The officer's staff number."),
+    name: str = typer.Argument(..., help="The officer's name."),
+    items: list[str] = typer.Option([], "--items", help="Limit to these items of the unit's list."),
+    purposes: list[str] = typer.Option([], "--purposes", help="Limit to these purposes of the unit's list."),
+    expires: str = typer.Option(None, "--expires", help="The token's expiry (YYYY-MM-DD)."),
+) -> None:
+    """Add an officer with query rights within the unit's (Art. 19(2)); prints their token once."""
+    from datetime import date
+
+    from ..auth import CONSOLE
+    from ..clock import start_of
+
+    with session_scope() as s:
+        _, tok = service.add_officer(
+            s, unit=service.get_by_uscc(s, unit), staff_no=staff_no, name=name, items=items or None,
+            purposes=purposes or None, expires_at=start_of(date.fromisoformat(expires)) if expires else None,
+            actor=CONSOLE)
+    out.print(tok)
+
+
+@app.command("revoke-token")
+@handles_errors
+def revoke_token(token_id: int = typer.Argument(..., help="The token's id (see the audit log).")) -> None:
+    """Revoke a token at once."""
+    from .. import tokens
+    from ..auth import CONSOLE
+
+    with session_scope() as s:
+        tokens.revoke(s, token_id=token_id, actor=CONSOLE)
+    out.print(f"token {token_id} revoked")

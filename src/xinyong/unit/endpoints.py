@@ -1,11 +1,15 @@
 from __future__ import annotations
 
+from datetime import date
+
 from fastapi import APIRouter, Depends
+from pydantic import BaseModel
 from ..responses import JSON as ORJSONResponse
 from sqlalchemy.engine import Engine
 
 from ..auth import Actor
-from ..clock import today
+from ..clock import start_of, today
+from ..errors import Forbidden
 from ..db import session_scope
 from ..deps import actor, engine, require_role
 from ..models import Unit
@@ -39,4 +43,27 @@ def add_unit(body: UnitIn, who: Actor = Depends(require_role("operator")),
             inquires=body.inquires, purposes=body.purposes, published_on=today(), actor=who,
         )
         info = service.describe(unit)
+    return ORJSONResponse({**info, "token": token}, status_code=201)
+
+
+class OfficerIn(BaseModel):
+    staff_no: str
+    name: str
+    items: list[str] | None = None
+    purposes: list[str] | None = None
+    expires_on: date | None = None
+
+
+@router.post("/me/officers", status_code=201)
+def add_officer(body: OfficerIn, who: Actor = Depends(actor), eng: Engine = Depends(engine)) -> ORJSONResponse:
+    """Add one of the unit's officers (the unit's own token); their token is shown once (Art. 19(2))."""
+    if who.officer_id is not None:
+        raise Forbidden("officers are added with the unit's own token, not an officer's")
+    with session_scope(eng) as s:
+        officer, token = service.add_officer(
+            s, unit=s.get(Unit, who.unit_id), staff_no=body.staff_no, name=body.name, items=body.items,
+            purposes=body.purposes, expires_at=start_of(body.expires_on) if body.expires_on else None,
+            actor=who)
+        info = {"id": officer.id, "staff_no": officer.staff_no, "name": officer.name,
+                "items": officer.items, "purposes": officer.purposes}
     return ORJSONResponse({**info, "token": token}, status_code=201)

@@ -79,3 +79,26 @@ def check_inquiry_list_owner(kind: str, inquires: list[str], purposes: list[str]
             article="Art. 17.2",
             field="inquires" if not inquires else "purposes",
         )
+
+
+@rule("Art. 19(2)")
+def check_officer_rights(unit_list: list[tuple[str, str]], items: list[str] | None,
+                         purposes: list[str] | None) -> None:
+    """An officer's query rights lie within the unit's published inquiry list."""
+    unit_items = {i for i, _ in unit_list}
+    unit_purposes = {p for _, p in unit_list}
+    for item in items or ():
+        if item not in unit_items:
+            raise RuleViolation(
+                f"item '{item}' is not on the unit's published inquiry list; an officer's rights "
+                "lie within the unit's",
+                article="Art. 19(2)",
+                field="items",
+            )
+    for purpose in purposes or ():
+        if purpose not in unit_purposes:
+            raise RuleViolation(
+                f"purpose '{purpose}' is not on the unit's published inquiry list",
+                article="Art. 19(2)",
+                field="purposes",
+            )

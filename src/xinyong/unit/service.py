@@ -2,17 +2,18 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import service as audit
-from ..auth import Actor, new_token, token_digest
+from .. import tokens
+from ..auth import Actor
 from ..catalog import service as catalog
 from ..clock import now
-from ..errors import Conflict, InvalidInput, NotFound, Unauthorized
-from ..models import Unit, UnitInquiryItem, UnitProvides, UnitToken
+from ..errors import Conflict, InvalidInput, NotFound
+from ..models import Officer, Unit, UnitInquiryItem, UnitProvides
 from ..subject.identifiers import parse_uscc
 from . import rules
 
@@ -66,19 +67,38 @@ def add_unit(
 
 
 def issue_token(session: Session, *, unit: Unit, label: str, actor: Actor) -> str:
-    token = new_token()
-    row = UnitToken(unit_id=unit.id, token_digest=token_digest(token), label=label, created_at=now())
-    session.add(row)
+    return tokens.issue(session, actor=actor, label=label, unit=unit)[1]
+
+
+def add_officer(
+    session: Session,
+    *,
+    unit: Unit,
+    staff_no: str,
+    name: str,
+    items: list[str] | None,
+    purposes: list[str] | None,
+    expires_at: datetime | None,
+    actor: Actor,
+) -> tuple[Officer, str]:
+    """An officer with query rights within the unit's own (Art. 19(2)), and their token."""
+    staff_no, name = staff_no.strip(), name.strip()
+    if not staff_no or not name:
+        raise InvalidInput("an officer needs a staff number and a name", field="staff_no")
+    rules.check_officer_rights(
+        [(q.item_code, q.purpose) for q in unit.inquiry_items], items or None, purposes or None)
+    if session.scalar(select(Officer.id).where(Officer.unit_id == unit.id, Officer.staff_no == staff_no)):
+        raise Conflict(f"the unit already has an officer with staff number {staff_no}", field="staff_no")
+    officer = Officer(unit_id=unit.id, staff_no=staff_no, name=name, items=items or None,
+                      purposes=purposes or None, active=True, created_at=now())
+    session.add(officer)
     session.flush()
-    audit.append(
-        session,
-        action="unit:token-issue",
-        actor=actor,
-        object_type="unit_token",
-        object_id=row.id,
-        details={"unit_id": unit.id, "label": label},
-    )
-    return token
+    audit.append(session, action="officer:create", actor=actor, object_type="officer",
+                 object_id=officer.id, content={"unit_id": unit.id, "staff_no": staff_no, "name": name,
+                                                "items": items, "purposes": purposes})
+    _, token = tokens.issue(session, actor=actor, label=f"officer {staff_no}", officer=officer,
+                            expires_at=expires_at)
+    return officer, token
 
 
 def get_by_uscc(session: Session, uscc: str) -> Unit:
@@ -94,20 +114,7 @@ def list_units(session: Session) -> list[Unit]:
 
 
 def authenticate(session: Session, token: str) -> Actor:
-    row = session.execute(
-        select(UnitToken, Unit)
-        .join(Unit, Unit.id == UnitToken.unit_id)
-        .where(UnitToken.token_digest == token_digest(token))
-    ).first()
-    if row is None:
-        raise Unauthorized("unknown token")
-    tok, unit = row
-    current = now()
-    if tok.revoked_at is not None or (tok.expires_at is not None and tok.expires_at <= current):
-        raise Unauthorized("this token was revoked or has expired")
-    if not unit.active:
-        raise Unauthorized("this unit is not active")
-    return actor_for(unit)
+    return tokens.authenticate(session, token)
 
 
 def actor_for(unit: Unit) -> Actor:

@@ -1,8 +1,8 @@
-"""initial schema: subjects, units, catalog, records, batches, audit events
+"""initial schema: subjects, units, officers, tokens, catalog, records, batches, authorizations, inquiry log, audit events
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-26 05:34:04.691151
+Create Date: 2026-11-26 05:51:59.813614
 """
 from alembic import op
 import sqlalchemy as sa
@@ -42,11 +42,36 @@ def upgrade() -> None:
     sa.Column('disclosure', sa.String(length=16), nullable=False),
     sa.Column('record_format', sa.String(length=8), nullable=False),
     sa.Column('providers', sa.Text(), nullable=False),
+    sa.Column('inquiry_law_basis', sa.Text(), nullable=True),
     sa.Column('state', sa.String(length=16), nullable=False),
     sa.Column('published_on', sa.Date(), nullable=True),
     sa.Column('retired_on', sa.Date(), nullable=True),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_catalog_item'))
     )
+    op.create_table('inquiry_log',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('subject_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('subject_digest', sa.String(length=64), nullable=True),
+    sa.Column('actor_role', sa.String(length=24), nullable=False),
+    sa.Column('unit_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('officer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('officer_label', sa.String(length=100), nullable=True),
+    sa.Column('channel', sa.String(length=16), nullable=False),
+    sa.Column('purpose', sa.String(length=32), nullable=True),
+    sa.Column('case_no', sa.String(length=100), nullable=True),
+    sa.Column('authorization_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('decision', sa.String(length=8), nullable=False),
+    sa.Column('article', sa.String(length=32), nullable=False),
+    sa.Column('reason', sa.Text(), nullable=False),
+    sa.Column('items', sa.JSON(), nullable=True),
+    sa.Column('record_ids', sa.JSON(), nullable=True),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_inquiry_log'))
+    )
+    with op.batch_alter_table('inquiry_log', schema=None) as batch_op:
+        batch_op.create_index('ix_inquiry_log_subject', ['subject_id', 'at'], unique=False)
+        batch_op.create_index('ix_inquiry_log_unit', ['unit_id', 'at'], unique=False)
+
     op.create_table('subject',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('kind', sa.String(length=24), nullable=False),
@@ -92,6 +117,22 @@ def upgrade() -> None:
     with op.batch_alter_table('batch', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_batch_unit_id'), ['unit_id'], unique=False)
 
+    op.create_table('officer',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('unit_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('staff_no', sa.String(length=40), nullable=False),
+    sa.Column('name', sa.String(length=100), nullable=False),
+    sa.Column('items', sa.JSON(), nullable=True),
+    sa.Column('purposes', sa.JSON(), nullable=True),
+    sa.Column('active', sa.Boolean(), nullable=False),
+    sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_officer_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_officer')),
+    sa.UniqueConstraint('unit_id', 'staff_no', name=op.f('uq_officer_unit_id_staff_no'))
+    )
+    with op.batch_alter_table('officer', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_officer_unit_id'), ['unit_id'], unique=False)
+
     op.create_table('record_history',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
     sa.Column('record_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
@@ -110,6 +151,25 @@ def upgrade() -> None:
     with op.batch_alter_table('record_history', schema=None) as batch_op:
         batch_op.create_index('ix_record_history_subject', ['subject_id', 'record_id'], unique=False)
 
+    op.create_table('subject_authorization',
+    sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
+    sa.Column('subject_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('unit_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('items', sa.JSON(), nullable=False),
+    sa.Column('purpose', sa.String(length=32), nullable=False),
+    sa.Column('valid_from', sa.Date(), nullable=False),
+    sa.Column('valid_until', sa.Date(), nullable=False),
+    sa.Column('document', sa.String(length=200), nullable=False),
+    sa.Column('granted_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('withdrawn_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('withdrawn_reason', sa.Text(), nullable=True),
+    sa.ForeignKeyConstraint(['subject_id'], ['subject.id'], name=op.f('fk_subject_authorization_subject_id_subject')),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_subject_authorization_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_subject_authorization'))
+    )
+    with op.batch_alter_table('subject_authorization', schema=None) as batch_op:
+        batch_op.create_index('ix_subject_authorization_subject_unit', ['subject_id', 'unit_id'], unique=False)
+
     op.create_table('unit_inquiry_item',
     sa.Column('unit_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
     sa.Column('item_code', sa.String(length=40), nullable=False),
@@ -126,20 +186,24 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_unit_provides_unit_id_unit')),
     sa.PrimaryKeyConstraint('unit_id', 'item_code', name=op.f('pk_unit_provides'))
     )
-    op.create_table('unit_token',
+    op.create_table('access_token',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
-    sa.Column('unit_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=False),
+    sa.Column('unit_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('officer_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
+    sa.Column('subject_id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), nullable=True),
     sa.Column('token_digest', sa.String(length=64), nullable=False),
     sa.Column('label', sa.String(length=100), nullable=False),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.Column('expires_at', sa.DateTime(timezone=True), nullable=True),
     sa.Column('revoked_at', sa.DateTime(timezone=True), nullable=True),
-    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_unit_token_unit_id_unit')),
-    sa.PrimaryKeyConstraint('id', name=op.f('pk_unit_token')),
-    sa.UniqueConstraint('token_digest', name=op.f('uq_unit_token_token_digest'))
+    sa.ForeignKeyConstraint(['officer_id'], ['officer.id'], name=op.f('fk_access_token_officer_id_officer')),
+    sa.ForeignKeyConstraint(['subject_id'], ['subject.id'], name=op.f('fk_access_token_subject_id_subject')),
+    sa.ForeignKeyConstraint(['unit_id'], ['unit.id'], name=op.f('fk_access_token_unit_id_unit')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_access_token')),
+    sa.UniqueConstraint('token_digest', name=op.f('uq_access_token_token_digest'))
     )
-    with op.batch_alter_table('unit_token', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_unit_token_unit_id'), ['unit_id'], unique=False)
+    with op.batch_alter_table('access_token', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_access_token_unit_id'), ['unit_id'], unique=False)
 
     op.create_table('batch_reject',
     sa.Column('id', sa.BigInteger().with_variant(sa.Integer(), 'sqlite'), autoincrement=True, nullable=False),
@@ -172,6 +236,7 @@ def upgrade() -> None:
     sa.Column('content', sa.JSON(), nullable=False),
     sa.Column('content_digest', sa.String(length=64), nullable=False),
     sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('objection_open', sa.Boolean(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
     sa.Column('batch_id', sa.String(length=36), nullable=True),
     sa.Column('line_no', sa.Integer(), nullable=True),
@@ -197,22 +262,35 @@ def downgrade() -> None:
         batch_op.drop_index(batch_op.f('ix_batch_reject_batch_id'))
 
     op.drop_table('batch_reject')
-    with op.batch_alter_table('unit_token', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_unit_token_unit_id'))
+    with op.batch_alter_table('access_token', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_access_token_unit_id'))
 
-    op.drop_table('unit_token')
+    op.drop_table('access_token')
     op.drop_table('unit_provides')
     op.drop_table('unit_inquiry_item')
+    with op.batch_alter_table('subject_authorization', schema=None) as batch_op:
+        batch_op.drop_index('ix_subject_authorization_subject_unit')
+
+    op.drop_table('subject_authorization')
     with op.batch_alter_table('record_history', schema=None) as batch_op:
         batch_op.drop_index('ix_record_history_subject')
 
     op.drop_table('record_history')
+    with op.batch_alter_table('officer', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_officer_unit_id'))
+
+    op.drop_table('officer')
     with op.batch_alter_table('batch', schema=None) as batch_op:
         batch_op.drop_index(batch_op.f('ix_batch_unit_id'))
 
     op.drop_table('batch')
     op.drop_table('unit')
     op.drop_table('subject')
+    with op.batch_alter_table('inquiry_log', schema=None) as batch_op:
+        batch_op.drop_index('ix_inquiry_log_unit')
+        batch_op.drop_index('ix_inquiry_log_subject')
+
+    op.drop_table('inquiry_log')
     op.drop_table('catalog_item')
     with op.batch_alter_table('audit_event', schema=None) as batch_op:
         batch_op.drop_index('ix_audit_event_subject')

@@ -1,0 +1,105 @@
+"""Written authorizations a subject gives a unit to inquire into its non-public information (Art. 17.3)."""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit import service as audit
+from ..auth import Actor
+from ..clock import now
+from ..errors import Forbidden, InvalidInput, NotFound
+from ..law.rules import rule
+from ..models import Authorization, CatalogItem, Unit
+from ..unit import service as units
+
+
+@rule("Art. 17.3")
+def check_written_authorization(document: str, items: list[str], purpose: str, valid_from: date,
+                                valid_until: date) -> None:
+    """An authorization is written (names its document), scoped to items, for a purpose, and dated."""
+    if not document.strip():
+        raise InvalidInput("the written authorization must be named (its title or number)",
+                           article="Art. 17.3", field="document")
+    if not items:
+        raise InvalidInput("an authorization names the catalog items it covers", article="Art. 17.3",
+                           field="items")
+    if not purpose.strip():
+        raise InvalidInput("an authorization names its purpose", article="Art. 17.3", field="purpose")
+    if valid_until < valid_from:
+        raise InvalidInput("an authorization cannot end before it begins", article="Art. 17.3",
+                           field="valid_until")
+
+
+def grant(
+    session: Session,
+    *,
+    subject_id: int,
+    unit_uscc: str,
+    items: list[str],
+    purpose: str,
+    valid_from: date,
+    valid_until: date,
+    document: str,
+    actor: Actor,
+) -> Authorization:
+    _check_actor(actor, subject_id)
+    items = sorted(set(items))
+    check_written_authorization(document, items, purpose, valid_from, valid_until)
+    known = set(session.scalars(select(CatalogItem.code).where(CatalogItem.code.in_(items))))
+    unknown = [i for i in items if i not in known]
+    if unknown:
+        raise NotFound(f"not catalog items: {', '.join(unknown)}", field="items")
+    unit = units.get_by_uscc(session, unit_uscc)
+    auth = Authorization(subject_id=subject_id, unit_id=unit.id, items=items, purpose=purpose.strip(),
+                         valid_from=valid_from, valid_until=valid_until, document=document.strip()[:200],
+                         granted_at=now())
+    session.add(auth)
+    session.flush()
+    audit.append(session, action="authorization:grant", actor=actor, object_type="authorization",
+                 object_id=auth.id, subject_id=subject_id, content=describe(auth, unit))
+    return auth
+
+
+def withdraw(session: Session, *, authorization_id: int, reason: str, actor: Actor) -> Authorization:
+    auth = session.get(Authorization, authorization_id)
+    if auth is None:
+        raise NotFound(f"no authorization {authorization_id}")
+    _check_actor(actor, auth.subject_id)
+    if auth.withdrawn_at is None:
+        auth.withdrawn_at, auth.withdrawn_reason = now(), (reason or "").strip() or None
+        audit.append(session, action="authorization:withdraw", actor=actor, object_type="authorization",
+                     object_id=auth.id, subject_id=auth.subject_id,
+                     details={"reason_given": bool(auth.withdrawn_reason)})
+    return auth
+
+
+def of_subject(session: Session, subject_id: int) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(Authorization, Unit).join(Unit, Unit.id == Authorization.unit_id)
+        .where(Authorization.subject_id == subject_id).order_by(Authorization.id))
+    return [describe(a, u) for a, u in rows]
+
+
+def describe(auth: Authorization, unit: Unit) -> dict[str, Any]:
+    return {
+        "id": auth.id,
+        "unit": {"name": unit.name, "uscc": unit.uscc},
+        "items": list(auth.items),
+        "purpose": auth.purpose,
+        "valid_from": auth.valid_from.isoformat(),
+        "valid_until": auth.valid_until.isoformat(),
+        "document": auth.document,
+        "granted_at": auth.granted_at.isoformat(),
+        "withdrawn_at": auth.withdrawn_at.isoformat() if auth.withdrawn_at else None,
+    }
+
+
+def _check_actor(actor: Actor, subject_id: int) -> None:
+    # The subject itself, or the operator's console entering a written authorization on its behalf.
+    if actor.role == "console" or (actor.role == "subject" and actor.subject_id == subject_id):
+        return
+    raise Forbidden("only the subject gives or withdraws its authorizations", article="Art. 17.3")

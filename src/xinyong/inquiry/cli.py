@@ -1,0 +1,111 @@
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+from rich.table import Table
+
+from ..auth import CONSOLE
+from ..clock import today
+from ..console import acting_for, handles_errors, out, print_json
+from ..db import session_scope
+from ..subject import service as subjects
+from . import authorizations, service
+
+
+@handles_errors
+def inquire(
+    subject: str = typer.Argument(..., help="The subject's USCC or resident identity card number."),
+    unit: str = typer.Option(None, "--unit", help="Inquire for this unit (USCC); without it, as the Center."),
+    purpose: str = typer.Option(None, "--purpose", help="The purpose: an Art. 28 code for organs."),
+    case: str = typer.Option(None, "--case", help="The case (judicial organs; the Center's own cases)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Inquire about a subject. Every inquiry, allowed or denied, is logged before the answer prints."""
+    actor = acting_for(unit)
+    with session_scope() as s:
+        answer = service.inquire(s, actor=actor, subject=subject, purpose=purpose, case_no=case,
+                                 channel="cli")
+    answer.raise_if_denied()
+    if as_json:
+        print_json(answer.as_dict())
+        return
+    subj = answer.subject
+    out.print(f"inquiry {answer.inquiry_id} [{answer.article}] {answer.reason}")
+    out.print(f"{subj['name']} ({subj['identifier']}, {subj['kind']}): {len(answer.records)} record(s)")
+    table = Table("item", "document", "date", "source", "markers")
+    for r in answer.records:
+        table.add_row(r["item"]["name_zh"], r["document"]["number"], r["document"]["date"],
+                      r["source"]["unit"], ", ".join(r["markers"]))
+    out.print(table)
+
+
+inquiries_app = typer.Typer(help="Who inquired about a subject (Art. 34).", no_args_is_help=True)
+
+
+@inquiries_app.command("of")
+@handles_errors
+def inquiries_of(subject: str = typer.Argument(..., help="The subject's identifier."),
+                 as_json: bool = typer.Option(False, "--json")) -> None:
+    """List every inquiry about a subject: who, when, for what purpose, under which authorization."""
+    with session_scope() as s:
+        rows = service.inquiries_about(s, subjects.find(s, subject).id)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("at", "unit", "officer", "purpose", "case", "authorization", "decision", "records")
+    for r in rows:
+        table.add_row(r["at"], r["by"]["unit"] or r["by"]["role"], r["by"]["officer"] or "",
+                      r["purpose"] or "", r["case_no"] or "", str(r["authorization_id"] or ""),
+                      f"{r['decision']} [{r['article']}]", str(r["records_returned"]))
+    out.print(table)
+
+
+authorization_app = typer.Typer(help="Subjects' written authorizations (Art. 17.3).", no_args_is_help=True)
+
+
+@authorization_app.command("grant")
+@handles_errors
+def grant(
+    subject: str = typer.Argument(..., help="The subject giving the authorization."),
+    to: str = typer.Option(..., "--to", help="The authorized unit's USCC."),
+    items: list[str] = typer.Option(..., "--item", help="A catalog item in scope (repeatable)."),
+    purpose: str = typer.Option(..., "--purpose"),
+    until: str = typer.Option(..., "--until", help="Last day in force (YYYY-MM-DD)."),
+    document: str = typer.Option(..., "--document", help="The written authorization's title or number."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Enter a subject's written authorization (the operator's console, on the subject's behalf)."""
+    with session_scope() as s:
+        subj = subjects.find(s, subject)
+        auth = authorizations.grant(s, subject_id=subj.id, unit_uscc=to, items=items, purpose=purpose,
+                                    valid_from=today(), valid_until=date.fromisoformat(until),
+                                    document=document, actor=CONSOLE)
+        info = authorizations.of_subject(s, subj.id)
+    info = next(a for a in info if a["id"] == auth.id)
+    print_json(info) if as_json else out.print(f"authorization {auth.id} granted to {info['unit']['name']}")
+
+
+@authorization_app.command("withdraw")
+@handles_errors
+def withdraw(authorization_id: int = typer.Argument(...),
+             reason: str = typer.Option("", "--reason")) -> None:
+    """Withdraw an authorization (on the subject's behalf)."""
+    with session_scope() as s:
+        authorizations.withdraw(s, authorization_id=authorization_id, reason=reason, actor=CONSOLE)
+    out.print(f"authorization {authorization_id} withdrawn")
+
+
+@authorization_app.command("list")
+@handles_errors
+def list_authorizations(subject: str = typer.Argument(...), as_json: bool = typer.Option(False, "--json")) -> None:
+    with session_scope() as s:
+        rows = authorizations.of_subject(s, subjects.find(s, subject).id)
+    if as_json:
+        print_json(rows)
+        return
+    table = Table("id", "unit", "items", "purpose", "valid", "document", "withdrawn")
+    for a in rows:
+        table.add_row(str(a["id"]), a["unit"]["name"], ", ".join(a["items"]), a["purpose"],
+                      f"{a['valid_from']} – {a['valid_until']}", a["document"], a["withdrawn_at"] or "")
+    out.print(table)

@@ -1,0 +1,58 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, BigId
+
+
+class Authorization(Base):
+    """A subject's written authorization for one unit to inquire into its non-public information (Art. 17.3)."""
+
+    __tablename__ = "subject_authorization"
+    __table_args__ = (Index("ix_subject_authorization_subject_unit", "subject_id", "unit_id"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"))
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"))
+    items: Mapped[list] = mapped_column(JSON)  # catalog item codes in scope
+    purpose: Mapped[str] = mapped_column(String(32))
+    valid_from: Mapped[date] = mapped_column(Date)
+    valid_until: Mapped[date] = mapped_column(Date)
+    document: Mapped[str] = mapped_column(String(200))  # the written authorization: its title or number
+    granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+
+
+class InquiryLog(Base):
+    """Every inquiry, allowed or denied (Art. 19, 20, 34): committed before the answer leaves.
+
+    Names the subject by surrogate id (or, for an unknown identifier, by its keyed digest).
+    """
+
+    __tablename__ = "inquiry_log"
+    __table_args__ = (
+        Index("ix_inquiry_log_subject", "subject_id", "at"),
+        Index("ix_inquiry_log_unit", "unit_id", "at"),
+    )
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    subject_id: Mapped[int | None] = mapped_column(BigId)
+    subject_digest: Mapped[str | None] = mapped_column(String(64))
+    actor_role: Mapped[str] = mapped_column(String(24))
+    unit_id: Mapped[int | None] = mapped_column(BigId)
+    officer_id: Mapped[int | None] = mapped_column(BigId)
+    officer_label: Mapped[str | None] = mapped_column(String(100))
+    channel: Mapped[str] = mapped_column(String(16))  # api | cli | portal
+    purpose: Mapped[str | None] = mapped_column(String(32))
+    case_no: Mapped[str | None] = mapped_column(String(100))
+    authorization_id: Mapped[int | None] = mapped_column(BigId)
+    decision: Mapped[str] = mapped_column(String(8))  # allow | deny
+    article: Mapped[str] = mapped_column(String(32))
+    reason: Mapped[str] = mapped_column(Text)
+    items: Mapped[list | None] = mapped_column(JSON)  # the catalog items the answer could include
+    record_ids: Mapped[list | None] = mapped_column(JSON)  # the records returned

@@ -1,0 +1,109 @@
+"""Bearer tokens of units, their officers and subjects: issue, authenticate, revoke.
+
+Only a token's digest is stored. A token names exactly one holder: a unit (administration of the
+unit itself), one of its officers (inquiries name the officer as well as the unit, Art. 19(2)), or a
+subject asking about itself (Art. 17.1).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from .audit import service as audit
+from .auth import Actor, new_token, token_digest
+from .clock import now
+from .errors import NotFound, Unauthorized
+from .models import Officer, Subject, Unit, UnitToken
+
+
+def issue(
+    session: Session,
+    *,
+    actor: Actor,
+    label: str,
+    unit: Unit | None = None,
+    officer: Officer | None = None,
+    subject: Subject | None = None,
+    expires_at: datetime | None = None,
+) -> tuple[int, str]:
+    """Issue a token (returned once) for exactly one holder; returns (token id, token)."""
+    if sum(x is not None for x in (officer, subject)) > 1 or (subject is not None and unit is not None):
+        raise ValueError("a token has exactly one holder")
+    token = new_token()
+    row = UnitToken(
+        unit_id=unit.id if unit is not None else (officer.unit_id if officer is not None else None),
+        officer_id=officer.id if officer is not None else None,
+        subject_id=subject.id if subject is not None else None,
+        token_digest=token_digest(token),
+        label=label[:100],
+        created_at=now(),
+        expires_at=expires_at,
+    )
+    session.add(row)
+    session.flush()
+    audit.append(
+        session,
+        action="token:issue",
+        actor=actor,
+        object_type="access_token",
+        object_id=row.id,
+        subject_id=row.subject_id,
+        details={"unit_id": row.unit_id, "officer_id": row.officer_id, "label": row.label,
+                 "expires_at": expires_at.isoformat() if expires_at else None},
+    )
+    return row.id, token
+
+
+def revoke(session: Session, *, token_id: int, actor: Actor) -> None:
+    row = session.get(UnitToken, token_id)
+    if row is None:
+        raise NotFound(f"no token {token_id}")
+    if row.revoked_at is None:
+        row.revoked_at = now()
+        audit.append(session, action="token:revoke", actor=actor, object_type="access_token",
+                      object_id=row.id, subject_id=row.subject_id, details={"unit_id": row.unit_id})
+
+
+def authenticate(session: Session, token: str) -> Actor:
+    """The holder of a bearer token, or Unauthorized (unknown, revoked, expired, inactive)."""
+    row = session.execute(
+        select(UnitToken, Unit, Officer)
+        .outerjoin(Unit, Unit.id == UnitToken.unit_id)
+        .outerjoin(Officer, Officer.id == UnitToken.officer_id)
+        .where(UnitToken.token_digest == token_digest(token))
+    ).first()
+    if row is None:
+        raise Unauthorized("unknown token")
+    tok, unit, officer = row
+    current = now()
+    if tok.revoked_at is not None or (tok.expires_at is not None and _aware(tok.expires_at) <= current):
+        raise Unauthorized("this token was revoked or has expired")
+    if tok.subject_id is not None:
+        return Actor(role="subject", subject_id=tok.subject_id)
+    if unit is None or not unit.active:
+        raise Unauthorized("this unit is not active")
+    if officer is not None:
+        if not officer.active:
+            raise Unauthorized("this officer's account is not active")
+        return Actor(role=unit.kind, unit_id=unit.id, unit_uscc=unit.uscc, officer=officer.staff_no,
+                     officer_id=officer.id)
+    return Actor(role=unit.kind, unit_id=unit.id, unit_uscc=unit.uscc)
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; the platform stores them in Asia/Shanghai.
+    from .clock import TZ
+
+    return moment if moment.tzinfo is not None else moment.replace(tzinfo=TZ)
+
+
+def tokens_of(session: Session, *, unit_id: int | None = None, subject_id: int | None = None) -> list[UnitToken]:
+    q = select(UnitToken).order_by(UnitToken.id)
+    if unit_id is not None:
+        q = q.where(UnitToken.unit_id == unit_id)
+    if subject_id is not None:
+        q = q.where(UnitToken.subject_id == subject_id)
+    return list(session.scalars(q))

@@ -1,0 +1,170 @@
+"""Inquiries on both databases: each role gets exactly what its article allows; every inquiry logged."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import select
+
+from xinyong.auth import Actor
+from xinyong.db import session_scope
+from xinyong.errors import NotFound
+from xinyong.inquiry import authorizations, service
+from xinyong.models import AuditEvent, InquiryLog
+
+from ..factories import uscc
+from .conftest import ORG_USCC
+
+
+def ask(engine, actor, subject=ORG_USCC, **kw):
+    with session_scope(engine) as s:
+        return service.inquire(s, actor=actor, subject=subject, channel="api", **kw)
+
+
+def docs(answer):
+    return {r["document"]["number"] for r in answer.records}
+
+
+def logs(engine):
+    with session_scope(engine) as s:
+        return list(s.scalars(select(InquiryLog).order_by(InquiryLog.id)))
+
+
+@pytest.mark.article("Art. 17.2")
+def test_organ_gets_its_listed_public_items_within_the_period(engine, world):
+    a = ask(engine, world.organ, purpose="permit")
+    assert a.allowed and a.article == "Art. 17.2"
+    # public penalty items only; not the expired one, the restored one, the revoked one, nor arrears
+    assert docs(a) == {"沪罚〔2024〕1号", "沪罚〔2024〕5号"}
+    marked = {r["document"]["number"]: r["markers"] for r in a.records}
+    assert marked["沪罚〔2024〕5号"] == ["under_objection"] and marked["沪罚〔2024〕1号"] == []
+    record = next(r for r in a.records if r["document"]["number"] == "沪罚〔2024〕1号")
+    assert record["source"]["uscc"] and record["inquiry_period_ends"] == "2029-05-20"
+
+
+@pytest.mark.article("Art. 17.3")
+def test_authorization_opens_nonpublic_items_until_withdrawn(engine, world):
+    with session_scope(engine) as s:
+        auth = authorizations.grant(
+            s, subject_id=world.org_id, unit_uscc=world.organ.unit_uscc, items=["arrears"], purpose="permit",
+            valid_from=date(2025, 6, 1), valid_until=date(2025, 12, 31), document="授权书 2025-001",
+            actor=Actor(role="subject", subject_id=world.org_id))
+        auth_id = auth.id
+    a = ask(engine, world.organ, purpose="permit")
+    assert "沪税〔2024〕7号" in docs(a) and a.authorization_id == auth_id
+    assert logs(engine)[-1].authorization_id == auth_id
+    with session_scope(engine) as s:
+        authorizations.withdraw(s, authorization_id=auth_id, reason="", actor=Actor(role="subject",
+                                                                                      subject_id=world.org_id))
+    assert "沪税〔2024〕7号" not in docs(ask(engine, world.organ, purpose="permit"))
+
+
+@pytest.mark.article("Art. 17.3")
+def test_only_the_subject_authorizes(engine, world):
+    from xinyong.errors import Forbidden
+
+    with session_scope(engine) as s, pytest.raises(Forbidden) as exc:
+        authorizations.grant(s, subject_id=world.org_id, unit_uscc=world.agency.unit_uscc, items=["arrears"],
+                             purpose="x", valid_from=date(2025, 6, 1), valid_until=date(2025, 7, 1),
+                             document="d", actor=world.agency)
+    assert exc.value.article == "Art. 17.3"
+
+
+@pytest.mark.article("Art. 17.2")
+def test_denials_are_logged_and_name_the_article(engine, world):
+    a = ask(engine, world.organ, purpose="recruitment")
+    assert not a.allowed and a.article == "Art. 17.2" and a.records == []
+    last = logs(engine)[-1]
+    assert (last.decision, last.article, last.purpose, last.unit_id) == ("deny", "Art. 17.2", "recruitment",
+                                                                        world.organ.unit_id)
+    assert last.record_ids == []
+
+
+@pytest.mark.article("Art. 17.1")
+def test_subject_sees_its_own_including_restored_marked(engine, world):
+    me = Actor(role="subject", subject_id=world.org_id)
+    with session_scope(engine) as s:
+        a = service.inquire(s, actor=me, subject_id=world.org_id, purpose=None, channel="api")
+    numbers = {r["document"]["number"]: r["markers"] for r in a.records}
+    assert numbers == {"沪罚〔2024〕1号": [], "沪罚〔2023〕3号": ["restored"],
+                       "沪罚〔2024〕5号": ["under_objection"], "沪税〔2024〕7号": []}
+
+
+@pytest.mark.article("Art. 17.2")
+def test_judicial_with_case(engine, world):
+    assert not ask(engine, world.court).allowed
+    a = ask(engine, world.court, case_no="(2025)沪01执12号")
+    assert a.allowed and "沪税〔2024〕7号" in docs(a)
+    assert logs(engine)[-1].case_no == "(2025)沪01执12号"
+
+
+@pytest.mark.article("Art. 20(1)")
+def test_operator_and_supervisor_see_no_content_without_a_case(engine, world):
+    for actor in (world.operator, world.supervisor):
+        a = ask(engine, actor, purpose="routine")
+        assert not a.allowed and a.article == "Art. 20(1)"
+
+
+@pytest.mark.article("Art. 20(1)")
+def test_operator_within_an_open_case_sees_only_its_records(engine, world, monkeypatch):
+    monkeypatch.setattr(service, "_case_providers",
+                        [lambda _s, sid: {"YY-2025-1": frozenset({world.records["objection"]})}
+                         if sid == world.org_id else {}])
+    a = ask(engine, world.operator, case_no="YY-2025-1")
+    assert a.allowed and docs(a) == {"沪罚〔2024〕5号"}
+
+
+@pytest.mark.article("Art. 15")
+def test_public_sees_organizations_public_items_not_persons(engine, world):
+    public = Actor(role="public")
+    assert docs(ask(engine, public)) == {"沪罚〔2024〕1号", "沪罚〔2024〕5号"}
+    a = ask(engine, public, subject=world.person_ric)
+    assert not a.allowed and a.article == "Art. 6.2" and a.subject is None
+
+
+@pytest.mark.article("Art. 17.3")
+def test_credit_service_public_only(engine, world):
+    a = ask(engine, world.agency, purpose="credit-assessment")
+    assert docs(a) == {"沪罚〔2024〕1号", "沪罚〔2024〕5号"}
+
+
+def test_every_inquiry_logged_with_audit_event_and_unknown_subjects_too(engine, world):
+    ask(engine, world.organ, purpose="permit")
+    ask(engine, world.organ, purpose="funding")
+    with pytest.raises(NotFound):
+        ask(engine, world.organ, subject=uscc(999999), purpose="permit").raise_if_denied()
+    entries = logs(engine)
+    assert [e.decision for e in entries] == ["allow", "deny", "notfound"]
+    assert entries[2].subject_id is None and entries[2].subject_digest
+    with session_scope(engine) as s:
+        actions = s.scalars(select(AuditEvent.action).where(AuditEvent.object_type == "inquiry")).all()
+    assert actions == ["inquiry:allow", "inquiry:deny", "inquiry:notfound"]
+
+
+@pytest.mark.article("Art. 34.1")
+def test_subject_lists_who_inquired(engine, world):
+    ask(engine, world.organ, purpose="permit")
+    ask(engine, world.court, case_no="(2025)沪01执12号")
+    with session_scope(engine) as s:
+        rows = service.inquiries_about(s, world.org_id)
+    assert [(r["by"]["kind"], r["purpose"], r["case_no"], r["decision"]) for r in rows] == [
+        ("judicial", None, "(2025)沪01执12号", "allow"), ("administrative", "permit", None, "allow")]
+
+
+def test_person_numbers_never_in_the_log_or_audit(engine, world):
+    ask(engine, world.organ, subject=world.person_ric, purpose="permit")
+    with session_scope(engine) as s:
+        columns = InquiryLog.__table__.columns.keys()
+        text = str([[getattr(e, c) for c in columns] for e in s.scalars(select(InquiryLog))])
+        text += str([(e.details, e.object_id, e.actor) for e in s.scalars(select(AuditEvent))])
+    assert world.person_ric not in text and world.person_ric[6:14] not in text
+
+
+def test_if_the_log_cannot_be_written_no_data_is_returned(engine, world, monkeypatch):
+    def broken(*_a, **_k):
+        raise RuntimeError("disk full")
+
+    monkeypatch.setattr(service, "_log", broken)
+    with pytest.raises(RuntimeError):
+        ask(engine, world.organ, purpose="permit")
