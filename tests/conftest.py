@@ -24,7 +24,7 @@ os.environ.pop("XINYONG_DATABASE_URL", None)
 
 from sqlalchemy import inspect, text  # noqa: E402
 
-from xinyong import config, db  # noqa: E402
+from xinyong import config, db, refcache  # noqa: E402
 from xinyong.migrations import upgrade  # noqa: E402
 
 POSTGRES_URL = os.environ.get("XINYONG_TEST_POSTGRES_URL")
@@ -86,6 +86,7 @@ def database_url(request, tmp_path, monkeypatch):
         url, engine, tables, catalog = request.getfixturevalue("_postgres_schema")
         _reset_postgres(engine, tables, catalog)
         cleanup = (engine, tables, catalog)
+    refcache.invalidate()
     monkeypatch.setenv("XINYONG_DATABASE_URL", url)
     monkeypatch.setenv("XINYONG_VAR_DIR", str(tmp_path / "var"))
     config.reset_settings()

@@ -36,3 +36,9 @@ def require_role(*roles: str):
         return who
 
     return check
+
+
+def unit_actor(who: Actor = Depends(actor)) -> Actor:
+    if who.unit_id is None:
+        raise Forbidden("this needs a unit's token")
+    return who

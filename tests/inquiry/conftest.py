@@ -40,8 +40,12 @@ class World:
 
 
 def _unit(s, name, kind, code, **kw):
-    unit, token = units.add_unit(s, name=name, kind=kind, uscc=code, published_on=TODAY, actor=CONSOLE, **kw)
-    return units.actor_for(unit), token
+    """A unit and one officer of it: inquiries are made by named officers (Art. 19(2))."""
+    unit, unit_token = units.add_unit(s, name=name, kind=kind, uscc=code, published_on=TODAY, actor=CONSOLE, **kw)
+    officer, token = units.add_officer(s, unit=unit, staff_no=f"{kind[:3].upper()}-001", name="张三",
+                                       items=None, purposes=None, expires_at=None, actor=CONSOLE)
+    return Actor(role=unit.kind, unit_id=unit.id, unit_uscc=unit.uscc, officer=officer.staff_no,
+                 officer_id=officer.id), token
 
 
 @pytest.fixture

@@ -34,7 +34,15 @@ def last_log(engine):
 
 @pytest.mark.article("Art. 19(2)")
 def test_officer_inquires_and_is_named_in_the_log(client, engine, world):
-    res = client.post("/api/v1/units/me/officers", headers=auth(world.organ_token),
+    from xinyong import tokens
+    from xinyong.auth import CONSOLE
+    from xinyong.models import Unit
+
+    with session_scope(engine) as s:
+        unit_token = tokens.issue(s, actor=CONSOLE, label="admin", unit=s.get(Unit, world.organ.unit_id))[1]
+    res = client.post("/api/v1/inquiries", headers=auth(unit_token), json={"subject": ORG_USCC, "purpose": "permit"})
+    assert res.status_code == 403 and res.json()["article"] == "Art. 19(2)"
+    res = client.post("/api/v1/units/me/officers", headers=auth(unit_token),
                       json={"staff_no": "A-017", "name": "李四", "purposes": ["permit"]})
     assert res.status_code == 201, res.text
     officer_token = res.json()["token"]
@@ -46,7 +54,7 @@ def test_officer_inquires_and_is_named_in_the_log(client, engine, world):
     log = last_log(engine)
     assert (log.officer_label, log.unit_id, log.channel) == ("A-017", world.organ.unit_id, "api")
     # an officer's purposes are within the unit's; others refused
-    res = client.post("/api/v1/units/me/officers", headers=auth(world.organ_token),
+    res = client.post("/api/v1/units/me/officers", headers=auth(unit_token),
                       json={"staff_no": "A-018", "name": "王五", "purposes": ["funding"]})
     assert res.status_code == 422 and res.json()["article"] == "Art. 19(2)"
 
@@ -97,7 +105,7 @@ def test_revoked_token_refused(client, engine, world):
     from xinyong.models import UnitToken
 
     with session_scope(engine) as s:
-        tid = s.scalars(select(UnitToken.id).where(UnitToken.unit_id == world.organ.unit_id)).first()
+        tid = s.scalars(select(UnitToken.id).where(UnitToken.officer_id == world.organ.officer_id)).one()
         tokens.revoke(s, token_id=tid, actor=CONSOLE)
     res = client.post("/api/v1/inquiries", headers=auth(world.organ_token),
                       json={"subject": ORG_USCC, "purpose": "permit"})

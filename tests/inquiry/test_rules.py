@@ -21,7 +21,8 @@ ORG, PERSON = 10, 11
 
 
 def req(role, **kw):
-    base = dict(role=role, target_id=ORG, target_kind="organization", purpose="permit", unit_id=1)
+    base = dict(role=role, target_id=ORG, target_kind="organization", purpose="permit", unit_id=1,
+                officer="A-001")
     base.update(kw)
     return Request(**base)
 
@@ -156,3 +157,11 @@ def test_restored_hidden_except_to_its_subject_marked():
 @pytest.mark.article("Art. 36.2")
 def test_under_objection_marker():
     assert rules.servable(rec(objection_open=True), ALL, TODAY) == (True, ("under_objection",))
+
+
+@pytest.mark.article("Art. 19(2)")
+def test_a_unit_inquires_through_a_named_officer():
+    d = rules.decide(req("administrative", officer=None), ITEMS, LIST, [], TODAY)
+    assert not d.allowed and d.article == "Art. 19(2)"
+    d = rules.decide(req("public", unit_id=None, officer=None, purpose=None), ITEMS, frozenset(), [], TODAY)
+    assert d.allowed

@@ -7,6 +7,7 @@ from datetime import date
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import refcache
 from ..audit import service as audit
 from ..auth import Actor
 from ..errors import NotFound
@@ -35,6 +36,7 @@ def publish(session: Session, *, code: str, on: date, actor: Actor) -> CatalogIt
     item = get_item(session, code)
     rules.check_transition(item.state, "published")
     item.state, item.published_on, item.retired_on = "published", on, None
+    refcache.invalidate()
     audit.append(session, action="catalog:publish", actor=actor, object_type="catalog_item",
                  object_id=code, content=describe(item))
     return item
@@ -44,6 +46,7 @@ def retire(session: Session, *, code: str, on: date, actor: Actor) -> CatalogIte
     item = get_item(session, code)
     rules.check_transition(item.state, "retired")
     item.state, item.retired_on = "retired", on
+    refcache.invalidate()
     audit.append(session, action="catalog:retire", actor=actor, object_type="catalog_item",
                  object_id=code, content=describe(item))
     return item

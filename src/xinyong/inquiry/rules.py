@@ -53,6 +53,7 @@ class Request:
     unit_id: int | None = None
     asker_subject_id: int | None = None
     case_no: str | None = None
+    officer: str | None = None  # the officer asking for the unit (staff number, or "console")
     officer_items: frozenset[str] | None = None  # None: all of the unit's
     officer_purposes: frozenset[str] | None = None
     # Open cases (objection, revocation, restoration) of the Center about this subject: case → records
@@ -203,12 +204,24 @@ def market_inquiry(req: Request, items: dict[str, ItemFacts], auths: list[Author
                     frozenset(allowed), auth_id)
 
 
+@rule("Art. 19(2)")
+def officer_named(req: Request) -> Decision | None:
+    """A unit inquires through a named officer with query rights of their own."""
+    if req.unit_id is not None and not req.officer:
+        return _deny("Art. 19(2)", "a unit inquires through one of its officers: use the officer's own "
+                     "token, so that the inquiry names the officer as well as the unit")
+    return None
+
+
 def decide(req: Request, items: dict[str, ItemFacts], unit_list: frozenset[tuple[str, str]],
            auths: list[AuthorizationFacts], today: date) -> Decision:
     """The one policy function: every inquiry is decided here."""
     own = self_inquiry(req, items)
     if own is not None:
         return own
+    unnamed = officer_named(req)
+    if unnamed is not None:
+        return unnamed
     if req.role == ORGAN:
         return organ_inquiry(req, items, unit_list, auths, today)
     if req.role == JUDICIAL:

@@ -13,13 +13,15 @@ from typing import Any
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from .. import refcache
 from ..audit import service as audit
 from ..auth import Actor
 from ..clock import now, today
 from ..errors import InvalidInput, NotFound, RuleViolation
 from ..models import Authorization, CatalogItem, InquiryLog, Officer, Record, Subject, Unit, UnitInquiryItem
 from ..subject import service as subjects
-from ..subject.identifiers import parse_identifier
+from ..law.periods import untrustworthy_inquiry_end
+from ..subject.identifiers import mask_ric, parse_identifier
 from . import rules
 from .rules import AuthorizationFacts, Decision, ItemFacts, RecordFacts, Request
 
@@ -77,27 +79,42 @@ def inquire(
     channel: str,
     on: date | None = None,
 ) -> Answer:
-    """Decide and answer one inquiry; the log entry is flushed with the answer's record ids."""
+    """Decide and answer one inquiry; the log entry is written with the answer's record ids.
+
+    Hot path: one query reads the subject with all its records; the catalog and the organ's
+    published list come from the reference cache; authorizations are read only when non-public
+    items are in play; the log row and its audit event are two inserts in the same transaction.
+    """
     day = on or today()
-    target = _target(session, subject, subject_id)
+    conn = session.connection()
+    digest = None
+    if subject_id is None:
+        if not subject:
+            raise InvalidInput("name the subject (a USCC or resident identity card number)", field="subject")
+        ident = parse_identifier(subject, today=day, allow_unlisted_region=True)
+        digest = subjects.identifier_digest(ident)
+    target, rows = _subject_with_records(conn, subject_id, digest)
     if target is None:
-        ident = parse_identifier(subject or "", today=day)
-        log_id = _log(session, actor=actor, subject_id=None, subject_digest=subjects.identifier_digest(ident),
-                      purpose=purpose, case_no=case_no, channel=channel, decision=None, record_ids=None)
+        log_id = _log(session, actor=actor, subject_id=None, subject_digest=digest, purpose=purpose,
+                      case_no=case_no, channel=channel, decision=None, record_ids=None)
         return Answer(inquiry_id=log_id, allowed=False, article="Art. 17", subject=None, purpose=purpose,
                       reason=f"no information subject {ident.masked()} is known to the platform",
                       authorization_id=None, found=False)
-    decision = rules.decide(
-        _request(session, actor, target, purpose, case_no),
-        _items(session),
-        _unit_list(session, actor.unit_id),
-        _authorizations(session, target.id, actor.unit_id),
-        day,
-    )
+    items = _items(session)
+    request = _request(session, actor, target, purpose, case_no)
+    unit_list = _unit_list(session, actor.unit_id)
+    auths = (_authorizations(session, target["id"], actor.unit_id)
+             if _needs_authorizations(request, items, unit_list) else [])
+    decision = rules.decide(request, items, unit_list, auths, day)
     records: list[dict[str, Any]] = []
     if decision.allowed:
-        records = _records(session, target.id, decision, day)
-    log_id = _log(session, actor=actor, subject_id=target.id, subject_digest=None, purpose=purpose,
+        for row in rows:
+            ok, markers = rules.servable(
+                RecordFacts(row.id, row.item_code, row.untrustworthy, row.ended_on, row.status,
+                            row.objection_open), decision, day)
+            if ok:
+                records.append(record_view(row, markers))
+    log_id = _log(session, actor=actor, subject_id=target["id"], subject_digest=None, purpose=purpose,
                   case_no=case_no, channel=channel, decision=decision,
                   record_ids=[r["id"] for r in records])
     return Answer(
@@ -105,23 +122,63 @@ def inquire(
         allowed=decision.allowed,
         article=decision.article,
         reason=decision.reason,
-        subject=subjects.public_view(target) if decision.allowed else None,
+        subject=_public_subject(target) if decision.allowed else None,
         purpose=purpose,
         authorization_id=decision.authorization_id,
         records=records,
     )
 
 
-def _target(session: Session, raw: str | None, subject_id: int | None) -> Subject | None:
-    if subject_id is not None:
-        return session.get(Subject, subject_id)
-    if not raw:
-        raise InvalidInput("name the subject (a USCC or resident identity card number)", field="subject")
-    ident = parse_identifier(raw, today=today(), allow_unlisted_region=True)
-    return session.scalar(select(Subject).where(Subject.identifier_digest == subjects.identifier_digest(ident)))
+_R = Record.__table__
+_S = Subject.__table__
+_U = Unit.__table__
+_C = CatalogItem.__table__
+_SUBJECT_RECORDS = (
+    select(
+        _S.c.id.label("s_id"), _S.c.kind.label("s_kind"), _S.c.name.label("s_name"),
+        _S.c.identifier.label("s_identifier"),
+        _R.c.id, _R.c.item_code, _R.c.untrustworthy, _R.c.doc_no, _R.c.doc_date, _R.c.doc_org,
+        _R.c.conduct_date, _R.c.ended_on, _R.c.ended_on_source, _R.c.amount_yuan, _R.c.content,
+        _R.c.status, _R.c.objection_open, _R.c.version, _R.c.batch_id, _R.c.line_no, _R.c.received_at,
+        _U.c.name.label("unit_name"), _U.c.uscc.label("unit_uscc"),
+        _C.c.name_zh.label("item_zh"), _C.c.name_en.label("item_en"),
+    )
+    .select_from(
+        _S.outerjoin(_R, _R.c.subject_id == _S.c.id)
+        .outerjoin(_U, _U.c.id == _R.c.unit_id)
+        .outerjoin(_C, _C.c.code == _R.c.item_code)
+    )
+    .order_by(_R.c.doc_date.desc(), _R.c.id)
+)
 
 
-def _request(session: Session, actor: Actor, target: Subject, purpose: str | None,
+def _subject_with_records(conn, subject_id: int | None, digest: str | None):
+    q = _SUBJECT_RECORDS.where(_S.c.id == subject_id if subject_id is not None
+                               else _S.c.identifier_digest == digest)
+    rows = conn.execute(q).all()
+    if not rows:
+        return None, []
+    first = rows[0]
+    target = {"id": first.s_id, "kind": first.s_kind, "name": first.s_name, "identifier": first.s_identifier}
+    return target, [r for r in rows if r.id is not None]
+
+
+def _public_subject(target: dict) -> dict:
+    code = target["identifier"]
+    if target["kind"] == "natural_person":
+        code = mask_ric(code)
+    return {"id": target["id"], "kind": target["kind"], "name": target["name"], "identifier": code}
+
+
+def _needs_authorizations(req: Request, items: dict[str, ItemFacts], unit_list) -> bool:
+    if req.unit_id is None or req.role in (rules.JUDICIAL, rules.OPERATOR, rules.SUPERVISOR, rules.CONSOLE):
+        return False
+    candidates = ({i for i, p in unit_list if p == req.purpose} if req.role == rules.ORGAN else set(items))
+    return any(items[c].disclosure != "public" and not items[c].inquiry_law_basis
+               for c in candidates if c in items)
+
+
+def _request(session: Session, actor: Actor, target: dict, purpose: str | None,
              case_no: str | None) -> Request:
     officer_items = officer_purposes = None
     if actor.officer_id is not None:
@@ -131,92 +188,78 @@ def _request(session: Session, actor: Actor, target: Subject, purpose: str | Non
     open_cases: dict[str, frozenset[int]] = {}
     if actor.role in (rules.OPERATOR, rules.CONSOLE):
         for provider in _case_providers:
-            open_cases.update(provider(session, target.id))
+            open_cases.update(provider(session, target["id"]))
     return Request(
         role=actor.role,
-        target_id=target.id,
-        target_kind=target.kind,
+        target_id=target["id"],
+        target_kind=target["kind"],
         purpose=purpose,
         unit_id=actor.unit_id,
         asker_subject_id=actor.subject_id,
         case_no=case_no,
+        officer=actor.officer,
         officer_items=officer_items,
         officer_purposes=officer_purposes,
         open_cases=open_cases,
     )
 
 
+def _bind_key(session: Session) -> str:
+    return str(session.get_bind().url)
+
+
 def _items(session: Session) -> dict[str, ItemFacts]:
-    return {
-        code: ItemFacts(code, disclosure, untrust, basis)
-        for code, disclosure, untrust, basis in session.execute(
-            select(CatalogItem.code, CatalogItem.disclosure, CatalogItem.untrustworthy,
-                   CatalogItem.inquiry_law_basis)
-        )
-    }
+    def load() -> dict[str, ItemFacts]:
+        return {
+            code: ItemFacts(code, disclosure, untrust, basis)
+            for code, disclosure, untrust, basis in session.connection().execute(
+                select(_C.c.code, _C.c.disclosure, _C.c.untrustworthy, _C.c.inquiry_law_basis))
+        }
+
+    return refcache.get(("catalog", _bind_key(session)), load)
 
 
 def _unit_list(session: Session, unit_id: int | None) -> frozenset[tuple[str, str]]:
     if unit_id is None:
         return frozenset()
-    return frozenset(
-        (i, p) for i, p in session.execute(
-            select(UnitInquiryItem.item_code, UnitInquiryItem.purpose).where(UnitInquiryItem.unit_id == unit_id))
-    )
+    t = UnitInquiryItem.__table__
+
+    def load() -> frozenset[tuple[str, str]]:
+        return frozenset((i, p) for i, p in session.connection().execute(
+            select(t.c.item_code, t.c.purpose).where(t.c.unit_id == unit_id)))
+
+    return refcache.get(("inquiry-list", _bind_key(session), unit_id), load)
 
 
 def _authorizations(session: Session, subject_id: int, unit_id: int | None) -> list[AuthorizationFacts]:
-    if unit_id is None:
-        return []
-    rows = session.scalars(
-        select(Authorization).where(Authorization.subject_id == subject_id, Authorization.unit_id == unit_id))
+    t = Authorization.__table__
+    rows = session.connection().execute(select(t).where(t.c.subject_id == subject_id, t.c.unit_id == unit_id))
     return [AuthorizationFacts(a.id, a.unit_id, frozenset(a.items), a.purpose, a.valid_from, a.valid_until,
                                a.withdrawn_at is not None) for a in rows]
 
 
-def _records(session: Session, subject_id: int, decision: Decision, day: date) -> list[dict[str, Any]]:
-    q = (
-        select(Record, Unit.name, Unit.uscc, CatalogItem.name_zh, CatalogItem.name_en)
-        .join(Unit, Unit.id == Record.unit_id)
-        .join(CatalogItem, CatalogItem.code == Record.item_code)
-        .where(Record.subject_id == subject_id)
-        .order_by(Record.doc_date.desc(), Record.id)
-    )
-    if decision.record_ids is not None:
-        q = q.where(Record.id.in_(sorted(decision.record_ids)))
-    elif decision.items:
-        q = q.where(Record.item_code.in_(sorted(decision.items)))
-    out = []
-    for rec, unit_name, unit_uscc, name_zh, name_en in session.execute(q):
-        ok, markers = rules.servable(
-            RecordFacts(rec.id, rec.item_code, rec.untrustworthy, rec.ended_on, rec.status, rec.objection_open),
-            decision, day)
-        if ok:
-            out.append(record_view(rec, unit_name, unit_uscc, name_zh, name_en, markers))
-    return out
-
-
-def record_view(rec: Record, unit_name: str, unit_uscc: str, name_zh: str, name_en: str,
-                markers: tuple[str, ...]) -> dict[str, Any]:
-    from ..law.periods import untrustworthy_inquiry_end
-
+def record_view(row: Any, markers: tuple[str, ...]) -> dict[str, Any]:
+    """One record as an answer shows it: item, document, source, the Art. 35 period, markers."""
     return {
-        "id": rec.id,
-        "item": {"code": rec.item_code, "name_zh": name_zh, "name_en": name_en,
-                 "untrustworthy": rec.untrustworthy},
-        "document": {"number": rec.doc_no, "date": rec.doc_date.isoformat(), "organ": rec.doc_org},
-        "source": {"unit": unit_name, "uscc": unit_uscc, "batch_id": rec.batch_id, "line": rec.line_no,
-                   "received_at": rec.received_at.isoformat()},
-        "conduct_date": rec.conduct_date.isoformat() if rec.conduct_date else None,
-        "ended_on": rec.ended_on.isoformat() if rec.ended_on else None,
-        "ended_on_source": rec.ended_on_source,
-        "inquiry_period_ends": (untrustworthy_inquiry_end(rec.ended_on).isoformat()
-                                if rec.untrustworthy and rec.ended_on else None),
-        "amount_yuan": str(rec.amount_yuan) if rec.amount_yuan is not None else None,
-        "content": rec.content,
-        "version": rec.version,
+        "id": row.id,
+        "item": {"code": row.item_code, "name_zh": row.item_zh, "name_en": row.item_en,
+                 "untrustworthy": row.untrustworthy},
+        "document": {"number": row.doc_no, "date": row.doc_date.isoformat(), "organ": row.doc_org},
+        "source": {"unit": row.unit_name, "uscc": row.unit_uscc, "batch_id": row.batch_id,
+                   "line": row.line_no, "received_at": row.received_at.isoformat()},
+        "conduct_date": row.conduct_date.isoformat() if row.conduct_date else None,
+        "ended_on": row.ended_on.isoformat() if row.ended_on else None,
+        "ended_on_source": row.ended_on_source,
+        "inquiry_period_ends": (untrustworthy_inquiry_end(row.ended_on).isoformat()
+                                if row.untrustworthy and row.ended_on else None),
+        "amount_yuan": str(row.amount_yuan) if row.amount_yuan is not None else None,
+        "content": row.content,
+        "version": row.version,
         "markers": list(markers),
     }
+
+
+_LOG = InquiryLog.__table__
 
 
 def _log(session: Session, *, actor: Actor, subject_id: int | None, subject_digest: str | None,
@@ -240,10 +283,11 @@ def _log(session: Session, *, actor: Actor, subject_id: int | None, subject_dige
         "items": sorted(decision.items) if decision and decision.allowed else None,
         "record_ids": record_ids,
     }
-    log_id = session.execute(insert(InquiryLog).returning(InquiryLog.id), [row]).scalar_one()
-    audit.append(session, action=f"inquiry:{row['decision']}", actor=actor, object_type="inquiry",
-                 object_id=log_id, subject_id=subject_id,
-                 content={k: v for k, v in row.items() if k != "at"} | {"at": row["at"].isoformat()})
+    conn = session.connection()
+    log_id = conn.execute(insert(_LOG).returning(_LOG.c.id), row).scalar_one()
+    audit.append_many(session, [audit.event_row(
+        action=f"inquiry:{row['decision']}", actor=actor, object_type="inquiry", object_id=log_id,
+        subject_id=subject_id, content={**row, "at": row["at"].isoformat(), "id": log_id})])
     return log_id
 
 

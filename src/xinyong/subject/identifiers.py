@@ -105,6 +105,11 @@ class Defect:
         return {"code": self.code, "message": self.message}
 
 
+def mask_ric(code: str) -> str:
+    """前6后4: keep the region code and the last four characters of a resident ID number."""
+    return code[:6] + "*" * (len(code) - 10) + code[-4:]
+
+
 @dataclass(frozen=True)
 class Identifier:
     scheme: Scheme
@@ -140,7 +145,7 @@ class Identifier:
         """
         if self.scheme == "uscc":
             return self.code
-        return self.code[:6] + "*" * 8 + self.code[-4:]
+        return mask_ric(self.code)
 
     @property
     def org_code_display(self) -> str | None:

@@ -14,7 +14,7 @@ from ..config import get_settings
 from ..db import one_of
 from ..errors import NotFound
 from ..models import Subject
-from .identifiers import Identifier, parse_identifier
+from .identifiers import Identifier, mask_ric, parse_identifier
 
 _LOOKUP_CHUNK = 900  # stays under every database's bound-parameter limit
 
@@ -80,5 +80,5 @@ def public_view(subject: Subject) -> dict:
     """What may be shown outside: natural persons' numbers are masked."""
     code = subject.identifier
     if subject.kind == "natural_person":
-        code = code[:6] + "*" * 8 + code[14:]
+        code = mask_ric(code)
     return {"id": subject.id, "kind": subject.kind, "name": subject.name, "identifier": code}

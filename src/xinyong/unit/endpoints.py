@@ -11,7 +11,7 @@ from ..auth import Actor
 from ..clock import start_of, today
 from ..errors import Forbidden
 from ..db import session_scope
-from ..deps import actor, engine, require_role
+from ..deps import engine, require_role, unit_actor
 from ..models import Unit
 from . import service
 from .schemas import UnitIn
@@ -20,7 +20,7 @@ router = APIRouter(prefix="/units", tags=["units"])
 
 
 @router.get("/me")
-def me(who: Actor = Depends(actor), eng: Engine = Depends(engine)) -> dict:
+def me(who: Actor = Depends(unit_actor), eng: Engine = Depends(engine)) -> dict:
     """The calling unit: its kind, the items it provides and its published inquiry list."""
     with session_scope(eng) as s:
         return service.describe(s.get(Unit, who.unit_id))
@@ -55,7 +55,7 @@ class OfficerIn(BaseModel):
 
 
 @router.post("/me/officers", status_code=201)
-def add_officer(body: OfficerIn, who: Actor = Depends(actor), eng: Engine = Depends(engine)) -> ORJSONResponse:
+def add_officer(body: OfficerIn, who: Actor = Depends(unit_actor), eng: Engine = Depends(engine)) -> ORJSONResponse:
     """Add one of the unit's officers (the unit's own token); their token is shown once (Art. 19(2))."""
     if who.officer_id is not None:
         raise Forbidden("officers are added with the unit's own token, not an officer's")

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import service as audit
-from .. import tokens
+from .. import refcache, tokens
 from ..auth import Actor
 from ..catalog import service as catalog
 from ..clock import now
@@ -54,6 +54,7 @@ def add_unit(
     ]
     session.add(unit)
     session.flush()
+    refcache.invalidate()
     audit.append(
         session,
         action="unit:create",
