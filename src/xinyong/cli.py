@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import typer
 
+from .audit.cli import app as audit_app
 from .catalog.cli import app as catalog_app
 from .inquiry.cli import authorization_app, inquire, inquiries_app
 from .console import handles_errors, out
 from .law.cli import app as law_app
-from .record.cli import import_file
+from .record.cli import import_file, purge, record_app
 from .subject.cli import app as subject_app
 from .unit.cli import app as unit_app
 
@@ -23,7 +24,10 @@ app.add_typer(law_app, name="law", help="The law kernel: articles, parameters, w
 app.add_typer(subject_app, name="subject")
 app.add_typer(unit_app, name="unit")
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(audit_app, name="audit")
 app.command("import")(import_file)
+app.add_typer(record_app, name="record")
+app.command("purge")(purge)
 app.command("inquire")(inquire)
 app.add_typer(inquiries_app, name="inquiries")
 app.add_typer(authorization_app, name="authorization")

@@ -148,6 +148,11 @@ def test_revoked_never_served():
     assert not rules.servable(rec(status="revoked"), SELF, TODAY)[0]
 
 
+@pytest.mark.article("Art. 11")
+def test_withdrawn_never_served():
+    assert not rules.servable(rec(status="withdrawn"), SELF, TODAY)[0]
+
+
 @pytest.mark.article("Art. 38")
 def test_restored_hidden_except_to_its_subject_marked():
     assert not rules.servable(rec(status="restored"), ALL, TODAY)[0]

@@ -257,6 +257,12 @@ def not_revoked(status: str) -> bool:
     return status != "revoked"
 
 
+@rule("Art. 11")
+def not_withdrawn(status: str) -> bool:
+    """A record its provider withdrew is never served."""
+    return status != "withdrawn"
+
+
 @rule("Art. 38")
 def visible_after_restoration(status: str, self_view: bool) -> bool:
     """A restored record leaves the inquiry interface; only its subject still sees it, marked."""
@@ -269,7 +275,7 @@ def servable(rec: RecordFacts, decision: Decision, today: date) -> tuple[bool, t
         in_scope = rec.id in decision.record_ids
     else:
         in_scope = rec.item_code in decision.items
-    if not (in_scope and not_revoked(rec.status)
+    if not (in_scope and not_revoked(rec.status) and not_withdrawn(rec.status)
             and visible_after_restoration(rec.status, decision.self_view)
             and within_inquiry_period(rec.untrustworthy, rec.ended_on, today)):
         return False, ()

@@ -3,7 +3,7 @@
 from .audit import AuditCheckpoint, AuditEvent
 from .catalog import CatalogItem
 from .inquiry import Authorization, InquiryLog
-from .record import Batch, BatchReject, Record, RecordHistory
+from .record import Batch, BatchReject, Record, RecordAction, RecordHistory, RecordTombstone
 from .subject import Subject
 from .unit import Officer, Unit, UnitInquiryItem, UnitProvides, UnitToken
 
@@ -17,7 +17,9 @@ __all__ = [
     "BatchReject",
     "CatalogItem",
     "Record",
+    "RecordAction",
     "RecordHistory",
+    "RecordTombstone",
     "Subject",
     "Unit",
     "UnitInquiryItem",

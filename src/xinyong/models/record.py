@@ -112,3 +112,49 @@ class RecordHistory(Base):
     document: Mapped[str] = mapped_column(String(200))
     previous_content: Mapped[dict | None] = mapped_column(JSON)
     previous_digest: Mapped[str | None] = mapped_column(String(64))
+
+
+class RecordAction(Base):
+    """A lawful act on a record reported by its provider or decided in a case: a correction or
+    withdrawal (Art. 11), a revocation (Art. 37), a restoration (Art. 38). Keeps the written document,
+    the reason and — where the regulation sets one — the deadline with its basis."""
+
+    __tablename__ = "record_action"
+    __table_args__ = (Index("ix_record_action_pending", "action", "done_at"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(BigId, index=True)
+    subject_id: Mapped[int] = mapped_column(BigId)
+    unit_id: Mapped[int] = mapped_column(BigId)
+    item_code: Mapped[str] = mapped_column(String(40))
+    action: Mapped[str] = mapped_column(String(16))  # correct | withdraw | revoke | restore
+    document: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    decided_by: Mapped[str | None] = mapped_column(String(24))  # organ | reconsideration | court (Art. 37)
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    basis_parameter: Mapped[str | None] = mapped_column(String(64))
+    basis_value: Mapped[int | None] = mapped_column(Integer)
+    basis_article: Mapped[str | None] = mapped_column(String(32))
+    deadline_note: Mapped[str | None] = mapped_column(Text)  # why no due date could be computed
+    done_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+
+
+class RecordTombstone(Base):
+    """What remains of a record deleted under Art. 37: ids, item, the revoking document, dates, the
+    audit digest — no content."""
+
+    __tablename__ = "record_tombstone"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    record_id: Mapped[int] = mapped_column(BigId, unique=True)
+    subject_id: Mapped[int] = mapped_column(BigId, index=True)
+    unit_id: Mapped[int] = mapped_column(BigId)
+    item_code: Mapped[str] = mapped_column(String(40))
+    revoking_document: Mapped[str] = mapped_column(String(200))
+    decided_by: Mapped[str | None] = mapped_column(String(24))
+    received_on: Mapped[date] = mapped_column(Date)
+    due_on: Mapped[date | None] = mapped_column(Date)
+    deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    content_digest: Mapped[str] = mapped_column(String(64))  # keyed: proves what was deleted, reveals nothing

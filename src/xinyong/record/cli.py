@@ -29,6 +29,7 @@ def import_file(
     eng = engine()
     batch_id = importer.open_batch(eng, unit_uscc=unit, filename=file.name,
                                    sha256=importer.sha256_of(file), actor=actor)
+    stored = importer.keep_copy(batch_id, file, file.name)
     rejects_path = rejects or file.with_name(file.name + ".rejects.csv")
     writer = _RejectsWriter(rejects_path)
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
@@ -36,7 +37,7 @@ def import_file(
         task = progress.add_task("reading", total=None)
         try:
             result = importer.run_import(
-                eng, batch_id=batch_id, path=file, actor=actor, today=today(),
+                eng, batch_id=batch_id, path=stored, actor=actor, today=today(),
                 chunk_rows=get_settings().import_chunk_rows, on_reject=writer.write,
                 progress=lambda n: progress.update(task, description=f"{n:,} rows read"),
             )
@@ -86,3 +87,110 @@ class _RejectsWriter:
     def close(self) -> None:
         if self._fh is not None:
             self._fh.close()
+
+
+record_app = typer.Typer(help="A stored record's lawful changes (Art. 11, 37, 38).", no_args_is_help=True)
+
+
+def _pairs(values: list[str]) -> dict[str, str]:
+    out = {}
+    for v in values:
+        if "=" not in v:
+            raise InvalidInput(f"--set takes FIELD=VALUE, not '{v}'", field="set")
+        k, _, val = v.partition("=")
+        out[k.strip()] = val
+    return out
+
+
+@record_app.command("correct")
+@handles_errors
+def correct(record_id: int = typer.Argument(...), unit: str = typer.Option(..., "--unit"),
+            set_: list[str] = typer.Option(..., "--set", help="FIELD=VALUE (repeatable)"),
+            reason: str = typer.Option(..., "--reason"), document: str = typer.Option(..., "--document")) -> None:
+    """The provider corrects a record it submitted (Art. 11); the history keeps both versions."""
+    from ..db import session_scope
+    from . import workflows
+
+    actor = acting_for(unit)
+    with session_scope() as s:
+        rec = workflows.correct(s, record_id=record_id, changes=_pairs(set_), reason=reason,
+                                document=document, actor=actor)
+        out.print(f"record {rec.id} corrected: version {rec.version}")
+
+
+@record_app.command("withdraw")
+@handles_errors
+def withdraw(record_id: int = typer.Argument(...), unit: str = typer.Option(..., "--unit"),
+             reason: str = typer.Option(..., "--reason"), document: str = typer.Option(..., "--document")) -> None:
+    """The provider withdraws a record it submitted in error (Art. 11)."""
+    from ..db import session_scope
+    from . import workflows
+
+    with session_scope() as s:
+        workflows.withdraw(s, record_id=record_id, reason=reason, document=document, actor=acting_for(unit))
+    out.print(f"record {record_id} withdrawn")
+
+
+@record_app.command("revoke")
+@handles_errors
+def revoke(record_id: int = typer.Argument(...), unit: str = typer.Option(..., "--unit"),
+           document: str = typer.Option(..., "--document", help="The written notice of revocation."),
+           by: str = typer.Option(..., "--by", help="organ, reconsideration or court"),
+           reason: str = typer.Option("", "--reason")) -> None:
+    """Art. 37: the designation was revoked. Hidden at once; deleted by `xinyong purge` within 3 working days."""
+    from ..db import session_scope
+    from . import workflows
+
+    with session_scope() as s:
+        act = workflows.revoke(s, record_id=record_id, document=document, decided_by=by, reason=reason,
+                               actor=acting_for(unit))
+        due = act.due_on.isoformat() if act.due_on else f"unknown ({act.deadline_note})"
+    out.print(f"record {record_id} revoked: no longer served; to be deleted by {due} [{act.basis_article}]")
+
+
+@record_app.command("restore")
+@handles_errors
+def restore(record_id: int = typer.Argument(...), unit: str = typer.Option(..., "--unit"),
+            document: str = typer.Option(..., "--document", help="The written proof of credit restoration."),
+            reason: str = typer.Option("", "--reason")) -> None:
+    """Art. 38: credit restored. Removed from the inquiry interface at once; its subject still sees it."""
+    from ..db import session_scope
+    from . import workflows
+
+    with session_scope() as s:
+        act = workflows.restore(s, record_id=record_id, document=document, reason=reason, actor=acting_for(unit))
+    out.print(f"record {record_id} restored (deadline {act.due_on} [{act.basis_article}] met)")
+
+
+@record_app.command("history")
+@handles_errors
+def history(record_id: int = typer.Argument(...)) -> None:
+    """A record's change history with reasons and documents (Art. 34.1)."""
+    from ..db import session_scope
+    from . import workflows
+
+    with session_scope() as s:
+        print_json(workflows.history_of(s, record_id))
+
+
+@handles_errors
+def purge(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Delete revoked records from the database (Art. 37). Safe to run from cron; reports late deletions."""
+    from ..auth import CONSOLE
+    from ..db import session_scope
+    from . import workflows
+
+    with session_scope() as s:
+        report = workflows.purge(s, actor=CONSOLE)
+    with session_scope() as s:
+        workflows.scrub_storage(s)
+    summary = {"deleted": report.deleted, "late": report.late, "unknown_deadline": report.unknown_deadline}
+    if as_json:
+        print_json(summary)
+    else:
+        out.print(f"deleted {len(report.deleted)} revoked record(s)")
+        for r in report.late:
+            err.print(f"late [Art. 37]: record {r['record_id']} was due for deletion by {r['due_on']}", markup=False)
+        for r in report.unknown_deadline:
+            err.print(f"notice: record {r['record_id']}: {r['note']}", markup=False)
+    raise typer.Exit(5 if report.late else 0)

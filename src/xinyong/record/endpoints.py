@@ -14,17 +14,12 @@ from ..clock import today
 from ..config import get_settings
 from ..db import session_scope
 from ..deps import engine, require_role
-from . import importer
+from pydantic import BaseModel
+
+from . import importer, workflows
 
 router = APIRouter(tags=["records"])
 providers = require_role(*PROVIDER_KINDS)
-
-
-def _stored_path(batch_id: str, filename: str) -> Path:
-    folder = get_settings().var_dir / "batches"
-    folder.mkdir(parents=True, exist_ok=True)
-    suffix = Path(filename).suffix.lower() if Path(filename).suffix.lower() in (".csv", ".jsonl", ".ndjson", ".txt", ".json") else ".csv"
-    return folder / f"{batch_id}{suffix}"
 
 
 @router.post("/batches", status_code=202)
@@ -45,7 +40,7 @@ def submit_batch(
     name = file.filename or "upload.csv"
     batch_id = importer.open_batch(eng, unit_uscc=who.unit_uscc, filename=name, sha256=h.hexdigest(),
                                    actor=who)
-    path = _stored_path(batch_id, name)
+    path = importer.stored_copy_path(batch_id, name)
     shutil.move(tmp, path)
     background.add_task(_run, eng, batch_id, path, who)
     return ORJSONResponse({"batch_id": batch_id, "status": "received",
@@ -76,3 +71,88 @@ def submit_record(
     with session_scope(eng) as s:
         status = importer.submit_record(s, unit_id=who.unit_id, values=values, actor=who, today=today())
     return ORJSONResponse({"status": status}, status_code=201 if status == "accepted" else 200)
+
+
+class CorrectionIn(BaseModel):
+    changes: dict[str, str | int | float | None]
+    reason: str
+    document: str
+
+
+class WithdrawalIn(BaseModel):
+    reason: str
+    document: str
+
+
+class RevocationIn(BaseModel):
+    document: str
+    decided_by: str
+    reason: str = ""
+
+
+class RestorationIn(BaseModel):
+    document: str
+    reason: str = ""
+
+
+class FindIn(BaseModel):
+    catalog_item: str
+    doc_no: str
+    subject: str
+
+
+@router.post("/records/find")
+def find_records(body: FindIn, who: Actor = Depends(providers), eng: Engine = Depends(engine)) -> ORJSONResponse:
+    """The provider's own record by its identity (item, document number, subject in the body)."""
+    from sqlalchemy import select
+
+    from ..models import Record
+    from ..subject import service as subjects
+
+    with session_scope(eng) as s:
+        subject = subjects.find(s, body.subject)
+        ids = s.scalars(select(Record.id).where(Record.unit_id == who.unit_id, Record.item_code == body.catalog_item,
+                                                Record.doc_no == body.doc_no, Record.subject_id == subject.id,
+                                                Record.status != "revoked")).all()
+    return ORJSONResponse({"record_ids": list(ids)})
+
+
+@router.post("/records/{record_id}/corrections")
+def correct(record_id: int, body: CorrectionIn, who: Actor = Depends(providers),
+            eng: Engine = Depends(engine)) -> ORJSONResponse:
+    """Correct a record this unit provided (Art. 11); the history keeps both versions and why."""
+    with session_scope(eng) as s:
+        rec = workflows.correct(s, record_id=record_id, changes=body.changes, reason=body.reason,
+                                document=body.document, actor=who)
+        return ORJSONResponse({"record_id": rec.id, "version": rec.version})
+
+
+@router.post("/records/{record_id}/withdrawal")
+def withdraw(record_id: int, body: WithdrawalIn, who: Actor = Depends(providers),
+             eng: Engine = Depends(engine)) -> ORJSONResponse:
+    with session_scope(eng) as s:
+        rec = workflows.withdraw(s, record_id=record_id, reason=body.reason, document=body.document, actor=who)
+        return ORJSONResponse({"record_id": rec.id, "status": rec.status})
+
+
+@router.post("/records/{record_id}/revocation")
+def revoke(record_id: int, body: RevocationIn, who: Actor = Depends(providers),
+           eng: Engine = Depends(engine)) -> ORJSONResponse:
+    """Art. 37: report that the designation was revoked; the record is deleted within 3 working days."""
+    with session_scope(eng) as s:
+        act = workflows.revoke(s, record_id=record_id, document=body.document, decided_by=body.decided_by,
+                               reason=body.reason, actor=who)
+        return ORJSONResponse({"record_id": record_id, "status": "revoked",
+                               "delete_by": act.due_on.isoformat() if act.due_on else None,
+                               "basis": act.basis_article, "note": act.deadline_note})
+
+
+@router.post("/records/{record_id}/restoration")
+def restore(record_id: int, body: RestorationIn, who: Actor = Depends(providers),
+            eng: Engine = Depends(engine)) -> ORJSONResponse:
+    """Art. 38: written proof of credit restoration; removed from the inquiry interface at once."""
+    with session_scope(eng) as s:
+        act = workflows.restore(s, record_id=record_id, document=body.document, reason=body.reason, actor=who)
+        return ORJSONResponse({"record_id": record_id, "status": "restored",
+                               "deadline": act.due_on.isoformat() if act.due_on else None,
+                               "basis": act.basis_article})

@@ -70,6 +70,24 @@ def sha256_of(path: Path) -> str:
     return h.hexdigest()
 
 
+def stored_copy_path(batch_id: str, filename: str) -> Path:
+    """Where the platform keeps its copy of a submitted file (Art. 37 deletion blanks lines in it)."""
+    from ..config import get_settings
+
+    folder = get_settings().var_dir / "batches"
+    folder.mkdir(parents=True, exist_ok=True)
+    suffix = Path(filename).suffix.lower()
+    return folder / f"{batch_id}{suffix if suffix in ('.csv', '.jsonl', '.ndjson', '.txt', '.json') else '.csv'}"
+
+
+def keep_copy(batch_id: str, source: Path, filename: str) -> Path:
+    import shutil
+
+    target = stored_copy_path(batch_id, filename)
+    shutil.copyfile(source, target)
+    return target
+
+
 def open_batch(engine: Engine, *, unit_uscc: str, filename: str, sha256: str, actor: Actor) -> str:
     """Record the submission first, so a batch id exists before any row is read (202 for the API)."""
     with session_scope(engine) as s:

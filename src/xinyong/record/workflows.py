@@ -1,0 +1,292 @@
+"""The lawful workflows that change or remove a record, each with its document, reason and audit event:
+corrections and withdrawals by the provider (Art. 11), revocation and deletion (Art. 37), restoration
+(Art. 38). Nothing else changes a stored record.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from ..audit import service as audit
+from ..auth import Actor
+from ..clock import now, today
+from ..config import get_settings
+from ..errors import NotFound, RuleViolation
+from ..law.errors import UnknownCalendarYear
+from ..law.periods import deadline
+from ..law.rules import rule
+from ..models import CatalogItem, Record, RecordAction, RecordHistory, RecordTombstone, Subject, Unit
+from .rules import ItemInfo, RowContext, validate_row
+
+REVOKED_BY = ("organ", "reconsideration", "court")
+# Fields a correction may not touch: they are the record's identity (Art. 11 corrections fix content).
+IDENTITY = ("catalog_item", "doc_no", "subject_id")
+
+PurgeHook = Callable[[Session, int, int], None]
+_purge_hooks: list[PurgeHook] = []
+
+
+def register_purge_hook(hook: PurgeHook) -> None:
+    """Later domains (issued reports …) remove their copies of a deleted record: ``hook(session, record_id, subject_id)``."""
+    _purge_hooks.append(hook)
+
+
+@rule("Art. 11")
+def check_provider_of(record_unit_id: int, actor: Actor, article: str = "Art. 11") -> None:
+    """Only the unit that provided a record reports what happened to it."""
+    if actor.role == "console":
+        return
+    if actor.unit_id != record_unit_id:
+        raise RuleViolation("only the unit that originally provided this record may do this",
+                            article=article, status=403)
+
+
+@rule("Art. 37")
+def check_revocation(document: str, decided_by: str) -> None:
+    """A revocation is reported in writing, as decided by the organ, a reconsideration organ or a court."""
+    if not document.strip():
+        raise RuleViolation("the written notice of revocation must be named", article="Art. 37",
+                            field="document")
+    if decided_by not in REVOKED_BY:
+        raise RuleViolation(f"revoked by whom: one of {', '.join(REVOKED_BY)}", article="Art. 37",
+                            field="decided_by")
+
+
+@rule("Art. 38")
+def check_restoration(untrustworthy: bool, document: str) -> None:
+    """Restoration applies to untrustworthiness information, on the provider's written proof."""
+    if not untrustworthy:
+        raise RuleViolation("credit restoration applies to untrustworthiness information only",
+                            article="Art. 38", field="record")
+    if not document.strip():
+        raise RuleViolation("the written proof of credit restoration must be named", article="Art. 38",
+                            field="document")
+
+
+def _load(session: Session, record_id: int) -> Record:
+    rec = session.get(Record, record_id)
+    if rec is None or rec.status == "revoked":
+        raise NotFound(f"no record {record_id}")
+    return rec
+
+
+def _deadline_fields(name: str, received_on: date) -> dict[str, Any]:
+    """The stored deadline with its basis; an unknown calendar year is noted, never guessed."""
+    try:
+        d = deadline(name, received_on)
+    except UnknownCalendarYear as exc:
+        from ..law.parameters import parameter
+
+        pv = parameter(name).at(received_on)
+        return {"due_on": None, "basis_parameter": name, "basis_value": int(pv.value),
+                "basis_article": pv.article.canonical, "deadline_note": exc.message}
+    return {"due_on": d.due, "basis_parameter": name, "basis_value": d.value, "basis_article": d.article,
+            "deadline_note": None}
+
+
+def _action(session: Session, rec: Record, action: str, document: str, reason: str, actor: Actor,
+            decided_by: str | None = None, deadline_name: str | None = None, done: bool = True) -> RecordAction:
+    received_at = now()
+    fields = _deadline_fields(deadline_name, received_at.date()) if deadline_name else {}
+    row = RecordAction(record_id=rec.id, subject_id=rec.subject_id, unit_id=rec.unit_id,
+                       item_code=rec.item_code, action=action, document=document.strip()[:200],
+                       reason=reason.strip(), decided_by=decided_by, received_at=received_at,
+                       received_on=received_at.date(), done_at=received_at if done else None, **fields)
+    session.add(row)
+    session.flush()
+    return row
+
+
+def _history(session: Session, rec: Record, action: str, reason: str, document: str, actor: Actor) -> None:
+    session.add(RecordHistory(record_id=rec.id, subject_id=rec.subject_id, version=rec.version + 1,
+                              action=action, changed_at=now(), actor_unit_id=actor.unit_id,
+                              reason=reason.strip(), document=document.strip()[:200],
+                              previous_content=rec.content, previous_digest=rec.content_digest))
+
+
+def correct(session: Session, *, record_id: int, changes: dict[str, Any], reason: str, document: str,
+            actor: Actor, action: str = "correct", check_provider: bool = True) -> Record:
+    """Correct a record's content (the provider, Art. 11; or an objection decision, Art. 36)."""
+    rec = _load(session, record_id)
+    if check_provider:
+        check_provider_of(rec.unit_id, actor)
+    if not document.strip() or not reason.strip():
+        raise RuleViolation("a correction names its document and its reason", article="Art. 34.1",
+                            field="document" if not document.strip() else "reason")
+    touched = [k for k in changes if k in IDENTITY]
+    if touched:
+        raise RuleViolation(f"{', '.join(touched)} identify the record and cannot be corrected; withdraw "
+                            "it and submit the right one", article="Art. 11", field=touched[0])
+    subject = session.get(Subject, rec.subject_id)
+    unit = session.get(Unit, rec.unit_id)
+    item = session.get(CatalogItem, rec.item_code)
+    values = {**rec.content, **{k: ("" if v is None else str(v)) for k, v in changes.items()},
+              "subject_id": subject.identifier, "catalog_item": rec.item_code}
+    ctx = RowContext(unit_items=frozenset(p.item_code for p in unit.provides) | {rec.item_code},
+                     items={item.code: ItemInfo(item.code, "published", item.published_on or date.min,
+                                                None, item.untrustworthy, item.continuing)},
+                     fmt="general", today=today())
+    draft = validate_row(values, ctx)
+    _history(session, rec, action, reason, document, actor)
+    rec.content, rec.content_digest = draft.content, draft.content_digest
+    rec.doc_date, rec.doc_org, rec.conduct_date = draft.doc_date, draft.doc_org, draft.conduct_date
+    rec.ended_on, rec.ended_on_source = draft.ended_on, draft.ended_on_source
+    rec.procedure, rec.severity, rec.amount_yuan = draft.procedure, draft.severity, draft.amount_yuan
+    rec.version += 1
+    _action(session, rec, action, document, reason, actor)
+    audit.append(session, action=f"record:{action}", actor=actor, object_type="record", object_id=rec.id,
+                 subject_id=rec.subject_id, content=[rec.subject_id, rec.item_code, rec.doc_no, rec.content_digest],
+                 details={"content_digest": rec.content_digest, "version": rec.version})
+    return rec
+
+
+def withdraw(session: Session, *, record_id: int, reason: str, document: str, actor: Actor) -> Record:
+    """The provider withdraws a record it submitted in error (Art. 11): never served again, history kept."""
+    rec = _load(session, record_id)
+    check_provider_of(rec.unit_id, actor)
+    if not document.strip() or not reason.strip():
+        raise RuleViolation("a withdrawal names its document and its reason", article="Art. 34.1")
+    _history(session, rec, "withdraw", reason, document, actor)
+    rec.status, rec.version = "withdrawn", rec.version + 1
+    _action(session, rec, "withdraw", document, reason, actor)
+    audit.append(session, action="record:withdraw", actor=actor, object_type="record", object_id=rec.id,
+                 subject_id=rec.subject_id, content=[rec.id, "withdrawn"],
+                 details={"content_digest": rec.content_digest, "status": "withdrawn"})
+    return rec
+
+
+def revoke(session: Session, *, record_id: int, document: str, decided_by: str, reason: str,
+           actor: Actor) -> RecordAction:
+    """Art. 37: the designation was revoked. Never served from now on; deleted by ``purge`` within
+    3 working days of the written notice."""
+    rec = _load(session, record_id)
+    check_provider_of(rec.unit_id, actor, "Art. 37")
+    check_revocation(document, decided_by)
+    rec.status = "revoked"
+    act = _action(session, rec, "revoke", document, reason or "designation revoked", actor,
+                  decided_by=decided_by, deadline_name="revocation.delete_working_days", done=False)
+    audit.append(session, action="record:revoke", actor=actor, object_type="record", object_id=rec.id,
+                 subject_id=rec.subject_id, content=[rec.id, "revoked", act.id],
+                 details={"content_digest": rec.content_digest, "status": "revoked", "action_id": act.id,
+                          "due_on": act.due_on.isoformat() if act.due_on else None})
+    return act
+
+
+def restore(session: Session, *, record_id: int, document: str, reason: str, actor: Actor) -> RecordAction:
+    """Art. 38: the provider's written proof of credit restoration. Removed from the inquiry
+    interface at once (the deadline is 3 working days); its subject still sees it, marked.
+
+    Never refused for the national minimum publicity periods: those govern only the public page.
+    """
+    rec = _load(session, record_id)
+    check_provider_of(rec.unit_id, actor, "Art. 38")
+    check_restoration(rec.untrustworthy, document)
+    _history(session, rec, "restore", reason or "credit restored", document, actor)
+    rec.status, rec.version = "restored", rec.version + 1
+    act = _action(session, rec, "restore", document, reason or "credit restored", actor,
+                  deadline_name="restoration.hide_working_days", done=True)
+    audit.append(session, action="record:restore", actor=actor, object_type="record", object_id=rec.id,
+                 subject_id=rec.subject_id, content=[rec.id, "restored", act.id],
+                 details={"content_digest": rec.content_digest, "status": "restored"})
+    return act
+
+
+@dataclass
+class PurgeReport:
+    deleted: list[dict]
+    late: list[dict]  # deleted after their deadline, or still pending past it
+    unknown_deadline: list[dict]
+
+
+def purge(session: Session, *, actor: Actor, on: date | None = None) -> PurgeReport:
+    """Delete every revoked record from the database (Art. 37): the row, its history, its line in the
+    stored batch file, the copies later domains hold; a tombstone keeps ids, item, document, dates and
+    a keyed digest. Safe to run from cron; reports deletions past their deadline."""
+    day = on or today()
+    report = PurgeReport([], [], [])
+    pending = session.scalars(select(RecordAction).where(RecordAction.action == "revoke",
+                                                         RecordAction.done_at.is_(None))
+                              .order_by(RecordAction.id)).all()
+    for act in pending:
+        rec = session.get(Record, act.record_id)
+        info = {"record_id": act.record_id, "action_id": act.id, "received_on": act.received_on.isoformat(),
+                "due_on": act.due_on.isoformat() if act.due_on else None}
+        if rec is not None:
+            digest = audit.keyed_digest(rec.content)
+            _blank_batch_line(rec.batch_id, rec.line_no)
+            for hook in _purge_hooks:
+                hook(session, rec.id, rec.subject_id)
+            session.execute(delete(RecordHistory).where(RecordHistory.record_id == rec.id))
+            session.delete(rec)
+            session.add(RecordTombstone(record_id=act.record_id, subject_id=act.subject_id, unit_id=act.unit_id,
+                                        item_code=act.item_code, revoking_document=act.document,
+                                        decided_by=act.decided_by, received_on=act.received_on,
+                                        due_on=act.due_on, deleted_at=now(), content_digest=digest))
+            audit.append(session, action="record:delete", actor=actor, object_type="record",
+                         object_id=act.record_id, subject_id=act.subject_id,
+                         content=[act.record_id, "deleted", act.id], details={"content_digest": None,
+                                                                             "action_id": act.id})
+        act.done_at = now()
+        report.deleted.append(info)
+        if act.due_on is None:
+            report.unknown_deadline.append({**info, "note": act.deadline_note})
+        elif day > act.due_on:
+            report.late.append(info)
+    session.flush()
+    return report
+
+
+def scrub_storage(session: Session) -> None:
+    """After the purge commits: make the deleted bytes unrecoverable from the database files too."""
+    bind = session.get_bind()
+    if bind.dialect.name == "postgresql":
+        with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
+            conn.exec_driver_sql("VACUUM record")
+            conn.exec_driver_sql("VACUUM record_history")
+    elif bind.dialect.name == "sqlite":
+        # secure_delete is on for every connection; the WAL still holds the old pages until checkpoint.
+        with bind.connect() as conn:
+            conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+
+
+def _blank_batch_line(batch_id: str | None, line: int | None) -> None:
+    """Blank the record's line in the stored copy of its batch file, keeping every other line number."""
+    if not batch_id or not line:
+        return
+    folder = get_settings().var_dir / "batches"
+    for path in folder.glob(f"{batch_id}.*"):
+        _blank_line(path, line)
+
+
+def _blank_line(path: Path, line: int) -> None:
+    tmp = path.with_suffix(path.suffix + ".tmp")
+    with path.open("rb") as src, tmp.open("wb") as dst:
+        for n, raw in enumerate(src, start=1):
+            dst.write(b"\n" if n == line else raw)
+    os.replace(tmp, path)
+
+
+def pending_actions(session: Session, *, on: date | None = None) -> list[dict]:
+    """Revocations not yet carried out, with their deadlines (for the operator's console)."""
+    day = on or today()
+    rows = session.scalars(select(RecordAction).where(RecordAction.action == "revoke",
+                                                      RecordAction.done_at.is_(None)))
+    return [{"record_id": a.record_id, "received_on": a.received_on.isoformat(),
+             "due_on": a.due_on.isoformat() if a.due_on else None, "basis": a.basis_article,
+             "overdue": bool(a.due_on and day > a.due_on), "note": a.deadline_note} for a in rows]
+
+
+def history_of(session: Session, record_id: int) -> list[dict]:
+    rows = session.scalars(select(RecordHistory).where(RecordHistory.record_id == record_id)
+                           .order_by(RecordHistory.version))
+    return [{"version": h.version, "action": h.action, "changed_at": h.changed_at.isoformat(),
+             "reason": h.reason, "document": h.document, "previous_content": h.previous_content}
+            for h in rows]
