@@ -63,7 +63,7 @@ class RowContext:
     def identifier(self, raw: str) -> Identifier:
         found = self.identifiers.get(raw)
         if found is None:
-            if len(self.identifiers) > 200_000:
+            if len(self.identifiers) > 50_000:  # bounded memory on any file size
                 self.identifiers.clear()
             try:
                 found = _parse_subject_id(raw, self.today)

@@ -63,7 +63,7 @@ def store_chunk(
         return out
     ensure_statistics(session)
     subject_ids = subjects.resolve_many(session, ((d.identifier, d.subject_name) for _, d in drafts))
-    keyed = [(line, d, subject_ids[subjects.identifier_digest(d.identifier)]) for line, d in drafts]
+    keyed = [(line, d, subject_ids[(d.identifier.scheme, d.identifier.code)]) for line, d in drafts]
 
     existing = _existing(session, unit_id, [(d.item_code, d.doc_no, sid) for _, d, sid in keyed])
     seen: dict[tuple, tuple[int, str]] = {}

@@ -199,6 +199,22 @@ def restore(session: Session, *, record_id: int, document: str, reason: str, act
     return act
 
 
+def remove(session: Session, *, record_id: int, document: str, reason: str, actor: Actor,
+           article: str) -> RecordAction:
+    """Delete a record on a lawful decision other than revocation (an objection upheld in the
+    subject's favour, Art. 36): never served from now on, deleted by ``purge`` like a revoked one."""
+    rec = _load(session, record_id)
+    if not document.strip() or not reason.strip():
+        raise RuleViolation("a deletion names its deciding document and its reason", article=article)
+    rec.status = "revoked"
+    act = _action(session, rec, "delete", document, reason, actor, done=False)
+    audit.append(session, action="record:remove", actor=actor, object_type="record", object_id=rec.id,
+                 subject_id=rec.subject_id, content=[rec.id, "removed", act.id],
+                 details={"content_digest": rec.content_digest, "status": "revoked", "action_id": act.id,
+                          "article": article})
+    return act
+
+
 @dataclass
 class PurgeReport:
     deleted: list[dict]
@@ -212,7 +228,7 @@ def purge(session: Session, *, actor: Actor, on: date | None = None) -> PurgeRep
     a keyed digest. Safe to run from cron; reports deletions past their deadline."""
     day = on or today()
     report = PurgeReport([], [], [])
-    pending = session.scalars(select(RecordAction).where(RecordAction.action == "revoke",
+    pending = session.scalars(select(RecordAction).where(RecordAction.action.in_(("revoke", "delete")),
                                                          RecordAction.done_at.is_(None))
                               .order_by(RecordAction.id)).all()
     for act in pending:

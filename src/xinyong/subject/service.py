@@ -34,14 +34,23 @@ def find(session: Session, raw: str) -> Subject:
     return subject
 
 
-def resolve_many(session: Session, wanted: Iterable[tuple[Identifier, str]]) -> dict[str, int]:
-    """Map digest → subject id for every (identifier, name), creating the subjects not yet known.
+def resolve_many(session: Session, wanted: Iterable[tuple[Identifier, str]]) -> dict[tuple[str, str], int]:
+    """Map (scheme, code) → subject id for every (identifier, name), creating the subjects not yet known.
 
-    Bulk: one SELECT per chunk of digests and one multi-row INSERT for the new ones.
+    Bulk: one digest per distinct identifier, one SELECT per chunk of digests and one multi-row
+    INSERT for the new ones.
     """
     by_digest: dict[str, tuple[Identifier, str]] = {}
+    key_of: dict[str, tuple[str, str]] = {}
+    seen: set[tuple[str, str]] = set()
     for ident, name in wanted:
-        by_digest.setdefault(identifier_digest(ident), (ident, name))
+        key = (ident.scheme, ident.code)
+        if key in seen:
+            continue
+        seen.add(key)
+        d = identifier_digest(ident)
+        by_digest[d] = (ident, name)
+        key_of[d] = key
     found = _ids_for(session, list(by_digest))
     missing = [d for d in by_digest if d not in found]
     if missing:
@@ -63,7 +72,7 @@ def resolve_many(session: Session, wanted: Iterable[tuple[Identifier, str]]) -> 
             ],
         )
         found.update(_ids_for(session, missing))
-    return found
+    return {key_of[d]: sid for d, sid in found.items()}
 
 
 def _ids_for(session: Session, digests: list[str]) -> dict[str, int]:
