@@ -8,7 +8,11 @@ from .deps import actor
 from .catalog.endpoints import router as catalog_router
 from .inquiry.endpoints import router as inquiry_router
 from .law.endpoints import router as law_router
+from .listing.endpoints import router as listing_router
+from .measure.endpoints import router as measure_router
+from .objection.endpoints import router as objection_router
 from .record.endpoints import router as record_router
+from .report.endpoints import router as report_router
 from .subject.endpoints import router as subject_router
 from .unit.endpoints import router as unit_router
 
@@ -17,3 +21,7 @@ for r in (catalog_router, unit_router, subject_router, record_router, inquiry_ro
     router.include_router(r)
 # The law kernel imports nothing of the platform, so its routes get authentication here.
 router.include_router(law_router, dependencies=[Depends(actor)])
+router.include_router(report_router)
+router.include_router(objection_router)
+router.include_router(listing_router)
+router.include_router(measure_router)

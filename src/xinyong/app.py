@@ -47,8 +47,13 @@ def create_app(engine: Engine | None = None) -> FastAPI:
 
     app.include_router(api_router)
 
-    @app.get("/", include_in_schema=False)
-    async def home() -> dict:
-        return {"platform": "xinyong", "version": __version__, "api": "/api/v1", "docs": "/docs"}
+    # The public web portal (home page and search at "/"), with its stylesheet.
+    from fastapi.staticfiles import StaticFiles
+
+    from .portal.routes import STATIC_DIR
+    from .portal.routes import router as portal_router
+
+    app.include_router(portal_router)
+    app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
     return app

@@ -34,6 +34,9 @@ class Actor:
     officer: str | None = None  # the officer's staff number, or "console" when the CLI acts for a unit
     officer_id: int | None = None
     subject_id: int | None = None
+    # The officer's query rights within the unit's (Art. 19(2)); None: all of the unit's.
+    officer_items: tuple[str, ...] | None = None
+    officer_purposes: tuple[str, ...] | None = None
 
     @property
     def label(self) -> str:

@@ -9,7 +9,12 @@ from .catalog.cli import app as catalog_app
 from .inquiry.cli import authorization_app, inquire, inquiries_app
 from .console import handles_errors, out
 from .law.cli import app as law_app
+from .listing.cli import app as listing_app
+from .measure.cli import app as measure_app
+from .measure.cli import check as check_command
+from .objection.cli import app as objection_app
 from .record.cli import import_file, purge, record_app
+from .report.cli import report
 from .subject.cli import app as subject_app
 from .unit.cli import app as unit_app
 
@@ -31,6 +36,11 @@ app.command("purge")(purge)
 app.command("inquire")(inquire)
 app.add_typer(inquiries_app, name="inquiries")
 app.add_typer(authorization_app, name="authorization")
+app.command("report")(report)
+app.add_typer(objection_app, name="objection")
+app.add_typer(measure_app, name="measure")
+app.add_typer(listing_app, name="listing")
+app.command("check")(check_command)
 
 
 @db_app.command("upgrade")

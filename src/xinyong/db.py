@@ -53,7 +53,9 @@ def make_engine(url: str, *, schema: str | None = None, echo: bool = False) -> E
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
         if schema:
             kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
-        kwargs["pool_pre_ping"] = True
+        # No pre-ping: it costs a round trip on every checkout of the hot path; stale connections
+        # are recycled instead.
+        kwargs["pool_recycle"] = 1800
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)

@@ -42,3 +42,10 @@ def unit_actor(who: Actor = Depends(actor)) -> Actor:
     if who.unit_id is None:
         raise Forbidden("this needs a unit's token")
     return who
+
+
+def bearer_token(creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> str:
+    """The raw bearer token, for hot paths that authenticate inside their own unit of work."""
+    if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
+        raise Unauthorized("a bearer token is required")
+    return creds.credentials

@@ -89,7 +89,9 @@ def authenticate(session: Session, token: str) -> Actor:
         if not officer.active:
             raise Unauthorized("this officer's account is not active")
         return Actor(role=unit.kind, unit_id=unit.id, unit_uscc=unit.uscc, officer=officer.staff_no,
-                     officer_id=officer.id)
+                     officer_id=officer.id,
+                     officer_items=tuple(officer.items) if officer.items else None,
+                     officer_purposes=tuple(officer.purposes) if officer.purposes else None)
     return Actor(role=unit.kind, unit_id=unit.id, unit_uscc=unit.uscc)
 
 

@@ -168,3 +168,12 @@ def test_if_the_log_cannot_be_written_no_data_is_returned(engine, world, monkeyp
     monkeypatch.setattr(service, "_log", broken)
     with pytest.raises(RuntimeError):
         ask(engine, world.organ, purpose="permit")
+
+
+def test_unknown_subject_id_is_a_logged_not_found(engine, world):
+    with session_scope(engine) as s:
+        a = service.inquire(s, actor=world.organ, subject_id=999999, purpose="permit", channel="api")
+    assert not a.found and "#999999" in a.reason
+    with pytest.raises(NotFound):
+        a.raise_if_denied()
+    assert logs(engine)[-1].decision == "notfound"

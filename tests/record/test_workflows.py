@@ -172,3 +172,11 @@ def test_restoration_only_for_untrustworthiness_with_written_proof(engine, tmp_p
         with pytest.raises(RuleViolation) as exc:
             workflows.restore(s, record_id=rid, document="证明", reason="", actor=provider)
     assert exc.value.article == "Art. 38"
+
+
+@pytest.mark.article("Art. 11")
+def test_correction_names_real_fields_only(engine, stored):
+    provider, ids, _ = stored
+    with session_scope(engine) as s, pytest.raises(RuleViolation) as exc:
+        workflows.correct(s, record_id=ids[0], changes={"CF_NR": "x"}, reason="r", document="d", actor=provider)
+    assert exc.value.field == "CF_NR" and "not a record field" in exc.value.message

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import String, bindparam, cast, insert, literal, select
 from sqlalchemy.orm import Session
 
 from .. import refcache
@@ -18,7 +18,7 @@ from ..audit import service as audit
 from ..auth import Actor
 from ..clock import now, today
 from ..errors import InvalidInput, NotFound, RuleViolation
-from ..models import Authorization, CatalogItem, InquiryLog, Officer, Record, Subject, Unit, UnitInquiryItem
+from ..models import AuditEvent, Authorization, CatalogItem, InquiryLog, Record, Subject, Unit, UnitInquiryItem
 from ..subject import service as subjects
 from ..law.periods import untrustworthy_inquiry_end
 from ..subject.identifiers import mask_ric, parse_identifier
@@ -97,8 +97,9 @@ def inquire(
     if target is None:
         log_id = _log(session, actor=actor, subject_id=None, subject_digest=digest, purpose=purpose,
                       case_no=case_no, channel=channel, decision=None, record_ids=None)
+        who = ident.masked() if digest is not None else f"#{subject_id}"
         return Answer(inquiry_id=log_id, allowed=False, article="Art. 17", subject=None, purpose=purpose,
-                      reason=f"no information subject {ident.masked()} is known to the platform",
+                      reason=f"no information subject {who} is known to the platform",
                       authorization_id=None, found=False)
     items = _items(session)
     request = _request(session, actor, target, purpose, case_no)
@@ -152,10 +153,15 @@ _SUBJECT_RECORDS = (
 )
 
 
+_BY_ID = _SUBJECT_RECORDS.where(_S.c.id == bindparam("key"))
+_BY_DIGEST = _SUBJECT_RECORDS.where(_S.c.identifier_digest == bindparam("key"))
+
+
 def _subject_with_records(conn, subject_id: int | None, digest: str | None):
-    q = _SUBJECT_RECORDS.where(_S.c.id == subject_id if subject_id is not None
-                               else _S.c.identifier_digest == digest)
-    rows = conn.execute(q).all()
+    if subject_id is not None:
+        rows = conn.execute(_BY_ID, {"key": subject_id}).all()
+    else:
+        rows = conn.execute(_BY_DIGEST, {"key": digest}).all()
     if not rows:
         return None, []
     first = rows[0]
@@ -180,11 +186,9 @@ def _needs_authorizations(req: Request, items: dict[str, ItemFacts], unit_list) 
 
 def _request(session: Session, actor: Actor, target: dict, purpose: str | None,
              case_no: str | None) -> Request:
-    officer_items = officer_purposes = None
-    if actor.officer_id is not None:
-        officer = session.get(Officer, actor.officer_id)
-        officer_items = frozenset(officer.items) if officer.items else None
-        officer_purposes = frozenset(officer.purposes) if officer.purposes else None
+    # The officer's rights travel on the Actor (read with the token): no second read per inquiry.
+    officer_items = frozenset(actor.officer_items) if actor.officer_items else None
+    officer_purposes = frozenset(actor.officer_purposes) if actor.officer_purposes else None
     open_cases: dict[str, frozenset[int]] = {}
     if actor.role in (rules.OPERATOR, rules.CONSOLE):
         for provider in _case_providers:
@@ -260,6 +264,7 @@ def record_view(row: Any, markers: tuple[str, ...]) -> dict[str, Any]:
 
 
 _LOG = InquiryLog.__table__
+_EVENT = AuditEvent.__table__
 
 
 def _log(session: Session, *, actor: Actor, subject_id: int | None, subject_digest: str | None,
@@ -283,11 +288,22 @@ def _log(session: Session, *, actor: Actor, subject_id: int | None, subject_dige
         "items": sorted(decision.items) if decision and decision.allowed else None,
         "record_ids": record_ids,
     }
+    event = audit.event_row(action=f"inquiry:{row['decision']}", actor=actor, object_type="inquiry",
+                            object_id="", subject_id=subject_id,
+                            content={**row, "at": row["at"].isoformat()})
     conn = session.connection()
-    log_id = conn.execute(insert(_LOG).returning(_LOG.c.id), row).scalar_one()
-    audit.append_many(session, [audit.event_row(
-        action=f"inquiry:{row['decision']}", actor=actor, object_type="inquiry", object_id=log_id,
-        subject_id=subject_id, content={**row, "at": row["at"].isoformat(), "id": log_id})])
+    if conn.dialect.name == "postgresql":
+        # One round trip: the log row and its audit event in one statement.
+        log = insert(_LOG).values(**row).returning(_LOG.c.id).cte("log")
+        cols = [c for c in event if c != "object_id"]
+        stmt = insert(_EVENT).from_select(
+            [*cols, "object_id"],
+            select(*[literal(event[c], type_=_EVENT.c[c].type) for c in cols], cast(log.c.id, String)),
+        ).returning(_EVENT.c.object_id)
+        log_id = int(conn.execute(stmt).scalar_one())
+    else:
+        log_id = conn.execute(insert(_LOG).returning(_LOG.c.id), row).scalar_one()
+        conn.execute(insert(_EVENT), {**event, "object_id": str(log_id)})
     return log_id
 
 

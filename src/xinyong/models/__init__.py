@@ -3,7 +3,11 @@
 from .audit import AuditCheckpoint, AuditEvent
 from .catalog import CatalogItem
 from .inquiry import Authorization, InquiryLog
+from .listing import CreditList, ListEntry, ListEntryPerson, ListRemedy  # noqa: F401
+from .measure import Measure, MeasureApplication, MeasureCheck  # noqa: F401
+from .objection import Objection, ObjectionRecord, ObjectionStep  # noqa: F401
 from .record import Batch, BatchReject, Record, RecordAction, RecordHistory, RecordTombstone
+from .report import CreditReport
 from .subject import Subject
 from .unit import Officer, Unit, UnitInquiryItem, UnitProvides, UnitToken
 

@@ -127,7 +127,7 @@ class RecordAction(Base):
     subject_id: Mapped[int] = mapped_column(BigId)
     unit_id: Mapped[int] = mapped_column(BigId)
     item_code: Mapped[str] = mapped_column(String(40))
-    action: Mapped[str] = mapped_column(String(16))  # correct | withdraw | revoke | restore
+    action: Mapped[str] = mapped_column(String(24))  # correct | withdraw | revoke | restore | delete | objection-correct
     document: Mapped[str] = mapped_column(String(200))
     reason: Mapped[str] = mapped_column(Text)
     decided_by: Mapped[str | None] = mapped_column(String(24))  # organ | reconsideration | court (Art. 37)

@@ -24,6 +24,7 @@ from ..law.errors import UnknownCalendarYear
 from ..law.periods import deadline
 from ..law.rules import rule
 from ..models import CatalogItem, Record, RecordAction, RecordHistory, RecordTombstone, Subject, Unit
+from .fields import CANONICAL_KEYS
 from .rules import ItemInfo, RowContext, validate_row
 
 REVOKED_BY = ("organ", "reconsideration", "court")
@@ -121,6 +122,11 @@ def correct(session: Session, *, record_id: int, changes: dict[str, Any], reason
     if not document.strip() or not reason.strip():
         raise RuleViolation("a correction names its document and its reason", article="Art. 34.1",
                             field="document" if not document.strip() else "reason")
+    unknown = sorted(k for k in changes if k not in CANONICAL_KEYS or k == "extra")
+    if unknown:
+        raise RuleViolation(f"not a record field: {', '.join(unknown)} (the fields are those of "
+                            "docs/import-format.md, e.g. content, fine_wan, doc_date)", article="Art. 11",
+                            field=unknown[0])
     touched = [k for k in changes if k in IDENTITY]
     if touched:
         raise RuleViolation(f"{', '.join(touched)} identify the record and cannot be corrected; withdraw "
@@ -135,6 +141,7 @@ def correct(session: Session, *, record_id: int, changes: dict[str, Any], reason
                                                 None, item.untrustworthy, item.continuing)},
                      fmt="general", today=today())
     draft = validate_row(values, ctx)
+    change = audit.record_change_details(rec, draft.content_digest)  # before the row changes
     _history(session, rec, action, reason, document, actor)
     rec.content, rec.content_digest = draft.content, draft.content_digest
     rec.doc_date, rec.doc_org, rec.conduct_date = draft.doc_date, draft.doc_org, draft.conduct_date
@@ -144,7 +151,7 @@ def correct(session: Session, *, record_id: int, changes: dict[str, Any], reason
     _action(session, rec, action, document, reason, actor)
     audit.append(session, action=f"record:{action}", actor=actor, object_type="record", object_id=rec.id,
                  subject_id=rec.subject_id, content=[rec.subject_id, rec.item_code, rec.doc_no, rec.content_digest],
-                 details={"content_digest": rec.content_digest, "version": rec.version})
+                 details={**change, "version": rec.version})
     return rec
 
 
@@ -237,6 +244,7 @@ def purge(session: Session, *, actor: Actor, on: date | None = None) -> PurgeRep
                 "due_on": act.due_on.isoformat() if act.due_on else None}
         if rec is not None:
             digest = audit.keyed_digest(rec.content)
+            change = audit.record_change_details(rec, None)  # where verify expects the record gone
             _blank_batch_line(rec.batch_id, rec.line_no)
             for hook in _purge_hooks:
                 hook(session, rec.id, rec.subject_id)
@@ -248,8 +256,7 @@ def purge(session: Session, *, actor: Actor, on: date | None = None) -> PurgeRep
                                         due_on=act.due_on, deleted_at=now(), content_digest=digest))
             audit.append(session, action="record:delete", actor=actor, object_type="record",
                          object_id=act.record_id, subject_id=act.subject_id,
-                         content=[act.record_id, "deleted", act.id], details={"content_digest": None,
-                                                                             "action_id": act.id})
+                         content=[act.record_id, "deleted", act.id], details={**change, "action_id": act.id})
         act.done_at = now()
         report.deleted.append(info)
         if act.due_on is None:

@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("subject_id", BigId, nullable=False),
         sa.Column("unit_id", BigId, nullable=False),
         sa.Column("item_code", sa.String(length=40), nullable=False),
-        sa.Column("action", sa.String(length=16), nullable=False),
+        sa.Column("action", sa.String(length=24), nullable=False),
         sa.Column("document", sa.String(length=200), nullable=False),
         sa.Column("reason", sa.Text(), nullable=False),
         sa.Column("decided_by", sa.String(length=24), nullable=True),

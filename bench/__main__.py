@@ -1,0 +1,31 @@
+"""``python -m bench <benchmark> [options]`` (``./dev bench …``). See bench/README.md."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import import_bench, inquiry_bench
+from .common import cleanup_tmp
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m bench", description="xinyong's benchmarks (ratios against "
+                                 "the raw database, same run; see /work/shared/performance.md)")
+    sub = ap.add_subparsers(dest="benchmark", required=True)
+    imp = sub.add_parser("import", help="bulk import: the platform against raw executemany / COPY")
+    import_bench.add_arguments(imp)
+    imp.set_defaults(run=import_bench.main)
+    inq = sub.add_parser("inquiry", help="inquiries: the platform against a raw lookup (+ log row), HTTP vs a "
+                         "constant-JSON ceiling")
+    inquiry_bench.add_arguments(inq)
+    inq.set_defaults(run=inquiry_bench.main)
+    try:
+        args = ap.parse_args(argv)
+        return args.run(args)
+    finally:
+        cleanup_tmp()
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,72 @@
+"""``xinyong listing …``: lists of seriously untrustworthy (and trustworthy) subjects (Art. 24, 25, 33)."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import typer
+
+from ..console import acting_for, handles_errors, out, print_json
+from ..db import session_scope
+from . import service
+
+app = typer.Typer(help="Lists (Art. 24, 25, 33): define, publish, enter, remove.", no_args_is_help=True)
+
+
+@app.command("define")
+@handles_errors
+def define(code: str = typer.Argument(...), name: str = typer.Option(..., "--name"),
+           kind: str = typer.Option("black", "--kind"), organ: str = typer.Option(..., "--organ"),
+           standard: str = typer.Option(..., "--standard"), basis: str = typer.Option(..., "--basis"),
+           entry: str = typer.Option(..., "--entry-requirements"),
+           removal: str = typer.Option(..., "--removal-requirements"),
+           remedy: str = typer.Option(..., "--remedy-paths"),
+           comment_from: str = typer.Option(None, "--comment-from"), comment_to: str = typer.Option(None, "--comment-to"),
+           unit: str = typer.Option(None, "--unit")) -> None:
+    with session_scope() as s:
+        lst = service.define(s, code=code, name=name, kind=kind, keeper_organ=organ, entry_standard=standard,
+                             legal_basis=basis, entry_requirements=entry, removal_requirements=removal,
+                             remedy_paths=remedy,
+                             comment_from=date.fromisoformat(comment_from) if comment_from else None,
+                             comment_to=date.fromisoformat(comment_to) if comment_to else None,
+                             actor=acting_for(unit))
+        out.print(f"list {lst.id} {lst.code} defined (draft)")
+
+
+@app.command("publish")
+@handles_errors
+def publish(lst: str = typer.Argument(...), unit: str = typer.Option(None, "--unit")) -> None:
+    with session_scope() as s:
+        row = service.publish(s, list_id=lst, actor=acting_for(unit))
+        out.print(f"list {row.code} published on {row.published_on}")
+
+
+@app.command("enter")
+@handles_errors
+def enter(lst: str = typer.Argument(...), subject: str = typer.Argument(...),
+          ground: str = typer.Option(None, "--ground", help="Art. 25.2 item (1)–(4)"),
+          ground_text: str = typer.Option("", "--ground-text"), document: str = typer.Option(..., "--document"),
+          decided_on: str = typer.Option(..., "--decided-on"),
+          persons: list[str] = typer.Option([], "--person", help="ROLE:NAME (ID number read from the prompt)"),
+          unit: str = typer.Option(None, "--unit"), as_json: bool = typer.Option(False, "--json")) -> None:
+    """Enter a subject. Responsible persons' ID numbers are asked for (never on the command line)."""
+    people = []
+    for p in persons:
+        role, _, name = p.partition(":")
+        ident = typer.prompt(f"resident ID number of {name} ({role})", hide_input=True, err=True)
+        people.append({"role": role, "name": name, "identifier": ident})
+    with session_scope() as s:
+        entry = service.enter(s, list_id=lst, subject=subject, ground=ground, ground_text=ground_text,
+                              document=document, decided_on=date.fromisoformat(decided_on), persons=people,
+                              actor=acting_for(unit))
+        view = service.view_entry(s, entry)
+    print_json(view) if as_json else out.print(f"entry {view['id']} on {view['list']['code']} [{view['article']}]")
+
+
+@app.command("remove")
+@handles_errors
+def remove(entry: int = typer.Argument(...), document: str = typer.Option(..., "--document"),
+           reason: str = typer.Option("", "--reason"), unit: str = typer.Option(None, "--unit")) -> None:
+    with session_scope() as s:
+        service.remove(s, entry_id=entry, document=document, reason=reason, actor=acting_for(unit))
+        out.print(f"entry {entry} removed")

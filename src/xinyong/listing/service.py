@@ -1,0 +1,252 @@
+"""Lists (Art. 24, 25, 33): define, publish, enter (with the responsible persons), remove, remedy.
+
+Loads → rules → persists → audits; flushes, never commits. Responsible persons are stored as subject
+rows (``subject.service.resolve_many``); their numbers appear nowhere else.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..audit import service as audit
+from ..auth import Actor
+from ..clock import now, today
+from ..db import one_of
+from ..errors import Forbidden, InvalidInput, NotFound
+from ..models import CreditList, ListEntry, ListEntryPerson, ListRemedy, Subject
+from ..subject import service as subjects
+from ..subject.identifiers import mask_ric, parse_identifier
+from . import rules
+
+KEEPERS = ("administrative", "console")
+
+
+def _may_keep(actor: Actor, lst: CreditList | None = None) -> None:
+    if actor.role not in KEEPERS:
+        raise Forbidden("lists are kept by administrative organs (Art. 25.1)")
+    if lst is not None and actor.role != "console" and lst.keeper_unit_id not in (None, actor.unit_id):
+        raise Forbidden("only the organ that keeps the list acts on it")
+
+
+def _facts(lst: CreditList) -> rules.ListFacts:
+    return rules.ListFacts(lst.kind, lst.state, lst.entry_standard, lst.legal_basis, lst.entry_requirements,
+                           lst.removal_requirements, lst.remedy_paths, lst.comment_from, lst.comment_to)
+
+
+def get_list(session: Session, ident: int | str) -> CreditList:
+    text = str(ident).strip()
+    lst = (session.get(CreditList, int(text)) if text.isdigit()
+           else session.scalar(select(CreditList).where(CreditList.code == text)))
+    if lst is None:
+        raise NotFound(f"no list {ident}", field="list")
+    return lst
+
+
+def get_entry(session: Session, entry_id: int) -> ListEntry:
+    entry = session.get(ListEntry, entry_id)
+    if entry is None:
+        raise NotFound(f"no list entry {entry_id}", field="entry")
+    return entry
+
+
+def define(session: Session, *, code: str, name: str, kind: str, keeper_organ: str, entry_standard: str,
+           legal_basis: str, entry_requirements: str, removal_requirements: str, remedy_paths: str,
+           comment_from: date | None = None, comment_to: date | None = None, actor: Actor) -> CreditList:
+    _may_keep(actor)
+    rules.check_kind(kind)
+    if not code.strip() or not name.strip():
+        raise InvalidInput("a list has a code and a name", field="code")
+    if session.scalar(select(CreditList.id).where(CreditList.code == code)) is not None:
+        raise InvalidInput(f"list {code} exists", field="code")
+    if comment_from and comment_to and comment_to < comment_from:
+        raise InvalidInput("the comment period ends before it starts", field="comment_to")
+    lst = CreditList(code=code, name=name, kind=kind, keeper_organ=keeper_organ,
+                     keeper_unit_id=actor.unit_id if actor.role == "administrative" else None,
+                     entry_standard=entry_standard, legal_basis=legal_basis, comment_from=comment_from,
+                     comment_to=comment_to, entry_requirements=entry_requirements,
+                     removal_requirements=removal_requirements, remedy_paths=remedy_paths, state="draft",
+                     created_at=now())
+    session.add(lst)
+    session.flush()
+    audit.append(session, action="list:define", actor=actor, object_type="credit_list", object_id=lst.id,
+                 content=view_list(lst), details={"code": code, "kind": kind})
+    return lst
+
+
+def publish(session: Session, *, list_id: int | str, on: date | None = None, actor: Actor) -> CreditList:
+    lst = get_list(session, list_id)
+    _may_keep(actor, lst)
+    day = on or today()
+    facts = _facts(lst)
+    rules.publishable(facts)
+    rules.comment_period_held(facts, day, rules.comment_min_days())
+    lst.state, lst.published_on = "published", day
+    session.flush()
+    audit.append(session, action="list:publish", actor=actor, object_type="credit_list", object_id=lst.id,
+                 content=view_list(lst), details={"published_on": day.isoformat(),
+                                                  "comment_min_days": rules.comment_min_days()})
+    return lst
+
+
+def enter(session: Session, *, list_id: int | str, subject: str, subject_name: str | None = None,
+          ground: str | None, ground_text: str, document: str, decided_on: date,
+          persons: list[dict[str, str]] | None = None, actor: Actor) -> ListEntry:
+    """Enter a subject; for an organization, its responsible persons (Art. 33), fixed now."""
+    lst = get_list(session, list_id)
+    _may_keep(actor, lst)
+    day = today()
+    rules.takes_entries(lst.state, lst.published_on, day)
+    g = rules.black_ground(lst.kind, ground)
+    if not (document or "").strip():
+        raise InvalidInput("name the determining document", field="document")
+    if decided_on > day:
+        raise InvalidInput("the decision date is after today", field="decided_on")
+    ident = parse_identifier(subject, today=day, allow_unlisted_region=True)
+    if subject_name:
+        subject_id = subjects.resolve_many(session, [(ident, subject_name)])[(ident.scheme, ident.code)]
+    else:
+        subject_id = subjects.find(session, subject).id
+    person_ids: list[tuple[int, str]] = []
+    parsed = []
+    for p in persons or []:
+        pid = parse_identifier(p.get("identifier", ""), today=day)  # strict: a resident ID number
+        parsed.append((pid, p.get("name") or "", p.get("role", "")))
+    rules.responsible_persons(lst.kind, ident.kind, [(role, pid.kind) for pid, _n, role in parsed])
+    if parsed:
+        ids = subjects.resolve_many(session, [(pid, name) for pid, name, _r in parsed])
+        person_ids = [(ids[(pid.scheme, pid.code)], role) for pid, _n, role in parsed]
+    entry = ListEntry(list_id=lst.id, subject_id=subject_id, ground=g, ground_text=ground_text, document=document,
+                      decided_on=decided_on, status="listed", created_at=now())
+    session.add(entry)
+    session.flush()
+    for pid, role in person_ids:
+        session.add(ListEntryPerson(entry_id=entry.id, subject_id=pid, role=role))
+    session.flush()
+    audit.append(session, action="list-entry:enter", actor=actor, object_type="list_entry", object_id=entry.id,
+                 subject_id=subject_id,
+                 content={"list": lst.id, "subject": subject_id, "ground": g, "document": document,
+                          "persons": person_ids},
+                 details={"list_id": lst.id, "ground": g, "persons": [p for p, _r in person_ids]})
+    return entry
+
+
+def remove(session: Session, *, entry_id: int, document: str, reason: str, on: date | None = None,
+           actor: Actor) -> ListEntry:
+    entry = get_entry(session, entry_id)
+    _may_keep(actor, session.get(CreditList, entry.list_id))
+    rules.removable(entry.status, document)
+    entry.status, entry.removed_on = "removed", on or today()
+    entry.removal_document, entry.removal_reason = document, reason
+    session.flush()
+    audit.append(session, action="list-entry:remove", actor=actor, object_type="list_entry", object_id=entry.id,
+                 subject_id=entry.subject_id, content={"document": document, "reason": reason},
+                 details={"removed_on": entry.removed_on.isoformat()})
+    return entry
+
+
+def apply_remedy(session: Session, *, entry_id: int, reason: str, actor: Actor) -> ListRemedy:
+    entry = get_entry(session, entry_id)
+    rules.remedy_allowed(entry.subject_id, actor.subject_id if actor.role == "subject" else None, entry.status)
+    rem = ListRemedy(entry_id=entry.id, subject_id=entry.subject_id, reason=reason, applied_on=today(),
+                     status="pending")
+    session.add(rem)
+    session.flush()
+    audit.append(session, action="list-remedy:apply", actor=actor, object_type="list_remedy", object_id=rem.id,
+                 subject_id=entry.subject_id, content={"entry": entry.id, "reason": reason})
+    return rem
+
+
+def decide_remedy(session: Session, *, remedy_id: int, decided_by: str, outcome: str, document: str,
+                  actor: Actor) -> ListRemedy:
+    """The outcome from the listing organ, a reconsideration organ or a court (entered by the keeper or
+    the console); a revocation removes the entry."""
+    rem = session.get(ListRemedy, remedy_id)
+    if rem is None:
+        raise NotFound(f"no remedy {remedy_id}", field="remedy")
+    entry = get_entry(session, rem.entry_id)
+    _may_keep(actor, session.get(CreditList, entry.list_id))
+    if rem.status != "pending":
+        raise InvalidInput(f"the remedy is already {rem.status}", field="remedy")
+    rules.remedy_outcome(decided_by, outcome, document)
+    rem.status, rem.decided_by, rem.outcome_document, rem.decided_on = outcome, decided_by, document, today()
+    if outcome == "revoked":
+        entry.status, entry.removed_on, entry.removal_document = "revoked", today(), document
+        entry.removal_reason = f"revoked on remedy ({decided_by})"
+        audit.append(session, action="list-entry:revoke", actor=actor, object_type="list_entry",
+                     object_id=entry.id, subject_id=entry.subject_id,
+                     content={"remedy": rem.id, "document": document, "decided_by": decided_by},
+                     details={"remedy_id": rem.id, "decided_by": decided_by})
+    session.flush()
+    audit.append(session, action=f"list-remedy:{outcome}", actor=actor, object_type="list_remedy",
+                 object_id=rem.id, subject_id=entry.subject_id,
+                 content={"document": document, "decided_by": decided_by})
+    return rem
+
+
+def view_list(lst: CreditList) -> dict[str, Any]:
+    return {
+        "id": lst.id, "code": lst.code, "name": lst.name, "kind": lst.kind, "keeper_organ": lst.keeper_organ,
+        "entry_standard": lst.entry_standard, "legal_basis": lst.legal_basis,
+        "comment_period": {"from": lst.comment_from.isoformat() if lst.comment_from else None,
+                           "to": lst.comment_to.isoformat() if lst.comment_to else None,
+                           "minimum_days": rules.comment_min_days(), "minimum_source": rules.COMMENT_SOURCE},
+        "entry_requirements": lst.entry_requirements, "removal_requirements": lst.removal_requirements,
+        "remedy_paths": lst.remedy_paths, "state": lst.state,
+        "published_on": lst.published_on.isoformat() if lst.published_on else None,
+    }
+
+
+def view_entry(session: Session, entry: ListEntry) -> dict[str, Any]:
+    lst = session.get(CreditList, entry.list_id)
+    subj = session.get(Subject, entry.subject_id)
+    persons = session.execute(select(ListEntryPerson.role, Subject.name, Subject.identifier)
+                              .join(Subject, Subject.id == ListEntryPerson.subject_id)
+                              .where(ListEntryPerson.entry_id == entry.id).order_by(ListEntryPerson.id)).all()
+    return {
+        "id": entry.id, "list": {"id": lst.id, "code": lst.code, "name": lst.name, "kind": lst.kind},
+        "subject": {"id": subj.id, "name": subj.name,
+                    "identifier": mask_ric(subj.identifier) if subj.kind == "natural_person" else subj.identifier},
+        "ground": entry.ground, "article": ground_article(lst.kind, entry.ground),
+        "ground_text": entry.ground_text, "document": entry.document, "decided_on": entry.decided_on.isoformat(),
+        "status": entry.status, "removed_on": entry.removed_on.isoformat() if entry.removed_on else None,
+        "removal_document": entry.removal_document,
+        "persons": [{"role": r, "name": n, "identifier": mask_ric(i)} for r, n, i in persons],
+    }
+
+
+def ground_article(kind: str, ground: str | None) -> str:
+    return f"Art. 25.2{ground}" if kind == rules.BLACK and ground else ("Art. 29" if kind == rules.RED else "Art. 25")
+
+
+def active_entries(session: Session, subject_ids: list[int], on: date) -> dict[int, list[dict[str, Any]]]:
+    """Listed entries on published lists, per subject: as the listed subject ("subject") and as a
+    responsible person of a listed organization ("responsible", Art. 33). Two bulk queries."""
+    out: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    if not subject_ids:
+        return out
+    dialect = session.get_bind().dialect.name
+    base = (select(ListEntry.id, ListEntry.subject_id, ListEntry.list_id, ListEntry.ground, ListEntry.document,
+                   ListEntry.decided_on, CreditList.kind, CreditList.name, CreditList.code)
+            .join(CreditList, CreditList.id == ListEntry.list_id)
+            .where(ListEntry.status == "listed", CreditList.state == "published", CreditList.published_on <= on))
+    for row in session.execute(base.where(one_of(ListEntry.subject_id, subject_ids, dialect))):
+        out[row.subject_id].append(_entry_ground(row, "subject", None))
+    q = base.add_columns(ListEntryPerson.subject_id.label("person_id"), ListEntryPerson.role).join(
+        ListEntryPerson, ListEntryPerson.entry_id == ListEntry.id).where(
+        one_of(ListEntryPerson.subject_id, subject_ids, dialect))
+    for row in session.execute(q):
+        out[row.person_id].append(_entry_ground(row, "responsible", row.role))
+    return out
+
+
+def _entry_ground(row: Any, relation: str, role: str | None) -> dict[str, Any]:
+    return {"type": "list-entry", "entry_id": row.id, "list_id": row.list_id, "list": row.name,
+            "list_code": row.code, "list_kind": row.kind, "ground": row.ground,
+            "article": ground_article(row.kind, row.ground) if relation == "subject" else "Art. 33",
+            "document": row.document, "decided_on": row.decided_on.isoformat(), "relation": relation,
+            "role": role}

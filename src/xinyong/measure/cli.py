@@ -1,0 +1,84 @@
+"""``xinyong measure …`` (the application list, Art. 22) and ``xinyong check`` (the pre-decision check)."""
+
+from __future__ import annotations
+
+import typer
+
+from ..auth import CONSOLE
+from ..console import acting_for, handles_errors, out, print_json
+from ..db import session_scope
+from . import service
+
+app = typer.Typer(help="The application list of joint rewards and punishments (Art. 22, 29–32).",
+                  no_args_is_help=True)
+
+
+@app.command("add")
+@handles_errors
+def add(code: str = typer.Argument(...), name: str = typer.Option(..., "--name"),
+        measure: str = typer.Option(..., "--measure", help="The measure itself."),
+        kind: str = typer.Option(..., "--kind", help="incentive | punishment | restriction"),
+        item: str = typer.Option(..., "--item", help="The item of Art. 29/30/31, e.g. 1"),
+        incident: str = typer.Option(..., "--incident"),
+        items: list[str] = typer.Option([], "--on-item", help="A catalog item that triggers it (repeatable)."),
+        lists: list[str] = typer.Option([], "--on-list", help="A list (id or code) that triggers it (repeatable)."),
+        targets: list[str] = typer.Option(..., "--target", help="natural_person | organization | government_organ"),
+        responsible: bool = typer.Option(False, "--reaches-responsible", help="Art. 33"),
+        contexts: list[str] = typer.Option(..., "--context", help="An Art. 28 purpose code (repeatable)."),
+        organ: str = typer.Option(..., "--organ", help="The implementing organ."),
+        basis: str = typer.Option(..., "--basis"), level: str = typer.Option(..., "--level"),
+        as_json: bool = typer.Option(False, "--json")) -> None:
+    """Add a draft line to the application list (as the supervisor)."""
+    with session_scope() as s:
+        m = service.add(s, code=code, name=name, description=measure, kind=kind, item=item, incident=incident,
+                        incident_items=items, incident_lists=lists, targets=targets, reaches_responsible=responsible,
+                        contexts=contexts, implementing_organ=organ, basis_text=basis, basis_level=level,
+                        actor=CONSOLE)
+        view = service.view(m)
+    print_json(view) if as_json else out.print(f"measure {view['id']} {view['code']} added (draft, {view['article']})")
+
+
+@app.command("publish")
+@handles_errors
+def publish(measure: str = typer.Argument(...)) -> None:
+    """Record the public announcement of a measure (today)."""
+    with session_scope() as s:
+        m = service.publish(s, measure=measure, actor=CONSOLE)
+        out.print(f"measure {m.code} published on {m.published_on}")
+
+
+@app.command("list")
+@handles_errors
+def list_(drafts: bool = typer.Option(False, "--drafts"), as_json: bool = typer.Option(False, "--json")) -> None:
+    """The application list."""
+    with session_scope() as s:
+        rows = service.application_list(s, include_drafts=drafts)
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        out.print(f"{r['id']:>4} {r['code']} [{r['article']}] {r['state']} {r['name']} — {r['basis']['text']}")
+
+
+@handles_errors
+def check(subjects: list[str] = typer.Argument(..., help="USCCs or resident ID numbers."),
+          context: str = typer.Option(..., "--context", help="An Art. 28 purpose code."),
+          unit: str = typer.Option(..., "--unit", help="The administrative organ checking (its USCC)."),
+          as_json: bool = typer.Option(False, "--json")) -> None:
+    """Before a decision: the announced measures that apply, with their basis and grounds (each an inquiry)."""
+    actor = acting_for(unit)
+    with session_scope() as s:
+        result = service.check(s, actor=actor, subjects_raw=subjects, context=context, channel="cli")
+    if as_json:
+        print_json(result)
+        return
+    out.print(f"check {result['check_id']} ({result['context']}, {result['checked_on']})")
+    for a in result["subjects"]:
+        out.print(f"{a['subject']['identifier']}: " + (f"{len(a['measures'])} measure(s)" if a["found"]
+                                                       else "not known to the platform"))
+        for m in a["measures"]:
+            out.print(f"  {m['code']} [{m['article']}] {m['name']} — basis: {m['basis']['text']} ({m['basis']['level']})")
+            for g in m["grounds"]:
+                label = (g.get("document") or {}).get("number") if g["type"] == "record" else g.get("list")
+                out.print(f"    ground: {g['type']} {g.get('item') or g.get('ground') or ''} [{g['article']}]"
+                          + (f" {label}" if label else " (not visible to this organ)"))

@@ -1,0 +1,78 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends
+from sqlalchemy.engine import Engine
+
+from ..auth import Actor
+from ..db import session_scope
+from ..deps import actor, engine, require_role
+from ..responses import JSON
+from . import service
+from .schemas import ApplicationIn, CheckIn, MeasureIn
+
+router = APIRouter(tags=["measures"])
+supervisor_only = require_role("supervisor")
+organ_only = require_role("administrative")
+subject_only = require_role("subject")
+
+
+@router.get("/measures")
+def application_list(who: Actor = Depends(actor), eng: Engine = Depends(engine)) -> JSON:
+    """The published application list (Art. 22); the supervisor sees drafts too."""
+    with session_scope(eng) as s:
+        return JSON(service.application_list(s, include_drafts=who.role == "supervisor"))
+
+
+@router.post("/measures", status_code=201)
+def add(body: MeasureIn, who: Actor = Depends(supervisor_only), eng: Engine = Depends(engine)) -> JSON:
+    """A draft line of the application list (the supervisor compiles it, Art. 22)."""
+    with session_scope(eng) as s:
+        m = service.add(s, code=body.code, name=body.name, description=body.measure, kind=body.kind, item=body.item,
+                        incident=body.incident, incident_items=body.incident_items,
+                        incident_lists=body.incident_lists, targets=body.targets,
+                        reaches_responsible=body.reaches_responsible, contexts=body.contexts,
+                        implementing_organ=body.implementing_organ, basis_text=body.basis_text,
+                        basis_level=body.basis_level, actor=who)
+        out = service.view(m)
+    return JSON(out, status_code=201)
+
+
+@router.post("/measures/{measure}/publish")
+def publish(measure: str, who: Actor = Depends(supervisor_only), eng: Engine = Depends(engine)) -> JSON:
+    """Record the public announcement (Art. 32.2): from today the measure may be applied."""
+    with session_scope(eng) as s:
+        return JSON(service.view(service.publish(s, measure=measure, actor=who)))
+
+
+@router.post("/measures/{measure}/withdraw")
+def withdraw(measure: str, who: Actor = Depends(supervisor_only), eng: Engine = Depends(engine)) -> JSON:
+    with session_scope(eng) as s:
+        return JSON(service.view(service.withdraw(s, measure=measure, actor=who)))
+
+
+@router.post("/checks")
+def check(body: CheckIn, who: Actor = Depends(organ_only), eng: Engine = Depends(engine)) -> JSON:
+    """Before a decision: which announced measures apply to these subjects in this context, with basis and
+    grounds. Every subject checked is an inquiry, logged in the same transaction."""
+    with session_scope(eng) as s:
+        out = service.check(s, actor=who, subjects_raw=body.subjects, context=body.context, channel="api")
+    return JSON(out)
+
+
+@router.post("/checks/{check_id}/applications", status_code=201)
+def apply(check_id: int, body: ApplicationIn, who: Actor = Depends(organ_only),
+          eng: Engine = Depends(engine)) -> JSON:
+    """Record that the organ applied a measure the check returned (refused if not announced, Art. 32.2)."""
+    with session_scope(eng) as s:
+        app = service.apply(s, check_id=check_id, measure=body.measure, subject=body.subject,
+                            document=body.document, actor=who)
+        out = {"id": app.id, "measure_id": app.measure_id, "check_id": app.check_id, "document": app.document,
+               "decided_on": app.decided_on.isoformat(), "grounds": app.grounds}
+    return JSON(out, status_code=201)
+
+
+@router.get("/me/measures")
+def my_measures(who: Actor = Depends(subject_only), eng: Engine = Depends(engine)) -> JSON:
+    """The measures applied to me, their basis and their grounds (Art. 32.1)."""
+    with session_scope(eng) as s:
+        return JSON(service.applied_to(s, who.subject_id))

@@ -1,0 +1,39 @@
+from __future__ import annotations
+
+from datetime import date, datetime
+from decimal import Decimal
+
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Numeric, String
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base, BigId
+
+
+class CreditReport(Base):
+    """An issued credit report (Art. 34, 41): its number, when and for whom it was issued, whether it
+    counted as one of the subject's free reports, the fee, and the JSON snapshot every format renders.
+
+    Another format of the same report renders this snapshot again: it costs nothing and counts nothing.
+    When a record is deleted (Art. 37) the purge removes it from every snapshot of its subject.
+    """
+
+    __tablename__ = "credit_report"
+    __table_args__ = (Index("ix_credit_report_subject_issued", "subject_id", "issued_on"),)
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    number: Mapped[str] = mapped_column(String(40), unique=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"))
+    issued_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    issued_on: Mapped[date] = mapped_column(Date)  # the platform's (Asia/Shanghai) calendar day
+    requester_role: Mapped[str] = mapped_column(String(24))  # subject | administrative
+    requester_unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    requester_officer: Mapped[str | None] = mapped_column(String(100))
+    purpose: Mapped[str | None] = mapped_column(String(32))
+    inquiry_id: Mapped[int] = mapped_column(BigId)  # the inquiry log entry the issue made
+    # art34.2 (natural person, own report) | not_applicable (legal person) | art41 / organ (an organ's)
+    free_rule: Mapped[str] = mapped_column(String(16))
+    counted_free: Mapped[bool] = mapped_column(Boolean)
+    chargeable: Mapped[bool] = mapped_column(Boolean)
+    fee_yuan: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
+    fee_payer: Mapped[str] = mapped_column(String(16))  # subject | organ | none
+    snapshot: Mapped[dict] = mapped_column(JSON)

@@ -1,0 +1,92 @@
+"""Credit reports over HTTP: a subject's own (Art. 34.2), an administrative organ's (Art. 28, 41)."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from fastapi import APIRouter, Depends, Query
+from fastapi.responses import Response
+from pydantic import BaseModel, Field
+from sqlalchemy.engine import Engine
+
+from ..auth import Actor
+from ..db import session_scope
+from ..deps import actor, engine, require_role
+from ..responses import JSON
+from . import render, service
+
+router = APIRouter(tags=["reports"])
+subject_only = require_role("subject")
+organ_only = require_role("administrative")
+Format = Literal["json", "html", "pdf"]
+
+
+class OwnReportIn(BaseModel):
+    format: Format = "json"
+
+
+class OrganReportIn(BaseModel):
+    subject: str = Field(..., description="USCC or resident ID number (in the body, never in a URL)")
+    purpose: str = Field(..., description="The Art. 28 purpose, e.g. procurement, tendering, funding")
+    format: Format = "json"
+
+
+def _respond(snapshot: dict, fmt: str, status_code: int = 200) -> Response:
+    number = snapshot["number"]
+    headers = {"X-Report-Number": number}
+    if fmt == "json":
+        return JSON(snapshot, status_code=status_code, headers=headers)
+    if fmt == "pdf":
+        headers["Content-Disposition"] = f'attachment; filename="{number}.pdf"'
+    return Response(render.render(snapshot, fmt), status_code=status_code, media_type=render.MEDIA_TYPES[fmt],
+                    headers=headers)
+
+
+def _issue(eng: Engine, who: Actor, *, subject: str | None, purpose: str | None, fmt: str) -> Response:
+    if fmt == "pdf":
+        from .pdf import find_font
+
+        find_font()  # a missing font fails before anything is counted
+    with session_scope(eng) as s:
+        issued = service.issue(s, actor=who, subject=subject, purpose=purpose)
+    issued.answer.raise_if_denied()  # after the commit: the refusal is logged too
+    return _respond(issued.snapshot, fmt, status_code=201)
+
+
+@router.post("/me/reports", status_code=201)
+def issue_own(body: OwnReportIn, who: Actor = Depends(subject_only), eng: Engine = Depends(engine)) -> Response:
+    """Issue my credit report (Art. 34.2: natural persons get the free ones of each calendar year)."""
+    return _issue(eng, who, subject=None, purpose=None, fmt=body.format)
+
+
+@router.get("/me/reports")
+def my_reports(who: Actor = Depends(subject_only), eng: Engine = Depends(engine)) -> JSON:
+    """The reports issued about me: number, when, to whom, free or chargeable."""
+    with session_scope(eng) as s:
+        return JSON(service.listing(s, who.subject_id))
+
+
+@router.get("/me/reports/{number}")
+def my_report(number: str, format: Format = Query("json"), who: Actor = Depends(subject_only),
+              eng: Engine = Depends(engine)) -> Response:
+    """An issued report again, in any format: nothing is counted or charged."""
+    with session_scope(eng) as s:
+        snapshot = service.get(s, number, actor=who)
+    return _respond(snapshot, format)
+
+
+@router.post("/reports", status_code=201)
+def issue_for_organ(body: OrganReportIn, who: Actor = Depends(organ_only),
+                    eng: Engine = Depends(engine)) -> Response:
+    """An administrative organ's report for an Art. 28 purpose, under its published inquiry list;
+    never counted among the subject's free reports nor charged to it (Art. 41)."""
+    return _issue(eng, who, subject=body.subject, purpose=body.purpose, fmt=body.format)
+
+
+@router.get("/reports/{number}")
+def organ_report(number: str, format: Format = Query("json"), who: Actor = Depends(actor),
+                 eng: Engine = Depends(engine)) -> Response:
+    """A report this organ requested, again, in any format."""
+    with session_scope(eng) as s:
+        snapshot = service.get(s, number, actor=who)
+    return _respond(snapshot, format)

@@ -1,0 +1,76 @@
+"""Render an issued report's snapshot: JSON (orjson), HTML (Jinja2), PDF (``pdf.py``).
+
+Every format renders the same stored snapshot, so the formats of one report never disagree.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
+
+MEDIA_TYPES = {"json": "application/json", "html": "text/html; charset=utf-8", "pdf": "application/pdf"}
+
+_env = Environment(loader=PackageLoader("xinyong.report", "templates"), autoescape=select_autoescape(["html"]),
+                   undefined=StrictUndefined, trim_blocks=True, lstrip_blocks=True)
+
+
+def to_json(snapshot: dict[str, Any]) -> bytes:
+    return orjson.dumps(snapshot, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
+
+
+def to_html(snapshot: dict[str, Any]) -> str:
+    return _env.get_template("report.html").render(r=snapshot, content_items=content_items, period_end=period_end)
+
+
+def render(snapshot: dict[str, Any], fmt: str) -> bytes:
+    if fmt == "json":
+        return to_json(snapshot)
+    if fmt == "html":
+        return to_html(snapshot).encode("utf-8")
+    from .pdf import to_pdf
+
+    return to_pdf(snapshot)
+
+
+# Labels of the record content's fields (the importer's platform names, domain.md §4); unknown keys
+# are shown as they are. Document, dates and source are shown in their own columns.
+CONTENT_LABELS = {
+    "subject_name": "名称 name", "subject_class": "主体类别 class", "legal_rep": "法定代表人 legal representative",
+    "act_type": "违法行为类型 act", "facts": "事实 facts", "legal_basis": "依据 legal basis",
+    "category": "类别 category", "content": "内容 content", "fine_wan": "罚款（万元）fine (10k yuan)",
+    "confiscated_wan": "没收违法所得（万元）confiscated (10k yuan)", "licence_affected": "暂扣或吊销证照 licence affected",
+    "valid_from": "有效期自 valid from", "valid_until": "有效期至 valid until",
+    "publicity_until": "公示截止期 publicity until", "doc_name": "文书名称 document title",
+    "cert_name": "证书名称 certificate", "licence_no": "许可编号 licence no.", "status": "状态 status",
+    "remarks": "备注 remarks", "amount_yuan": "金额（元）amount (yuan)", "severity": "情节 severity",
+    "procedure": "程序 procedure", "slight": "轻微 slight", "other_ids": "其他代码 other codes",
+}
+# Shown elsewhere in the report (document, dates, source) or not facts about the subject.
+HIDDEN_CONTENT = frozenset({"catalog_item", "doc_no", "doc_date", "doc_org", "doc_org_code", "conduct_date",
+                            "ended_on", "source_unit", "source_unit_code", "id_type", "subject_id_column",
+                            "subject_name", "amount_unit"})
+
+
+def content_items(content: dict[str, Any] | None) -> list[tuple[str, str]]:
+    """The record content as (label, text) pairs, in a stable order."""
+    out = []
+    for key, value in (content or {}).items():
+        if key in HIDDEN_CONTENT or value in (None, "", {}):
+            continue
+        if isinstance(value, dict):
+            value = "；".join(f"{k}: {v}" for k, v in value.items())
+        elif isinstance(value, list):
+            value = "；".join(str(v) for v in value)
+        out.append((CONTENT_LABELS.get(key, key), str(value)))
+    return out
+
+
+def period_end(rec: dict[str, Any]) -> str:
+    """When the record's Art. 35 inquiry period ends, as the report states it."""
+    if rec.get("inquiry_period_ends"):
+        return rec["inquiry_period_ends"]
+    if rec["item"]["untrustworthy"] and rec.get("ended_on_source") == "continuing":
+        return "行为持续，尚未起算 (continuing: not yet begun)"
+    return "—"

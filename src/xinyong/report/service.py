@@ -1,0 +1,419 @@
+"""Issue credit reports (Art. 34, 41), list them, and render an issued one again.
+
+Every report is an inquiry: ``issue`` calls ``inquiry.service.inquire`` (channel "report"), so the
+policy decides what the requester may see and the inquiry log records the issue; a refused request
+is logged and returned as a denied answer (the front door commits, then raises). An allowed one is
+stored with its JSON snapshot; every format renders that snapshot, so another format costs nothing.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from sqlalchemy import func, select, update
+from sqlalchemy.orm import Session
+
+from ..audit import service as audit
+from ..auth import CONSOLE, Actor
+from ..clock import now, today
+from ..errors import Forbidden, InvalidInput, NotFound
+from ..inquiry import rules as inquiry_rules
+from ..inquiry import service as inquiries
+from ..law import parameters
+from ..models import Authorization, CreditReport, RecordAction, RecordHistory, Subject, Unit
+from ..record import workflows
+from ..unit.rules import PURPOSES
+from . import rules
+
+DEFAULT_ISSUER = "上海市公共信用信息服务中心"
+DEFAULT_ISSUER_EN = "Shanghai Public Credit Information Service Center"
+FORMATS = ("json", "html", "pdf")
+CHANNEL = "report"
+
+
+@dataclass(frozen=True)
+class ReportSettings:
+    """Configuration, not law: the issuing institution's name and the fee of a chargeable report.
+
+    ``XINYONG_REPORT_ISSUER`` (default 上海市公共信用信息服务中心), ``XINYONG_REPORT_ISSUER_EN``, and
+    ``XINYONG_REPORT_FEE_YUAN`` (default 0: the regulation sets no fee; the operator configures its
+    published charge for reports beyond the free ones, Art. 34.2).
+    """
+
+    issuer: str
+    issuer_en: str
+    fee_yuan: Decimal
+
+
+def settings() -> ReportSettings:
+    raw = os.environ.get("XINYONG_REPORT_FEE_YUAN", "0").strip() or "0"
+    try:
+        fee = Decimal(raw).quantize(Decimal("0.01"))
+    except InvalidOperation:
+        raise InvalidInput(f"XINYONG_REPORT_FEE_YUAN must be an amount in yuan, not {raw!r}") from None
+    if fee < 0:
+        raise InvalidInput("XINYONG_REPORT_FEE_YUAN cannot be negative")
+    return ReportSettings(os.environ.get("XINYONG_REPORT_ISSUER", "").strip() or DEFAULT_ISSUER,
+                          os.environ.get("XINYONG_REPORT_ISSUER_EN", "").strip() or DEFAULT_ISSUER_EN, fee)
+
+
+def check_format(fmt: str) -> str:
+    fmt = (fmt or "json").lower()
+    if fmt not in FORMATS:
+        raise InvalidInput(f"format is one of {', '.join(FORMATS)}", field="format")
+    return fmt
+
+
+@dataclass
+class Issued:
+    answer: inquiries.Answer
+    number: str | None = None
+    snapshot: dict[str, Any] | None = None
+
+
+def on_behalf_of(subject_id: int) -> Actor:
+    """The operator's console issuing a subject's own report on its behalf (both are logged)."""
+    return Actor(role=inquiry_rules.SUBJECT, subject_id=subject_id, officer="console")
+
+
+def issue(session: Session, *, actor: Actor, subject: str | None = None, subject_id: int | None = None,
+          purpose: str | None = None) -> Issued:
+    """Issue a report to the subject itself (Art. 34) or to an administrative organ (Art. 28, 41).
+
+    Flushes, never commits. A denied request comes back as ``Issued(answer)`` with no number.
+    """
+    own = actor.role == inquiry_rules.SUBJECT
+    if own:
+        if actor.subject_id is None or subject is not None or subject_id not in (None, actor.subject_id):
+            raise Forbidden("a subject obtains its own report (Art. 34.2)", article="Art. 34.2")
+        subject_id = actor.subject_id
+    elif actor.role != inquiry_rules.ORGAN:
+        raise Forbidden("reports are issued to the subject itself (Art. 34.2) and to administrative organs "
+                        "(Art. 28, Art. 41); other units inquire (POST /api/v1/inquiries)")
+    elif not (purpose or "").strip():
+        raise InvalidInput("an administrative organ names the purpose of the report (an Art. 28 code)",
+                           article="Art. 28.1", field="purpose")
+    day = today()
+    answer = inquiries.inquire(session, actor=actor, subject=subject, subject_id=subject_id,
+                               purpose=None if own else purpose, channel=CHANNEL, on=day)
+    if not answer.allowed or not answer.found:
+        return Issued(answer)
+    target_id = answer.subject["id"]
+    # Serialise issues for one subject so that two concurrent requests cannot both take the last free one.
+    session.execute(select(Subject.id).where(Subject.id == target_id).with_for_update())
+    conf = settings()
+    if own:
+        per_year = int(parameters.value("report.free_per_year_natural_person", day))
+        used = _free_used(session, target_id, day)
+        charge = rules.own_report_charge(answer.subject["kind"], used, per_year, conf.fee_yuan)
+        free = {"per_year": per_year, "used_before": used,
+                "parameter": "report.free_per_year_natural_person"}
+    else:
+        charge = rules.organ_report_charge(purpose, conf.fee_yuan)
+        free = None
+    issued_at = now()
+    row = CreditReport(number=f"tmp-{uuid.uuid4().hex}", subject_id=target_id, issued_at=issued_at,
+                       issued_on=day, requester_role=actor.role, requester_unit_id=actor.unit_id,
+                       requester_officer=actor.officer, purpose=None if own else purpose,
+                       inquiry_id=answer.inquiry_id, free_rule=charge.free_rule, counted_free=charge.counted_free,
+                       chargeable=charge.chargeable, fee_yuan=charge.fee_yuan, fee_payer=charge.payer,
+                       snapshot={})
+    session.add(row)
+    session.flush()
+    row.number = f"XYBG{day:%Y%m%d}{row.id:08d}"
+    requester = _requester(session, actor, own, purpose)
+    snapshot = build_snapshot(session, number=row.number, issued_at=issued_at, conf=conf, answer=answer,
+                              requester=requester, charge=charge, free=free, self_view=own)
+    row.snapshot = snapshot
+    session.flush()
+    audit.append(session, action="report:issue", actor=actor, object_type="report", object_id=row.id,
+                 subject_id=target_id, content=snapshot,
+                 details={"number": row.number, "inquiry_id": answer.inquiry_id, "free_rule": charge.free_rule,
+                          "counted_free": charge.counted_free, "chargeable": charge.chargeable,
+                          "fee_yuan": str(charge.fee_yuan) if charge.fee_yuan is not None else None,
+                          "fee_payer": charge.payer, "purpose": row.purpose})
+    return Issued(answer, row.number, snapshot)
+
+
+def _free_used(session: Session, subject_id: int, day: date) -> int:
+    """The subject's own reports counted free in the calendar year of ``day``."""
+    return session.scalar(select(func.count()).select_from(CreditReport).where(
+        CreditReport.subject_id == subject_id, CreditReport.counted_free.is_(True),
+        CreditReport.issued_on >= date(day.year, 1, 1), CreditReport.issued_on <= date(day.year, 12, 31))) or 0
+
+
+def _requester(session: Session, actor: Actor, own: bool, purpose: str | None) -> dict[str, Any]:
+    if own:
+        return {"role": "subject", "zh": "信息主体本人", "en": "the subject itself",
+                "via": "console" if actor.officer == "console" else "subject", "unit": None, "uscc": None,
+                "officer": actor.officer, "purpose": None, "article": "Art. 34.2"}
+    unit = session.get(Unit, actor.unit_id)
+    zh, en, article = PURPOSES.get(purpose, (purpose, purpose, "Art. 28.1"))
+    return {"role": actor.role, "zh": "行政机关", "en": "administrative organ", "via": "unit",
+            "unit": unit.name, "uscc": unit.uscc, "officer": actor.officer,
+            "purpose": {"code": purpose, "zh": zh, "en": en, "article": article}, "article": article}
+
+
+# --- the snapshot ----------------------------------------------------------------------------
+
+ACTION_LABELS = {
+    "correct": ("更正", "corrected"),
+    "withdraw": ("撤回", "withdrawn"),
+    "restore": ("信用修复", "credit restored"),
+    "revoke": ("撤销", "revoked"),
+    "delete": ("删除", "deleted"),
+    "objection-correct": ("异议更正", "corrected on objection (Art. 36)"),
+}
+MARKER_LABELS = {
+    "under_objection": ("异议处理中", "under objection"),
+    "restored": ("已信用修复（不对外提供查询）", "credit restored (no longer shown to inquirers)"),
+}
+ROLE_LABELS = {
+    "subject": ("信息主体本人", "the subject itself"),
+    "administrative": ("行政机关", "administrative organ"),
+    "judicial": ("司法机关", "judicial organ"),
+    "operator": ("市公共信用信息服务中心", "the Center"),
+    "console": ("平台运维控制台", "the operator's console"),
+    "public": ("社会公众", "the public"),
+    "supervisor": ("市社会信用管理部门", "the supervisor"),
+    "credit-service": ("信用服务机构", "credit service establishment"),
+    "enterprise": ("企业", "enterprise"),
+    "public-enterprise": ("公共企业", "public enterprise"),
+    "public-institution": ("事业单位", "public institution"),
+}
+DECISION_LABELS = {"allow": ("准予", "allowed"), "deny": ("拒绝", "refused"), "notfound": ("未找到", "not found")}
+
+
+def build_snapshot(session: Session, *, number: str, issued_at, conf: ReportSettings,
+                   answer: inquiries.Answer, requester: dict, charge: rules.Charge, free: dict | None,
+                   self_view: bool) -> dict[str, Any]:
+    """The issued report as data: facts only, each record with its source, document and history."""
+    records = answer.records
+    histories = _histories(session, {r["id"]: r["content"] for r in records})
+    by_section: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
+    item_names: dict[str, tuple[str, str]] = {}
+    for rec in records:
+        rec = {**rec, "source": {k: v for k, v in rec["source"].items() if k in ("unit", "uscc", "received_at")},
+               "markers": [{"code": m, "zh": MARKER_LABELS.get(m, (m, m))[0], "en": MARKER_LABELS.get(m, (m, m))[1]}
+                           for m in rec["markers"]],
+               "history": histories.get(rec["id"], [])}
+        code = rec["item"]["code"]
+        item_names[code] = (rec["item"]["name_zh"], rec["item"]["name_en"])
+        by_section[rules.section_of(code)][code].append(rec)
+    sections = []
+    for key, zh, en, items in rules.SECTIONS:
+        if key == "basic":
+            continue
+        codes = [c for c in items if c in by_section[key]] + sorted(c for c in by_section[key] if c not in items)
+        groups = [{"code": c, "zh": item_names[c][0], "en": item_names[c][1], "records": by_section[key][c]}
+                  for c in codes]
+        count = sum(len(g["records"]) for g in groups)
+        sections.append({"key": key, "zh": zh, "en": en, "count": count, "groups": groups,
+                         "none": None if count else {"zh": "暂无记录", "en": "none recorded"}})
+    subject = answer.subject
+    kind_zh = {"natural_person": "自然人", "organization": "法人和非法人组织",
+               "government_organ": "机关法人"}.get(subject["kind"], subject["kind"])
+    basic = {"name": subject["name"], "identifier": subject["identifier"], "kind": subject["kind"],
+             "kind_zh": kind_zh, "scheme_zh": "公民身份号码" if subject["kind"] == "natural_person"
+             else "统一社会信用代码"}
+    inquiry_rows = _inquiries(session, subject["id"]) if self_view else None
+    return {
+        "title": {"zh": "公共信用信息报告", "en": "Public credit information report"},
+        "number": number,
+        "issued_at": issued_at.isoformat(timespec="seconds"),
+        "issuer": {"zh": conf.issuer, "en": conf.issuer_en},
+        "requested_by": requester,
+        "inquiry": {"id": answer.inquiry_id, "article": answer.article, "reason": answer.reason},
+        "charge": {"free_rule": charge.free_rule, "counted_free": charge.counted_free,
+                   "chargeable": charge.chargeable,
+                   "fee_yuan": str(charge.fee_yuan) if charge.fee_yuan is not None else None,
+                   "payer": charge.payer, "article": charge.article, "note_zh": charge.note_zh,
+                   "note_en": charge.note_en, "free": free,
+                   "fee_basis": "configuration XINYONG_REPORT_FEE_YUAN"},
+        "subject": basic,
+        "summary": [{"key": s["key"], "zh": s["zh"], "en": s["en"], "count": s["count"]} for s in sections],
+        "sections": sections,
+        "inquiries": inquiry_rows,
+        "uses": _uses(inquiry_rows) if inquiry_rows is not None else None,
+        "notes": [
+            {"zh": "本报告仅记载信息提供单位依法提供的事实信息，每条信息均注明来源单位和文书。",
+             "en": "This report states facts as provided by the providing units, each with its source and "
+                   "document."},
+            {"zh": "失信信息查询期限为自失信行为或者事件终止之日起五年，期满后不再提供（第三十五条）；"
+                   "已撤销的信息不予记载（第三十七条）。",
+             "en": "Untrustworthiness information is provided for five years from the day the conduct or "
+                   "event ended (Art. 35); revoked information is not reported (Art. 37)."},
+            {"zh": "信息主体认为信息有误的，可以向本中心提出异议（第三十六条）。",
+             "en": "A subject who considers information wrong may file an objection with the Center "
+                   "(Art. 36)."},
+        ],
+    }
+
+
+def _histories(session: Session, current: dict[int, dict]) -> dict[int, list[dict]]:
+    """Each record's changes with their reasons and documents (Art. 34.1), in two bulk queries."""
+    record_ids = list(current)
+    if not record_ids:
+        return {}
+    out: dict[int, list[dict]] = defaultdict(list)
+    hist = session.execute(
+        select(RecordHistory, Unit.name).outerjoin(Unit, Unit.id == RecordHistory.actor_unit_id)
+        .where(RecordHistory.record_id.in_(record_ids))
+        .order_by(RecordHistory.record_id, RecordHistory.version)).all()
+    acts = session.execute(select(RecordAction).where(RecordAction.record_id.in_(record_ids))).scalars().all()
+    decided = {(a.record_id, a.action, a.document): a.decided_by for a in acts}
+    rows_by_record: dict[int, list] = defaultdict(list)
+    for h, unit_name in hist:
+        rows_by_record[h.record_id].append((h, unit_name))
+    for rid, rows in rows_by_record.items():
+        for i, (h, unit_name) in enumerate(rows):
+            zh, en = ACTION_LABELS.get(h.action, (h.action, h.action))
+            out[rid].append({
+                "version": h.version, "action": h.action, "action_zh": zh, "action_en": en,
+                "changed_at": h.changed_at.isoformat(timespec="seconds"), "by": unit_name,
+                "reason": h.reason, "document": h.document,
+                "decided_by": decided.get((rid, h.action, h.document)),
+                "fields_changed": _changed_fields(h.previous_content,
+                                                  rows[i + 1][0].previous_content if i + 1 < len(rows) else current[rid]),
+            })
+    # Acts with no history row of their own (none today; kept so no act is silently left out).
+    seen = {(rid, e["action"], e["document"]) for rid, es in out.items() for e in es}
+    for a in acts:
+        if (a.record_id, a.action, a.document) not in seen and a.action in ("correct", "withdraw", "restore"):
+            zh, en = ACTION_LABELS.get(a.action, (a.action, a.action))
+            out[a.record_id].append({"version": None, "action": a.action, "action_zh": zh, "action_en": en,
+                                     "changed_at": a.received_at.isoformat(timespec="seconds"), "by": None,
+                                     "reason": a.reason, "document": a.document, "decided_by": a.decided_by,
+                                     "fields_changed": []})
+    return out
+
+
+def _changed_fields(before: dict | None, after: dict | None) -> list[str]:
+    if not before or after is None:
+        return []
+    return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+
+
+def _inquiries(session: Session, subject_id: int) -> list[dict]:
+    """Who inquired, when, for what purpose, under which authorization (Art. 34.2)."""
+    rows = inquiries.inquiries_about(session, subject_id)
+    auth_ids = {r["authorization_id"] for r in rows if r["authorization_id"]}
+    auths = {a.id: a for a in session.scalars(select(Authorization).where(Authorization.id.in_(auth_ids)))} \
+        if auth_ids else {}
+    out = []
+    for r in rows:
+        a = auths.get(r["authorization_id"])
+        role_zh, role_en = ROLE_LABELS.get(r["by"]["role"], (r["by"]["role"], r["by"]["role"]))
+        purpose = r["purpose"]
+        p_zh, p_en, _ = PURPOSES.get(purpose, (purpose, purpose, None)) if purpose else (None, None, None)
+        dec_zh, dec_en = DECISION_LABELS.get(r["decision"], (r["decision"], r["decision"]))
+        out.append({
+            "at": r["at"][:19], "role": r["by"]["role"], "role_zh": role_zh, "role_en": role_en,
+            "unit": r["by"]["unit"], "officer": r["by"]["officer"], "channel": r["channel"],
+            "purpose": purpose, "purpose_zh": p_zh, "purpose_en": p_en, "case_no": r["case_no"],
+            "authorization": ({"id": a.id, "document": a.document, "purpose": a.purpose,
+                               "valid_until": a.valid_until.isoformat()} if a else None),
+            "decision": r["decision"], "decision_zh": dec_zh, "decision_en": dec_en, "article": r["article"],
+            "records_returned": r["records_returned"],
+        })
+    return out
+
+
+def _uses(rows: list[dict]) -> list[dict]:
+    """The uses of the information (Art. 34.2): the lawful grounds on which it was provided, from the log."""
+    uses: dict[tuple, dict] = {}
+    for r in rows:
+        if r["decision"] != "allow":
+            continue
+        if r["role"] == "administrative":
+            zh, en, article = PURPOSES.get(r["purpose"], (r["purpose"], r["purpose"], "Art. 28.1"))
+            key = ("organ", r["purpose"])
+            label = {"zh": f"行政机关用于{zh}", "en": f"used by administrative organs for {en}",
+                     "article": article}
+        elif r["role"] == "judicial":
+            key, label = ("judicial",), {"zh": "司法机关依法查询办理案件", "en": "judicial organs, for their cases",
+                                         "article": "Art. 17.2"}
+        elif r["role"] == "subject":
+            key, label = ("self",), {"zh": "信息主体本人查询及获取信用报告", "en": "the subject's own inquiries "
+                                     "and reports", "article": "Art. 17.1"}
+        elif r["role"] == "operator":
+            key, label = ("center",), {"zh": "本中心处理异议、修复等事项", "en": "the Center handling cases "
+                                       "(objections, restorations)", "article": "Art. 20(1)"}
+        elif r["authorization"]:
+            key = ("authorized", r["purpose"])
+            label = {"zh": f"经信息主体书面授权查询（{r['purpose']}）",
+                     "en": f"with the subject's written authorization ({r['purpose']})", "article": "Art. 17.3"}
+        else:
+            key, label = ("public",), {"zh": "查询公开信息", "en": "public information", "article": "Art. 15"}
+        use = uses.setdefault(key, {**label, "count": 0, "last": r["at"]})
+        use["count"] += 1
+        use["last"] = max(use["last"], r["at"])
+    return list(uses.values())
+
+
+# --- reading issued reports ------------------------------------------------------------------
+
+def listing(session: Session, subject_id: int) -> list[dict[str, Any]]:
+    rows = session.execute(
+        select(CreditReport.number, CreditReport.issued_at, CreditReport.requester_role, CreditReport.purpose,
+               CreditReport.free_rule, CreditReport.counted_free, CreditReport.chargeable, CreditReport.fee_yuan,
+               CreditReport.fee_payer, Unit.name)
+        .outerjoin(Unit, Unit.id == CreditReport.requester_unit_id)
+        .where(CreditReport.subject_id == subject_id)
+        .order_by(CreditReport.issued_at.desc(), CreditReport.id.desc())).all()
+    return [{"number": r.number, "issued_at": r.issued_at.isoformat(timespec="seconds"),
+             "requested_by": r.name or r.requester_role, "purpose": r.purpose, "free_rule": r.free_rule,
+             "counted_free": r.counted_free, "chargeable": r.chargeable,
+             "fee_yuan": str(r.fee_yuan) if r.fee_yuan is not None else None, "fee_payer": r.fee_payer}
+            for r in rows]
+
+
+def get(session: Session, number: str, *, actor: Actor) -> dict[str, Any]:
+    """An issued report's snapshot, for its subject, the organ that requested it, or the console.
+
+    Another format of the same report: nothing is counted or charged, no new number is issued.
+    """
+    row = session.scalar(select(CreditReport).where(CreditReport.number == number))
+    visible = row is not None and (
+        actor.role == "console" and actor.unit_id is None
+        or (actor.role == inquiry_rules.SUBJECT and actor.subject_id == row.subject_id)
+        or (actor.unit_id is not None and actor.unit_id == row.requester_unit_id))
+    if not visible:
+        raise NotFound(f"no report {number} of yours")  # never reveals whether another's exists
+    return row.snapshot
+
+
+# --- Art. 37: a deleted record leaves the issued reports too -----------------------------------
+
+def purge_record(session: Session, record_id: int, subject_id: int) -> None:
+    """Remove a deleted record from every stored report snapshot of its subject."""
+    rows = session.execute(select(CreditReport.id, CreditReport.snapshot)
+                           .where(CreditReport.subject_id == subject_id)).all()
+    for report_id, snap in rows:
+        changed = False
+        for section in snap.get("sections", []):
+            for group in section["groups"]:
+                kept = [r for r in group["records"] if r["id"] != record_id]
+                if len(kept) != len(group["records"]):
+                    group["records"], changed = kept, True
+            section["groups"] = [g for g in section["groups"] if g["records"]]
+            section["count"] = sum(len(g["records"]) for g in section["groups"])
+            if not section["count"]:
+                section["none"] = {"zh": "暂无记录", "en": "none recorded"}
+        if not changed:
+            continue
+        counts = {s["key"]: s["count"] for s in snap["sections"]}
+        for s in snap["summary"]:
+            s["count"] = counts.get(s["key"], s["count"])
+        session.execute(update(CreditReport).where(CreditReport.id == report_id).values(snapshot=snap))
+        audit.append(session, action="report:purge-record", actor=CONSOLE, object_type="report",
+                     object_id=report_id, subject_id=subject_id, details={"record_id": record_id})
+
+
+workflows.register_purge_hook(purge_record)

@@ -1,0 +1,55 @@
+"""The check over HTTP (an organ's officer) and the CLI; applications; the subject sees its measures."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from fastapi.testclient import TestClient
+from typer.testing import CliRunner
+
+from xinyong.app import create_app
+from xinyong.cli import app as cli
+
+from ..inquiry.conftest import subject_token
+from .conftest import ORG_USCC, RESPONSIBLE_RIC
+
+
+def auth(token):
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.mark.article("Art. 32.1")
+def test_api_check_apply_and_subject_sees_measure_basis_and_grounds(engine, joint):
+    w = joint.w
+    with TestClient(create_app(engine)) as c:
+        res = c.post("/api/v1/checks", headers=auth(w.agency_token), json={"subjects": [ORG_USCC], "context": "permit"})
+        assert res.status_code == 403
+        res = c.post("/api/v1/checks", headers=auth(w.organ_token),
+                     json={"subjects": [ORG_USCC, RESPONSIBLE_RIC], "context": "permit"})
+        assert res.status_code == 200, res.text
+        body = res.json()
+        assert RESPONSIBLE_RIC not in res.text
+        assert {m["code"] for m in body["subjects"][1]["measures"]} == {"R-MARKET"}
+        res = c.post(f"/api/v1/checks/{body['check_id']}/applications", headers=auth(w.organ_token),
+                     json={"measure": "P-DRAFT", "subject": ORG_USCC, "document": "d"})
+        assert res.status_code == 422 and res.json()["article"] == "Art. 32.2"
+        res = c.post(f"/api/v1/checks/{body['check_id']}/applications", headers=auth(w.organ_token),
+                     json={"measure": "R-MARKET", "subject": ORG_USCC, "document": "沪府许〔2025〕2号"})
+        assert res.status_code == 201, res.text
+        mine = c.get("/api/v1/me/measures", headers=auth(subject_token(engine, w.org_id))).json()
+        assert mine[0]["measure"]["code"] == "R-MARKET" and mine[0]["measure"]["basis"]["level"] == "law"
+        assert mine[0]["grounds"][0]["article"] == "Art. 25.2(2)"
+        assert c.get("/api/v1/measures", headers=auth(w.organ_token)).json()[0]["state"] == "published"
+
+
+def test_cli_check(engine, joint):
+    res = CliRunner().invoke(cli, ["check", RESPONSIBLE_RIC, "--context", "procurement", "--unit",
+                                   joint.w.organ.unit_uscc, "--json"], catch_exceptions=False)
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert [m["code"] for m in out["subjects"][0]["measures"]] == ["R-MARKET"]
+    res = CliRunner().invoke(cli, ["check", ORG_USCC, "--context", "nonsense", "--unit", joint.w.organ.unit_uscc])
+    assert res.exit_code == 1 and "error [Art. 28.1]" in res.stderr
+    res = CliRunner().invoke(cli, ["check", ORG_USCC, "--context", "permit", "--unit", joint.w.organ.unit_uscc])
+    assert res.exit_code == 0 and "P-PENALTY" in res.stdout

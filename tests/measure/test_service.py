@@ -1,0 +1,139 @@
+"""The check and applications on both databases: announced measures only, basis and grounds cited,
+grounds through the inquiry policy, responsible persons caught, every subject an inquiry."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+from sqlalchemy import func, select
+
+from xinyong.auth import CONSOLE
+from xinyong.db import session_scope
+from xinyong.errors import RuleViolation
+from xinyong.measure import service
+from xinyong.models import AuditEvent, InquiryLog
+
+from ..factories import cf_row, to_csv, uscc, CF_COLUMNS
+from ..helpers import add_provider, run_file
+from .conftest import ORG_USCC, RESPONSIBLE_RIC, add_measure
+
+
+def check(engine, actor, subjects, context="permit"):
+    with session_scope(engine) as s:
+        return service.check(s, actor=actor, subjects_raw=subjects, context=context, channel="api")
+
+
+def codes(answer):
+    return {m["code"] for m in answer["measures"]}
+
+
+@pytest.mark.article("Art. 32.2")
+def test_measure_not_announced_is_never_returned_nor_applied(engine, joint):
+    w = joint.w
+    res = check(engine, w.organ, [ORG_USCC])
+    got = codes(res["subjects"][0])
+    assert "P-DRAFT" not in got and "P-LATER" not in got
+    assert {"P-PENALTY", "R-MARKET"} <= got
+    with session_scope(engine) as s, pytest.raises(RuleViolation) as exc:
+        service.apply(s, check_id=res["check_id"], measure="P-LATER", subject=ORG_USCC, document="决定书1",
+                      actor=w.organ)
+    assert exc.value.article == "Art. 32.2"
+    # once its announcement date has come, the same measure is returned
+    with session_scope(engine) as s:
+        later = service.check(s, actor=w.organ, subjects_raw=[ORG_USCC], context="permit", channel="api",
+                              on=date(2025, 7, 2))
+    assert "P-LATER" in codes(later["subjects"][0])
+    # a withdrawn measure is no longer returned nor applied
+    with session_scope(engine) as s:
+        service.withdraw(s, measure="P-PENALTY", actor=CONSOLE)
+    again = check(engine, w.organ, [ORG_USCC])
+    assert "P-PENALTY" not in codes(again["subjects"][0])
+    with session_scope(engine) as s, pytest.raises(RuleViolation):
+        service.apply(s, check_id=res["check_id"], measure="P-PENALTY", subject=ORG_USCC, document="d",
+                      actor=w.organ)
+
+
+@pytest.mark.article("Art. 31")
+def test_restriction_on_a_policy_basis_is_refused(engine, world):
+    with session_scope(engine) as s, pytest.raises(RuleViolation) as exc:
+        add_measure(s, "R-POLICY", kind="restriction", item="2", level="policy")
+    assert exc.value.article == "Art. 31"
+    with session_scope(engine) as s:
+        add_measure(s, "R-LAW", kind="restriction", item="2", level="administrative-regulation")
+
+
+@pytest.mark.article("Art. 32.1")
+def test_each_answer_cites_basis_and_grounds_and_hidden_ground_shows_item_and_article(engine, joint):
+    w = joint.w
+    answer = check(engine, w.organ, [ORG_USCC])["subjects"][0]
+    by_code = {m["code"]: m for m in answer["measures"]}
+    pen = by_code["P-PENALTY"]
+    assert pen["basis"] == {"text": "《上海市社会信用条例》第三十条", "level": "local-regulation"}
+    assert pen["article"] == "Art. 30(1)"
+    docs = {g["document"]["number"] for g in pen["grounds"]}
+    # in force only: not the expired, restored or revoked penalties
+    assert docs == {"沪罚〔2024〕1号", "沪罚〔2024〕5号"}
+    # arrears is not public and the organ has no authorization: item and article only, no content
+    arrears = by_code["P-ARREARS"]["grounds"]
+    assert arrears == [{"type": "record", "item": "arrears", "article": arrears[0]["article"], "hidden": True}]
+    assert arrears[0]["article"].startswith("Art. 9")
+    restrict = by_code["R-MARKET"]
+    assert restrict["grounds"][0]["type"] == "list-entry" and restrict["grounds"][0]["article"] == "Art. 25.2(2)"
+
+
+@pytest.mark.article("Art. 33")
+def test_listed_organizations_responsible_person_is_caught(engine, joint):
+    w = joint.w
+    answer = check(engine, w.organ, [RESPONSIBLE_RIC], context="procurement")["subjects"][0]
+    assert answer["found"] and answer["subject"]["kind"] == "natural_person"
+    assert codes(answer) == {"R-MARKET"}
+    g = answer["measures"][0]["grounds"][0]
+    assert g["relation"] == "responsible" and g["role"] == "legal-representative" and g["article"] == "Art. 33"
+    assert RESPONSIBLE_RIC not in str(answer)
+    # the organization's own punishments do not reach the person
+    assert "P-PENALTY" not in codes(check(engine, w.organ, [RESPONSIBLE_RIC])["subjects"][0])
+
+
+@pytest.mark.article("Art. 28.1")
+def test_every_subject_checked_is_an_inquiry_and_apply_then_subject_sees(engine, joint):
+    w = joint.w
+    with session_scope(engine) as s:
+        before = s.scalar(select(func.count()).select_from(InquiryLog))
+    res = check(engine, w.organ, [ORG_USCC, RESPONSIBLE_RIC, uscc(999999)])
+    with session_scope(engine) as s:
+        logs = list(s.scalars(select(InquiryLog).where(InquiryLog.id > before).order_by(InquiryLog.id)))
+        assert [l.decision for l in logs][-1] == "notfound" and len(logs) == 3
+        assert all(l.purpose == "permit" and l.officer_label for l in logs)
+        app = service.apply(s, check_id=res["check_id"], measure="P-PENALTY", subject=ORG_USCC,
+                            document="沪府许〔2025〕1号", actor=w.organ)
+        assert s.scalar(select(AuditEvent.action).where(AuditEvent.object_type == "measure_application")) \
+            == "measure:apply"
+        with pytest.raises(RuleViolation) as exc:  # not returned for the person
+            service.apply(s, check_id=res["check_id"], measure="P-PENALTY", subject=RESPONSIBLE_RIC,
+                          document="x", actor=w.organ)
+        assert exc.value.article == "Art. 32.1"
+        mine = service.applied_to(s, w.org_id)
+    assert mine[0]["id"] == app.id and mine[0]["measure"]["basis"]["level"] == "local-regulation"
+    assert {g["document"]["number"] for g in mine[0]["grounds"]} == {"沪罚〔2024〕1号", "沪罚〔2024〕5号"}
+
+
+def test_one_thousand_subjects_in_one_check(engine, joint, tmp_path):
+    provider, _ = add_provider(engine, uscc=uscc(777, prefix="11310000"))
+    rows = [cf_row(500000 + i, CF_WSH=f"沪罚〔2024〕B{i}号") for i in range(1000)]
+    assert run_file(engine, provider, tmp_path, to_csv(rows, CF_COLUMNS), chunk_rows=1000).accepted == 1000
+    subjects = [r["CF_XDR_SHXYM"] for r in rows]
+    res = check(engine, joint.w.organ, subjects)
+    assert len(res["subjects"]) == 1000
+    assert all(codes(a) == {"P-PENALTY"} for a in res["subjects"])
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count()).select_from(InquiryLog)) >= 1000
+
+
+def test_only_an_organs_officer_checks(engine, joint):
+    from xinyong.errors import Forbidden
+    with pytest.raises(Forbidden):
+        check(engine, joint.w.agency, [ORG_USCC])
+    with pytest.raises(RuleViolation):
+        check(engine, joint.w.organ, [ORG_USCC], context="gossip")
+    assert CONSOLE.role == "console"
