@@ -33,3 +33,6 @@ def run_file(engine: Engine, actor: Actor, tmp_path: Path, data: bytes, *, name:
                                    sha256=importer.sha256_of(path), actor=actor)
     return importer.run_import(engine, batch_id=batch_id, path=path, actor=actor, today=TODAY,
                                chunk_rows=chunk_rows, on_reject=on_reject)
+
+# Real published credit data, in shared/ beside the project's root (see its SOURCES.md).
+REAL_SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real-samples"

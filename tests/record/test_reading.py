@@ -11,7 +11,9 @@ import pytest
 from xinyong.record.fields import parse_amount_yuan, parse_date
 from xinyong.record.reading import RowStream, SourceRow, UnreadableFile, read_rows
 
-SAMPLES = Path("/work/shared/data/real-samples")
+from ..helpers import REAL_SAMPLES
+
+SAMPLES = REAL_SAMPLES
 FIXTURES = Path(__file__).parent / "fixtures"
 
 needs_samples = pytest.mark.skipif(not SAMPLES.is_dir(), reason="real samples not available")

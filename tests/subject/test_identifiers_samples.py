@@ -18,8 +18,10 @@ from stdnum.cn import uscc as stdnum_uscc
 from xinyong.errors import InvalidInput
 from xinyong.subject.identifiers import parse_identifier
 
+from ..helpers import REAL_SAMPLES
+
 TODAY = date(2026, 11, 1)
-SAMPLES = Path(__file__).resolve().parents[2].parent / "shared" / "data" / "real-samples"
+SAMPLES = REAL_SAMPLES
 
 FILES = [
     ("mot_highway_construction_credit_rating.csv", "creditCode"),

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, insert, literal, select
+from sqlalchemy import String, bindparam, cast, insert, select
 from sqlalchemy.orm import Session
 
 from .. import refcache
@@ -265,6 +265,21 @@ def record_view(row: Any, markers: tuple[str, ...]) -> dict[str, Any]:
 
 _LOG = InquiryLog.__table__
 _EVENT = AuditEvent.__table__
+_LOG_COLS = [c.name for c in _LOG.columns if c.name != "id"]
+_EVENT_COLS = [c.name for c in _EVENT.columns if c.name not in ("id", "object_id", "chain_hash")]
+_PG_LOG: list = []
+
+
+def _pg_log_statement():
+    """INSERT the log row and, from its id, the audit event: one statement, built once."""
+    if not _PG_LOG:
+        log = (insert(_LOG).values({c: bindparam(f"l_{c}", type_=_LOG.c[c].type) for c in _LOG_COLS})
+               .returning(_LOG.c.id).cte("log"))
+        select_event = select(*[bindparam(f"e_{c}", type_=_EVENT.c[c].type) for c in _EVENT_COLS],
+                              cast(log.c.id, String))
+        _PG_LOG.append(insert(_EVENT).from_select([*_EVENT_COLS, "object_id"], select_event)
+                       .returning(_EVENT.c.object_id))
+    return _PG_LOG[0]
 
 
 def _log(session: Session, *, actor: Actor, subject_id: int | None, subject_digest: str | None,
@@ -293,14 +308,10 @@ def _log(session: Session, *, actor: Actor, subject_id: int | None, subject_dige
                             content={**row, "at": row["at"].isoformat()})
     conn = session.connection()
     if conn.dialect.name == "postgresql":
-        # One round trip: the log row and its audit event in one statement.
-        log = insert(_LOG).values(**row).returning(_LOG.c.id).cte("log")
-        cols = [c for c in event if c != "object_id"]
-        stmt = insert(_EVENT).from_select(
-            [*cols, "object_id"],
-            select(*[literal(event[c], type_=_EVENT.c[c].type) for c in cols], cast(log.c.id, String)),
-        ).returning(_EVENT.c.object_id)
-        log_id = int(conn.execute(stmt).scalar_one())
+        # One round trip: the log row and its audit event in one statement (compiled once).
+        params = {f"l_{k}": v for k, v in row.items()}
+        params.update({f"e_{k}": event[k] for k in _EVENT_COLS})
+        log_id = int(conn.execute(_pg_log_statement(), params).scalar_one())
     else:
         log_id = conn.execute(insert(_LOG).returning(_LOG.c.id), row).scalar_one()
         conn.execute(insert(_EVENT), {**event, "object_id": str(log_id)})
