@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import uuid
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -76,7 +77,7 @@ def signing_key(*, create: bool = True) -> Ed25519PrivateKey:
                                 serialization.NoEncryption())
         # Written whole under a private name, then linked into place: a concurrent seal never reads
         # half a key, and the first one to link wins.
-        tmp = path.with_name(f".{path.name}.{os.getpid()}.{id(key)}.tmp")
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         with os.fdopen(fd, "wb") as fh:
             fh.write(pem)
@@ -85,7 +86,7 @@ def signing_key(*, create: bool = True) -> Ed25519PrivateKey:
         try:
             os.link(tmp, path)
             pub = path.with_suffix(".pub")
-            pub_tmp = pub.with_name(f".{pub.name}.{os.getpid()}.{id(key)}.tmp")
+            pub_tmp = pub.with_name(f".{pub.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
             pub_tmp.write_bytes(_public_pem(key.public_key()))
             os.replace(pub_tmp, pub)
         except FileExistsError:
@@ -186,7 +187,8 @@ def write_file(seq: int, document: str, directory: Path | None = None) -> Path:
         raise RuleViolation(
             f"the exported checkpoint {path.name} exists with different content: the log would "
             "fork; run `xinyong audit verify`", article=ARTICLE)
-    tmp = directory / f".{path.name}.{os.getpid()}.tmp"
+    # A private temporary name per writer (process and thread): two seals never share one.
+    tmp = directory / f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp"
     with tmp.open("w", encoding="utf-8") as fh:
         fh.write(document)
         fh.flush()
