@@ -23,7 +23,8 @@ LAYERS = {
     "demo": 7, "portal": 7,
 }
 # Reference-data domains may use one another only in this direction.
-ALLOWED_SIDEWAYS = {("unit", "catalog"), ("unit", "subject"), ("measure", "listing")}  # a check reads lists
+ALLOWED_SIDEWAYS = {("unit", "catalog"), ("unit", "subject"), ("measure", "listing"),  # a check reads lists
+                    ("grading", "listing")}  # a grade counts list entries
 
 
 def _imports(path: Path) -> set[str]:

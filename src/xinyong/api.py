@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 
 from .deps import actor
 from .catalog.endpoints import router as catalog_router
+from .grading.endpoints import router as grading_router
 from .inquiry.endpoints import router as inquiry_router
 from .law.endpoints import router as law_router
 from .listing.endpoints import router as listing_router
@@ -25,3 +26,4 @@ router.include_router(report_router)
 router.include_router(objection_router)
 router.include_router(listing_router)
 router.include_router(measure_router)
+router.include_router(grading_router)

@@ -8,6 +8,7 @@ from .audit.cli import app as audit_app
 from .catalog.cli import app as catalog_app
 from .inquiry.cli import authorization_app, inquire, inquiries_app
 from .console import handles_errors, out
+from .grading.cli import grade as grade_command
 from .law.cli import app as law_app
 from .listing.cli import app as listing_app
 from .measure.cli import app as measure_app
@@ -41,6 +42,7 @@ app.add_typer(objection_app, name="objection")
 app.add_typer(measure_app, name="measure")
 app.add_typer(listing_app, name="listing")
 app.command("check")(check_command)
+app.command("grade")(grade_command)
 
 
 @db_app.command("upgrade")

@@ -1,0 +1,104 @@
+"""Grades (Art. 23), computed at read time: load the subject's records and list entries → rules → view.
+
+Nothing is stored, so a grade is recomputed whenever a record or list entry changes (a revocation,
+a restoration, the end of an Art. 35 period, a removal from a list). Reading never writes, except
+the inquiry log for an organ's request (``inquiry.service.inquire``), which the front door commits.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from ..auth import Actor
+from ..clock import today
+from ..errors import NotFound
+from ..inquiry import service as inquiries
+from ..listing import service as listing
+from ..models import CatalogItem, Record, Subject
+from ..subject import service as subjects
+from ..subject.identifiers import mask_ric
+from . import rules
+
+
+def find_subject(session: Session, raw: str) -> Subject:
+    return subjects.find(session, raw)
+
+
+def grade(session: Session, *, subject_id: int, visible: set[int] | None = None,
+          on: date | None = None) -> dict[str, Any]:
+    """The grade of one subject with every contribution explained.
+
+    ``visible``: the records the asker may see (None: all). Contributions of the others show only
+    the item, the rule line and the points — no record id, no document, no content.
+    """
+    day = on or today()
+    subj = session.get(Subject, subject_id)
+    if subj is None:
+        raise NotFound(f"no subject {subject_id}", field="subject")
+    basis = rules.may_grade(subj.kind, rules.natural_persons_basis())
+    t = rules.table()
+    rows = session.execute(
+        select(Record.id, Record.item_code, Record.untrustworthy, Record.severity, Record.ended_on, Record.status,
+               Record.doc_no, Record.doc_date, Record.objection_open, CatalogItem.name_zh, CatalogItem.name_en)
+        .join(CatalogItem, CatalogItem.code == Record.item_code)
+        .where(Record.subject_id == subject_id).order_by(Record.doc_date, Record.id)).all()
+    by_id = {r.id: r for r in rows}
+    entries = [e for e in listing.active_entries(session, [subject_id], day).get(subject_id, [])
+               if e["relation"] == "subject"]
+    by_entry = {e["entry_id"]: e for e in entries}
+    score, letter, parts = rules.grade(
+        t, [rules.RecordFacts(r.id, r.item_code, r.untrustworthy, r.severity, r.ended_on, r.status) for r in rows],
+        [rules.EntryFacts(e["entry_id"], e["list_kind"]) for e in entries], day)
+    contributions = []
+    for kind, ident, line in parts:
+        rule_line = {"id": line.id, "text": line.text, "version": t.version}
+        if kind == "record":
+            r = by_id[ident]
+            item = {"code": r.item_code, "name_zh": r.name_zh, "name_en": r.name_en}
+            if visible is not None and ident not in visible:
+                # Not even the item: naming it would tell the asker that non-public information
+                # of that kind exists (Art. 17.3). The points keep the explanation adding up.
+                contributions.append({"type": "record", "hidden": True, "article": "Art. 17.3",
+                                      "note": "information this inquirer may not see",
+                                      "points": line.points})
+                continue
+            contributions.append({"type": "record", "record_id": r.id, "item": item,
+                                  "document": {"number": r.doc_no, "date": r.doc_date.isoformat()},
+                                  "markers": ["under_objection"] if r.objection_open else [],
+                                  "rule": rule_line, "points": line.points})
+        else:
+            e = by_entry[ident]
+            contributions.append({"type": "list-entry", "entry_id": ident,
+                                  "list": {"code": e["list_code"], "name": e["list"], "kind": e["list_kind"]},
+                                  "article": e["article"], "document": {"number": e["document"],
+                                                                        "date": e["decided_on"]},
+                                  "rule": rule_line, "points": line.points})
+    return {
+        "subject": {"id": subj.id, "kind": subj.kind, "name": subj.name,
+                    "identifier": mask_ric(subj.identifier) if subj.kind == "natural_person" else subj.identifier},
+        "grade": letter, "score": score, "start": t.start, "on": day.isoformat(), "article": "Art. 23",
+        "rules": {"version": t.version, "published_on": t.published_on, "source": t.source,
+                  "scale": [{"grade": g, "min": m} for g, m in t.scale]},
+        "legal_basis_for_natural_persons": basis,
+        "contributions": contributions,
+        "computed": "at read time from the records and list entries in force; recomputed when they change",
+    }
+
+
+def grade_for_organ(session: Session, *, actor: Actor, subject: str, purpose: str | None,
+                    channel: str = "api") -> tuple[inquiries.Answer, dict[str, Any] | None]:
+    """An organ's request: refused for a natural person without a basis (before anything is asked), then
+    an inquiry (decided and logged); the grade counts every record in force but explains in full only
+    those the organ may see. The caller commits, then calls ``answer.raise_if_denied()``."""
+    subj = find_subject(session, subject)
+    rules.may_grade(subj.kind, rules.natural_persons_basis())
+    answer = inquiries.inquire(session, actor=actor, subject_id=subj.id, purpose=purpose, channel=channel)
+    if not answer.allowed:
+        return answer, None
+    out = grade(session, subject_id=subj.id, visible={r["id"] for r in answer.records})
+    out["inquiry_id"] = answer.inquiry_id
+    return answer, out
