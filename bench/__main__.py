@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import import_bench, inquiry_bench
+from . import check_bench, import_bench, inquiry_bench
 from .common import cleanup_tmp
 
 
@@ -20,6 +20,10 @@ def main(argv: list[str] | None = None) -> int:
                          "constant-JSON ceiling")
     inquiry_bench.add_arguments(inq)
     inq.set_defaults(run=inquiry_bench.main)
+    chk = sub.add_parser("check", help="the joint-measures check (service layer, 1 subject and a batch of 100) "
+                         "against a raw lookup of records + list entries (+ log row)")
+    check_bench.add_arguments(chk)
+    chk.set_defaults(run=check_bench.main)
     try:
         args = ap.parse_args(argv)
         return args.run(args)

@@ -16,7 +16,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from ..errors import DomainError
-from .render import content_items, period_end
+from .render import content_items, ground_text, period_end
 
 FONT_NAME = "XinyongCJK"
 FONT_PACKAGE = "fonts-wqy-zenhei"
@@ -167,6 +167,7 @@ def to_pdf(r: dict[str, Any]) -> bytes:
         story.append(_p(f"{NUMERALS[i]}、{s['zh']}  {s['en']}", st["h2"]))
         if not s["count"]:
             story.append(_p(f"{s['none']['zh']}（{s['none']['en']}）", st["none"]))
+        story.extend(_facts(s, st, width))
         for g in s["groups"]:
             story.append(_p(f"{g['zh']}（{len(g['records'])}）  {g['en']}", st["h3"]))
             for rec in g["records"]:
@@ -258,4 +259,57 @@ def _record(rec: dict[str, Any], st: dict[str, Any], width: float) -> list[Any]:
                           _p(h["reason"], st["base"]), _p(h["document"], st["base"])])
         out.append(_p("变动记录  Changes (Art. 34.1)", st["caption"]))
         out.append(_table(hrows, [26 * mm, 34 * mm, width - 26 * mm - 34 * mm - 45 * mm, 45 * mm], header=True))
+    return out
+
+
+def _facts(s: dict[str, Any], st: dict[str, Any], width: float) -> list[Any]:
+    """A section's list entries, credit grade and applied measures (as in the HTML)."""
+    from reportlab.lib.units import mm
+
+    out: list[Any] = []
+    if s.get("entries"):
+        out.append(_p(f"名单（{len(s['entries'])}）  List entries in force", st["h3"]))
+        rows = [[_bi("名单", "List", st), _bi("认定机关", "Organ", st), _bi("认定依据", "Ground", st),
+                 _bi("认定文书", "Document", st), _bi("日期", "Date", st)]]
+        for e in s["entries"]:
+            extra = e["list"]["code"] + (f" · responsible person ({e['role']})" if e["relation"] == "responsible" else "")
+            rows.append([_bi(e["list"]["name"], extra, st), _p(e.get("organ"), st["base"]),
+                         _bi(e.get("ground") or "", f"[{e['article']}]", st), _p(e["document"]["number"], st["base"]),
+                         _p(e["document"]["date"], st["base"])])
+        out.append(_table(rows, [width - 130 * mm, 35 * mm, 25 * mm, 45 * mm, 25 * mm], header=True))
+    g = s.get("grade")
+    if g and g.get("graded"):
+        out.append(_p(f"信用等级  Credit grade [{g['article']}]", st["h3"]))
+        out.append(_table([
+            [_bi("等级", "Grade", st, True), _p(g["grade"], st["base"])],
+            [_bi("分值", "Score", st, True), _p(f"{g['score']}（start {g['start']}, on {g['on']}）", st["base"])],
+            [_bi("评价规则版本", "Rule version", st, True), _p(f"{g['rules']['version']} {g['rules']['source'] or ''}",
+                                                          st["base"])],
+        ], [32 * mm, width - 32 * mm], label_col=True))
+        if g["contributions"]:
+            rows = [[_bi("依据", "Basis", st), _bi("规则", "Rule", st), _bi("分值", "Points", st)]]
+            for c in g["contributions"]:
+                if c.get("hidden"):
+                    basis = _bi("—", f"{c['note']} [{c['article']}]", st)
+                elif c["type"] == "record":
+                    basis = _bi(f"{c['item']['name_zh']} {c['document']['number']}", c["document"]["date"], st)
+                else:
+                    basis = _bi(f"{c['list']['name']} {c['document']['number']}",
+                                f"{c['document']['date']} [{c['article']}]", st)
+                rule = _bi(c["rule"]["text"], c["rule"]["id"], st) if c.get("rule") else _p("", st["base"])
+                rows.append([basis, rule, _p(c["points"], st["base"])])
+            out.append(_table(rows, [70 * mm, width - 90 * mm, 20 * mm], header=True))
+    elif g:
+        out.append(_p(f"{g['zh']}（{g['en']}，{g['article']}）", st["none"]))
+    if s.get("measures"):
+        out.append(_p(f"惩戒措施（{len(s['measures'])}）  Measures applied (Art. 32.1)", st["h3"]))
+        rows = [[_bi("措施", "Measure", st), _bi("依据", "Basis", st), _bi("理由", "Grounds", st),
+                 _bi("决定文书", "Document", st)]]
+        for m in s["measures"]:
+            b = m["measure"]
+            rows.append([_bi(f"{b['name']}：{b['measure']}", b.get("implementing_organ") or "", st),
+                         _bi(b["basis"]["text"] or "", f"{b['basis']['level']} [{b['article']}]", st),
+                         _p("\n".join(ground_text(x) for x in m["grounds"]), st["base"]),
+                         _bi(m["document"] or "", m["decided_on"], st)])
+        out.append(_table(rows, [45 * mm, 40 * mm, width - 125 * mm, 40 * mm], header=True))
     return out

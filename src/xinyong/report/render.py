@@ -21,7 +21,8 @@ def to_json(snapshot: dict[str, Any]) -> bytes:
 
 
 def to_html(snapshot: dict[str, Any]) -> str:
-    return _env.get_template("report.html").render(r=snapshot, content_items=content_items, period_end=period_end)
+    return _env.get_template("report.html").render(r=snapshot, content_items=content_items, period_end=period_end,
+                                                     ground_text=ground_text)
 
 
 def render(snapshot: dict[str, Any], fmt: str) -> bytes:
@@ -74,3 +75,18 @@ def period_end(rec: dict[str, Any]) -> str:
     if rec["item"]["untrustworthy"] and rec.get("ended_on_source") == "continuing":
         return "行为持续，尚未起算 (continuing: not yet begun)"
     return "—"
+
+
+def ground_text(g: dict[str, Any]) -> str:
+    """One ground of an applied measure, as the report states it."""
+    if g.get("hidden"):
+        return f"{g.get('note', 'not shown')} [{g.get('article', '')}]"
+    if g.get("type") == "list-entry":
+        return f"{g.get('list', '')} {g.get('document', '')} {g.get('decided_on', '')} [{g.get('article', '')}]"
+    doc = g.get("document") or {}
+    if isinstance(doc, dict):
+        doc = " ".join(str(doc.get(k) or "") for k in ("number", "date", "organ")).strip()
+    label = g.get("item_name") or g.get("item") or g.get("type", "")
+    if isinstance(label, dict):
+        label = label.get("name_zh") or label.get("code", "")
+    return f"{label} {doc}".strip()

@@ -22,11 +22,14 @@ from sqlalchemy.orm import Session
 from ..audit import service as audit
 from ..auth import CONSOLE, Actor
 from ..clock import now, today
-from ..errors import Forbidden, InvalidInput, NotFound
+from ..errors import Forbidden, InvalidInput, NotFound, RuleViolation
+from ..grading import service as grading
 from ..inquiry import rules as inquiry_rules
 from ..inquiry import service as inquiries
 from ..law import parameters
-from ..models import Authorization, CreditReport, RecordAction, RecordHistory, Subject, Unit
+from ..listing import service as lists
+from ..measure import service as measures
+from ..models import Authorization, CreditList, CreditReport, RecordAction, RecordHistory, Subject, Unit
 from ..record import workflows
 from ..unit.rules import PURPOSES
 from . import rules
@@ -213,10 +216,14 @@ def build_snapshot(session: Session, *, number: str, issued_at, conf: ReportSett
         codes = [c for c in items if c in by_section[key]] + sorted(c for c in by_section[key] if c not in items)
         groups = [{"code": c, "zh": item_names[c][0], "en": item_names[c][1], "records": by_section[key][c]}
                   for c in codes]
-        count = sum(len(g["records"]) for g in groups)
-        sections.append({"key": key, "zh": zh, "en": en, "count": count, "groups": groups,
-                         "none": None if count else {"zh": "暂无记录", "en": "none recorded"}})
+        sections.append({"key": key, "zh": zh, "en": en, "groups": groups})
     subject = answer.subject
+    day = today()
+    visible = {r["id"] for r in records}
+    _add_facts(session, sections, subject, day, visible)
+    for sec in sections:
+        sec["count"] = section_count(sec)
+        sec["none"] = None if sec["count"] else {"zh": "暂无记录", "en": "none recorded"}
     kind_zh = {"natural_person": "自然人", "organization": "法人和非法人组织",
                "government_organ": "机关法人"}.get(subject["kind"], subject["kind"])
     basic = {"name": subject["name"], "identifier": subject["identifier"], "kind": subject["kind"],
@@ -254,6 +261,62 @@ def build_snapshot(session: Session, *, number: str, issued_at, conf: ReportSett
                    "(Art. 36)."},
         ],
     }
+
+
+def section_count(section: dict[str, Any]) -> int:
+    """What a section holds: its records, list entries, grade and measures (the summary counts them all)."""
+    grade = section.get("grade")
+    return (sum(len(g["records"]) for g in section["groups"]) + len(section.get("entries") or ())
+            + (1 if grade and grade.get("graded") else 0) + len(section.get("measures") or ()))
+
+
+def _add_facts(session: Session, sections: list[dict], subject: dict, day: date, visible: set[int]) -> None:
+    """The subject's list entries in force (Art. 25, 29, 33), its credit grade (Art. 23) and the measures
+    applied to it (Art. 32.1), each in its section (Art. 34.1)."""
+    by_key = {s["key"]: s for s in sections}
+    entries = _list_entries(session, subject["id"], day)
+    by_key["lists"]["entries"] = [e for e in entries if e["list_kind"] != "red"]
+    by_key["honours"]["entries"] = [e for e in entries if e["list_kind"] == "red"]
+    by_key["evaluation"]["grade"] = _grade(session, subject, day, visible)
+    by_key["other"]["measures"] = _measures(session, subject["id"], visible)
+
+
+def _list_entries(session: Session, subject_id: int, day: date) -> list[dict[str, Any]]:
+    found = lists.active_entries(session, [subject_id], day).get(subject_id, [])
+    organs = dict(session.execute(select(CreditList.id, CreditList.keeper_organ)
+                                  .where(CreditList.id.in_({e["list_id"] for e in found}))).all()) if found else {}
+    return [{"entry_id": e["entry_id"], "list": {"code": e["list_code"], "name": e["list"]},
+             "list_kind": e["list_kind"], "organ": organs.get(e["list_id"]), "ground": e["ground"],
+             "article": e["article"], "relation": e["relation"], "role": e["role"],
+             "document": {"number": e["document"], "date": e["decided_on"]}}
+            for e in sorted(found, key=lambda e: (e["decided_on"], e["entry_id"]))]
+
+
+def _grade(session: Session, subject: dict, day: date, visible: set[int]) -> dict[str, Any]:
+    try:
+        g = grading.grade(session, subject_id=subject["id"], visible=visible, on=day)
+    except RuleViolation as exc:  # a natural person with no legal basis configured (Art. 23)
+        return {"graded": False, "zh": "未评级（未配置法律依据）", "en": "not graded (no legal basis configured)",
+                "article": exc.article, "reason": str(exc)}
+    return {"graded": True, "grade": g["grade"], "score": g["score"], "start": g["start"], "on": g["on"],
+            "article": g["article"],
+            "rules": {"version": g["rules"]["version"], "published_on": g["rules"]["published_on"],
+                      "source": g["rules"]["source"]},
+            "legal_basis_for_natural_persons": g["legal_basis_for_natural_persons"],
+            "contributions": g["contributions"]}
+
+
+def _measures(session: Session, subject_id: int, visible: set[int]) -> list[dict[str, Any]]:
+    """The measures applied, with basis and grounds; a record ground the requester may not see shows
+    only that it exists (Art. 17.3)."""
+    out = []
+    for a in measures.applied_to(session, subject_id):
+        grounds = [g if g.get("type") != "record" or g.get("record_id") in visible
+                   else {"type": "record", "hidden": True, "article": "Art. 17.3",
+                         "note": "information this requester may not see"}
+                   for g in a["grounds"]]
+        out.append({**a, "grounds": grounds})
+    return out
 
 
 def _histories(session: Session, current: dict[int, dict]) -> dict[int, list[dict]]:
@@ -403,7 +466,7 @@ def purge_record(session: Session, record_id: int, subject_id: int) -> None:
                 if len(kept) != len(group["records"]):
                     group["records"], changed = kept, True
             section["groups"] = [g for g in section["groups"] if g["records"]]
-            section["count"] = sum(len(g["records"]) for g in section["groups"])
+            section["count"] = section_count(section)
             if not section["count"]:
                 section["none"] = {"zh": "暂无记录", "en": "none recorded"}
         if not changed:
