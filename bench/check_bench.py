@@ -33,7 +33,7 @@ from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
-from .common import log, pg_available, pg_connect, pg_schema, pg_schema_url, tmp_root, write_results
+from .common import log, pg_connect, pg_schema, pg_schema_url, tmp_root, selected_databases, write_results
 from .import_bench import sqlite_connect, write_demo_files
 from .inquiry_bench import INSERT_LOG, _log_params, _pct, _table, _us, draw, prepare
 
@@ -307,12 +307,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    if "postgresql" in dbs:
-        reason = pg_available()
-        if reason:
-            print(f"PostgreSQL unavailable, skipped: {reason}")
-            dbs.remove("postgresql")
+    dbs = selected_databases(args.db)
     if not dbs:
         return 0
     data_dir = tmp_root() / "check"

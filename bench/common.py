@@ -266,3 +266,14 @@ def write_results(name: str, payload: dict) -> Path:
 
 def log(msg: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {msg}", file=sys.stderr, flush=True)
+
+
+def selected_databases(choice: str) -> list[str]:
+    """The databases a run covers: PostgreSQL is dropped, with the reason printed, when it does not answer."""
+    dbs = ["sqlite", "postgresql"] if choice == "both" else [choice]
+    if "postgresql" in dbs:
+        reason = pg_available()
+        if reason:
+            print(f"PostgreSQL unavailable, skipped: {reason}")
+            dbs.remove("postgresql")
+    return dbs

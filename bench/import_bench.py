@@ -33,12 +33,12 @@ import time
 from pathlib import Path
 
 from .common import (
+    selected_databases,
     RESULTS_DIR,
     TODAY,
     Measure,
     Stopwatch,
     log,
-    pg_available,
     pg_connect,
     pg_schema,
     pg_schema_url,
@@ -523,12 +523,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    if "postgresql" in dbs:
-        reason = pg_available()
-        if reason:
-            print(f"PostgreSQL unavailable, skipped: {reason}")
-            dbs.remove("postgresql")
+    dbs = selected_databases(args.db)
     if not dbs:
         return 0
     data_dir = tmp_root() / "data"

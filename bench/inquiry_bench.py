@@ -42,10 +42,10 @@ from contextlib import nullcontext
 from pathlib import Path
 
 from .common import (
+    selected_databases,
     RESULTS_DIR,
     Measure,
     log,
-    pg_available,
     pg_connect,
     pg_schema,
     pg_schema_url,
@@ -642,12 +642,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    dbs = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
-    if "postgresql" in dbs:
-        reason = pg_available()
-        if reason:
-            print(f"PostgreSQL unavailable, skipped: {reason}")
-            dbs.remove("postgresql")
+    dbs = selected_databases(args.db)
     if not dbs:
         return 0
     small = args.records // 10 if args.scale_records is None else args.scale_records

@@ -57,7 +57,7 @@ def load_demo(*, records: int, seed: int, echo: Callable[[str], None] = print) -
         result = importer.run_import(engine, batch_id=batch_id, path=path, actor=actor, today=day,
                                      chunk_rows=settings.import_chunk_rows)
         for k in totals:
-            totals[k] += getattr(result, k if k != "rows" else "rows")
+            totals[k] += getattr(result, k)
         echo(f"{f.filename}: {result.rows:,} rows, accepted {result.accepted:,}, "
              f"already present {result.already_present:,}, rejected {result.rejected:,}")
     echo(f"demo data: {len(demo_units)} units, {totals['accepted']:,} new records "
