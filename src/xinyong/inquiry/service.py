@@ -130,6 +130,17 @@ def inquire(
     )
 
 
+def log_refusal(session: Session, *, actor: Actor, subject_id: int, purpose: str | None, channel: str,
+                article: str, reason: str, case_no: str | None = None) -> Answer:
+    """Log a request refused before the inquiry policy runs (e.g. grading a natural person without a
+    basis, Art. 23): the subject still sees who asked and why it was refused. Nothing is served."""
+    decision = Decision(False, article, reason)
+    log_id = _log(session, actor=actor, subject_id=subject_id, subject_digest=None, purpose=purpose,
+                  case_no=case_no, channel=channel, decision=decision, record_ids=[])
+    return Answer(inquiry_id=log_id, allowed=False, article=article, reason=reason, subject=None,
+                  purpose=purpose, authorization_id=None)
+
+
 _R = Record.__table__
 _S = Subject.__table__
 _U = Unit.__table__
