@@ -2,7 +2,8 @@
 
 Nothing is stored, so a grade is recomputed whenever a record or list entry changes (a revocation,
 a restoration, the end of an Art. 35 period, a removal from a list). Reading never writes, except
-the inquiry log for an organ's request (``inquiry.service.inquire``), which the front door commits.
+the inquiry log for a request by an organ or the console (``grade_for_organ``), which the front door
+commits.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..auth import Actor
 from ..clock import today
-from ..errors import NotFound
+from ..errors import Forbidden, NotFound, RuleViolation
 from ..inquiry import service as inquiries
 from ..listing import service as listing
 from ..models import CatalogItem, Record, Subject
@@ -89,14 +90,31 @@ def grade(session: Session, *, subject_id: int, visible: set[int] | None = None,
     }
 
 
+GRADERS = ("administrative", "operator", "console")
+
+
 def grade_for_organ(session: Session, *, actor: Actor, subject: str, purpose: str | None,
-                    channel: str = "api") -> tuple[inquiries.Answer, dict[str, Any] | None]:
-    """An organ's request: refused for a natural person without a basis (before anything is asked), then
-    an inquiry (decided and logged); the grade counts every record in force but explains in full only
-    those the organ may see. The caller commits, then calls ``answer.raise_if_denied()``."""
-    subj = find_subject(session, subject)
-    rules.may_grade(subj.kind, rules.natural_persons_basis())
-    answer = inquiries.inquire(session, actor=actor, subject_id=subj.id, purpose=purpose, channel=channel)
+                    case_no: str | None = None, channel: str = "api"
+                    ) -> tuple[inquiries.Answer, dict[str, Any] | None]:
+    """An organ's request (or the Center's, on a case): an inquiry, decided and logged; a natural person
+    without a basis is refused (Art. 23) before the inquiry policy runs, and that refusal is logged too.
+    The grade counts every record in force but explains in full only those the asker may see.
+    The caller commits, then calls ``answer.raise_if_denied()``."""
+    if actor.role not in GRADERS:
+        raise Forbidden("grades are given to administrative organs and to the Center handling a case; "
+                        "other units inquire (POST /api/v1/inquiries)")
+    try:
+        subj = find_subject(session, subject)
+    except NotFound:  # an unknown subject is logged as asked for (by digest), like any inquiry
+        return inquiries.inquire(session, actor=actor, subject=subject, purpose=purpose, case_no=case_no,
+                                 channel=channel), None
+    try:
+        rules.may_grade(subj.kind, rules.natural_persons_basis())
+    except RuleViolation as exc:
+        return inquiries.log_refusal(session, actor=actor, subject_id=subj.id, purpose=purpose, channel=channel,
+                                     article=exc.article, reason=exc.message, case_no=case_no), None
+    answer = inquiries.inquire(session, actor=actor, subject_id=subj.id, purpose=purpose, case_no=case_no,
+                               channel=channel)
     if not answer.allowed:
         return answer, None
     out = grade(session, subject_id=subj.id, visible={r["id"] for r in answer.records})
