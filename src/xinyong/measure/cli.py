@@ -47,6 +47,15 @@ def publish(measure: str = typer.Argument(...)) -> None:
         out.print(f"measure {m.code} published on {m.published_on}")
 
 
+@app.command("withdraw")
+@handles_errors
+def withdraw(measure: str = typer.Argument(...)) -> None:
+    """Withdraw a measure from the application list (today): no check returns it, none applies it again."""
+    with session_scope() as s:
+        m = service.withdraw(s, measure=measure, actor=CONSOLE)
+        out.print(f"measure {m.code} withdrawn on {m.withdrawn_on}")
+
+
 @app.command("list")
 @handles_errors
 def list_(drafts: bool = typer.Option(False, "--drafts"), as_json: bool = typer.Option(False, "--json")) -> None:
