@@ -28,14 +28,15 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
+import sys
 import time
-from contextlib import nullcontext
 from datetime import date
 from pathlib import Path
 
-from .common import log, pg_connect, pg_schema, pg_schema_url, tmp_root, selected_databases, write_results
-from .import_bench import sqlite_connect, write_demo_files
-from .inquiry_bench import INSERT_LOG, _log_params, _pct, _table, _us, draw, prepare
+from .common import log, pg_connect, selected_databases, tmp_root, write_results
+from .import_bench import sqlite_connect
+from .inquiry_bench import (INSERT_LOG, _log_params, _pct, _table, _us, add_keep_arguments, draw, lazy_demo,
+                            prepare, world_in)
 
 TARGET_P99_S = 0.002
 CONTEXT = "permit"
@@ -76,7 +77,8 @@ def add_list_and_measures(engine, subjects: list[tuple], seed: int) -> dict:
     n = max(5, min(200, len(subjects) // 100))  # about 1% of the subjects, both kinds
     listed_p = rng.sample(persons, min(n // 2, len(persons)))
     listed_o = rng.sample(orgs, min(n - len(listed_p), len(orgs)))
-    free_p = [p for p in persons if p not in set(listed_p)]
+    listed_set = set(listed_p)
+    free_p = [p for p in persons if p not in listed_set]
     entries = responsible = 0
     with session_scope(engine) as s:
         lst = listing.define(s, code="BENCH-BL", name="严重违法失信名单", kind="black",
@@ -214,87 +216,104 @@ PATHS = (
 )
 
 
-def run_db(db: str, demo, args, data_dir: Path) -> dict:
-    demo_units, files = demo
-    ctx = pg_schema("check") if db == "postgresql" else nullcontext(None)
-    with ctx as schema:
-        if db == "sqlite":
-            dbfile = data_dir / "check.db"
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{dbfile}{suffix}").unlink(missing_ok=True)
-            url, where = f"sqlite:///{dbfile}", dbfile
-        else:
-            url, where = pg_schema_url(schema), schema
-        log(f"{db}: migrate, register units, import {sum(f.count for f, _ in files):,} records (not timed)…")
+def _build(demo, seed: int):
+    """``build(url)`` for ``world_in``: the inquiry set-up, then the list and the measures."""
+    def build(url: str) -> dict:
+        demo_units, files = demo()
         world = prepare(url, demo_units, files)
         try:
-            setup = add_list_and_measures(world["engine"], world["subjects"], args.seed)
-            log(f"  {world['records']:,} records, {len(world['subjects']):,} subjects; list with "
-                f"{setup['entries']} entries; measures {', '.join(setup['measures'])}")
-            engine, actor, subjects = world["engine"], world["actor"], world["subjects"]
-            # listed subjects are drawn too: make sure a share of the draw hits the list
-            runs: dict[str, list[dict]] = {k: [] for k, _ in PATHS}
-            n_batches = max(3, args.checks // BATCH)
-            for rep in range(1, args.repeat + 1):
-                picks = draw(subjects, args.checks, args.seed + rep)
-                warm = draw(subjects, WARMUP, args.seed + 1000 + rep)
-                flat = draw(subjects, n_batches * BATCH, args.seed + 2000 + rep)
-                batches = [flat[i:i + BATCH] for i in range(0, len(flat), BATCH)]
-                platform_single(engine, actor, warm)
-                lat, wall, extra = platform_single(engine, actor, picks)
-                runs["platform"].append({**stats(lat, wall), **extra})
-                platform_batch(engine, actor, batches[:1])
-                lat, wall, extra = platform_batch(engine, actor, batches)
-                runs["platform_batch"].append({**stats(lat, wall, BATCH), **extra})
-                for key, log_row in (("raw_lookup", False), ("raw_lookup_log", True)):
-                    raw_path(db, where, actor, warm, log_row=log_row)
-                    lat, wall, extra = raw_path(db, where, actor, picks, log_row=log_row)
-                    runs[key].append({**stats(lat, wall), **extra})
-                for key, _l in PATHS:
-                    r = runs[key][-1]
-                    log(f"  rep {rep}/{args.repeat} {key}: p50 {_us(r['per_subject_p50_s'])} µs, p99 "
-                        f"{_us(r['per_subject_p99_s'])} µs/subject, {r['subjects_per_s']:,.0f} subjects/s")
-            med = {k: {f: statistics.median(r[f] for r in v) for f in
-                       ("p50_s", "p99_s", "mean_s", "per_subject_p50_s", "per_subject_p99_s", "subjects_per_s",
-                        "calls_per_s")} for k, v in runs.items()}
-            plat = med["platform"]
-            header = ("measured", "calls", "p50 µs/subject (range)", "p99 µs/subject (range)", "subjects/s",
-                      "platform 1-subject / this", "p99 target", "verdict")
-            rows = []
-            for key, label in PATHS:
-                rs, m = runs[key], med[key]
-                lo50, hi50 = min(r["per_subject_p50_s"] for r in rs), max(r["per_subject_p50_s"] for r in rs)
-                lo99, hi99 = min(r["per_subject_p99_s"] for r in rs), max(r["per_subject_p99_s"] for r in rs)
-                ratio = "" if key == "platform" else f"{plat['subjects_per_s'] / m['subjects_per_s']:.3f}x"
-                tgt = key in ("platform", "platform_batch")
-                rows.append((label, f"{rs[0]['n']:,}",
-                             f"{_us(m['per_subject_p50_s'])} ({_us(lo50)}-{_us(hi50)})",
-                             f"{_us(m['per_subject_p99_s'])} ({_us(lo99)}-{_us(hi99)})",
-                             f"{m['subjects_per_s']:,.0f}", ratio, "<= 2,000 µs" if tgt else "",
-                             p99_verdict(m["per_subject_p99_s"]) if tgt else ""))
-            b = med["platform_batch"]
-            dbname = "SQLite" if db == "sqlite" else "PostgreSQL"
-            text = "\n".join([
-                f"== {dbname}, {world['records']:,} records ({len(subjects):,} subjects, {setup['entries']} list "
-                f"entries, 3 measures in '{CONTEXT}'): {args.checks:,} checks x {args.repeat} repeat(s), organ "
-                f"officer; median (range) over repeats ==",
-                *_table(header, rows, left=(0, 7)),
-                f"batch of {BATCH}: p50 {_us(b['p50_s'])} µs, p99 {_us(b['p99_s'])} µs per call "
-                f"({b['calls_per_s']:,.1f} calls/s); per-subject ratio batch / single = "
-                f"{b['subjects_per_s'] / plat['subjects_per_s']:.2f}x the throughput",
-                f"platform / (b) raw lookup + committed log row: {plat['subjects_per_s'] / med['raw_lookup_log']['subjects_per_s']:.3f}x; "
-                f"/ (a) raw lookup alone: {plat['subjects_per_s'] / med['raw_lookup']['subjects_per_s']:.3f}x",
-            ])
-            print(text + "\n", flush=True)
-            return {"db": db, "records": world["records"], "subjects": len(subjects), "setup": setup,
-                    "import_s": world["import_s"], "runs": runs, "median": med, "table": text,
-                    "verdict_p99_single": p99_verdict(plat["per_subject_p99_s"]),
-                    "verdict_p99_batch_per_subject": p99_verdict(b["per_subject_p99_s"])}
-        finally:
+            log(f"  imported {world['totals']['accepted']:,} rows in {world['import_s']:.1f} s; list and measures…")
+            world["setup"] = add_list_and_measures(world["engine"], world["subjects"], seed)
+        except BaseException:
             world["engine"].dispose()
-            if db == "sqlite":
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{dbfile}{suffix}").unlink(missing_ok=True)
+            raise
+        return world
+    return build
+
+
+def _verify(engine, marker: dict) -> str | None:
+    """A kept world must still hold its list's entries and the four published measures."""
+    from sqlalchemy import text
+
+    setup = marker.get("setup") or {}
+    with engine.connect() as c:
+        entries = c.execute(text("SELECT count(*) FROM list_entry WHERE list_id = :i"),
+                            {"i": marker.get("list_id")}).scalar()
+        codes = {r[0] for r in c.execute(text("SELECT code FROM measure"))}
+    if entries != setup.get("entries"):
+        return f"list {marker.get('list_id')} has {entries} entries, the marker says {setup.get('entries')}"
+    if not set(setup.get("measures") or ()) <= codes:
+        return f"measures {sorted(set(setup.get('measures') or ()) - codes)} are missing"
+    return None
+
+
+def run_db(db: str, demo, args, data_dir: Path) -> dict:
+    with world_in(db, "check", args.records, args.seed, data_dir, _build(demo, args.seed), keep=args.keep,
+                  rebuild=args.rebuild, verify=_verify) as world:
+        where, setup = world["where"], world["setup"]
+        log(f"  {world['records']:,} records, {len(world['subjects']):,} subjects; list with "
+            f"{setup['entries']} entries; measures {', '.join(setup['measures'])}")
+        engine, actor, subjects = world["engine"], world["actor"], world["subjects"]
+        # listed subjects are drawn too: make sure a share of the draw hits the list
+        runs: dict[str, list[dict]] = {k: [] for k, _ in PATHS}
+        n_batches = max(3, args.checks // BATCH)
+        for rep in range(1, args.repeat + 1):
+            picks = draw(subjects, args.checks, args.seed + rep)
+            warm = draw(subjects, WARMUP, args.seed + 1000 + rep)
+            flat = draw(subjects, n_batches * BATCH, args.seed + 2000 + rep)
+            batches = [flat[i:i + BATCH] for i in range(0, len(flat), BATCH)]
+            platform_single(engine, actor, warm)
+            lat, wall, extra = platform_single(engine, actor, picks)
+            runs["platform"].append({**stats(lat, wall), **extra})
+            platform_batch(engine, actor, batches[:1])
+            lat, wall, extra = platform_batch(engine, actor, batches)
+            runs["platform_batch"].append({**stats(lat, wall, BATCH), **extra})
+            for key, log_row in (("raw_lookup", False), ("raw_lookup_log", True)):
+                raw_path(db, where, actor, warm, log_row=log_row)
+                lat, wall, extra = raw_path(db, where, actor, picks, log_row=log_row)
+                runs[key].append({**stats(lat, wall), **extra})
+            for key, _l in PATHS:
+                r = runs[key][-1]
+                log(f"  rep {rep}/{args.repeat} {key}: p50 {_us(r['per_subject_p50_s'])} µs, p99 "
+                    f"{_us(r['per_subject_p99_s'])} µs/subject, {r['subjects_per_s']:,.0f} subjects/s")
+        med = {k: {f: statistics.median(r[f] for r in v) for f in
+                   ("p50_s", "p99_s", "mean_s", "per_subject_p50_s", "per_subject_p99_s", "subjects_per_s",
+                    "calls_per_s")} for k, v in runs.items()}
+        plat = med["platform"]
+        header = ("measured", "calls", "p50 µs/subject (range)", "p99 µs/subject (range)", "subjects/s",
+                  "platform 1-subject / this", "p99 target", "verdict")
+        rows = []
+        for key, label in PATHS:
+            rs, m = runs[key], med[key]
+            lo50, hi50 = min(r["per_subject_p50_s"] for r in rs), max(r["per_subject_p50_s"] for r in rs)
+            lo99, hi99 = min(r["per_subject_p99_s"] for r in rs), max(r["per_subject_p99_s"] for r in rs)
+            ratio = "" if key == "platform" else f"{plat['subjects_per_s'] / m['subjects_per_s']:.3f}x"
+            tgt = key in ("platform", "platform_batch")
+            rows.append((label, f"{rs[0]['n']:,}",
+                         f"{_us(m['per_subject_p50_s'])} ({_us(lo50)}-{_us(hi50)})",
+                         f"{_us(m['per_subject_p99_s'])} ({_us(lo99)}-{_us(hi99)})",
+                         f"{m['subjects_per_s']:,.0f}", ratio, "<= 2,000 µs" if tgt else "",
+                         p99_verdict(m["per_subject_p99_s"]) if tgt else ""))
+        b = med["platform_batch"]
+        dbname = "SQLite" if db == "sqlite" else "PostgreSQL"
+        text = "\n".join([
+            f"== {dbname}, {world['records']:,} records ({len(subjects):,} subjects, {setup['entries']} list "
+            f"entries, 3 measures in '{CONTEXT}'): {args.checks:,} checks x {args.repeat} repeat(s), organ "
+            f"officer; median (range) over repeats ==",
+            *_table(header, rows, left=(0, 7)),
+            f"batch of {BATCH}: p50 {_us(b['p50_s'])} µs, p99 {_us(b['p99_s'])} µs per call "
+            f"({b['calls_per_s']:,.1f} calls/s); per-subject ratio batch / single = "
+            f"{b['subjects_per_s'] / plat['subjects_per_s']:.2f}x the throughput",
+            f"platform / (b) raw lookup + committed log row: {plat['subjects_per_s'] / med['raw_lookup_log']['subjects_per_s']:.3f}x; "
+            f"/ (a) raw lookup alone: {plat['subjects_per_s'] / med['raw_lookup']['subjects_per_s']:.3f}x",
+        ])
+        print(text + "\n", flush=True)
+        return {"db": db, "records": world["records"], "subjects": len(subjects), "setup": setup,
+                "import_s": world["import_s"], "runs": runs, "median": med, "table": text,
+                "world": {"reused": world["reused"], "setup_s": world["setup_s"], "where": str(where),
+                          "marker": str(world["kept"]) if world["kept"] else None},
+                "verdict_p99_single": p99_verdict(plat["per_subject_p99_s"]),
+                "verdict_p99_batch_per_subject": p99_verdict(b["per_subject_p99_s"])}
 
 
 def add_arguments(ap: argparse.ArgumentParser) -> None:
@@ -304,16 +323,19 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
                     f"batches of {BATCH}: max(3, checks/{BATCH})")
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement (median and range)")
     ap.add_argument("--seed", type=int, default=20171001)
+    add_keep_arguments(ap)
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.rebuild and args.keep is None:
+        print("--rebuild needs --keep DIR (without it every world is fresh anyway)", file=sys.stderr)
+        return 2
     dbs = selected_databases(args.db)
     if not dbs:
         return 0
     data_dir = tmp_root() / "check"
     data_dir.mkdir(parents=True, exist_ok=True)
-    log(f"writing the demo files for {args.records:,} records (not timed)…")
-    demo = write_demo_files(args.records, data_dir / "files", seed=args.seed)
+    demo = lazy_demo(args.records, data_dir / "files", args.seed)
     print("Figures are noisy: 2 shared cores, other work running; medians of the repeats, raw baselines "
           "measured in the same run.\n", flush=True)
     results = [run_db(db, demo, args, data_dir) for db in dbs]

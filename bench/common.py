@@ -136,6 +136,54 @@ def pg_available() -> str | None:
         return f"{type(exc).__name__}: {exc}".strip()
 
 
+def pg_schema_exists(schema: str) -> bool:
+    with pg_connect() as conn:
+        return conn.execute("SELECT 1 FROM information_schema.schemata WHERE schema_name = %s",
+                            (schema,)).fetchone() is not None
+
+
+# ------------------------------------------------------------------------------------------------
+# Kept worlds (``--keep DIR``): names, markers, the migrations' head
+# ------------------------------------------------------------------------------------------------
+
+
+def keep_names(keep_dir: Path, bench: str, size: int, seed: int, db: str) -> tuple[Path, str, Path]:
+    """Where a kept world lives: (SQLite file, PostgreSQL schema, marker JSON), all deterministic.
+
+    The schema's name does not carry the directory: two keep directories with the same size and seed
+    share it, and the marker's token (checked on reuse) tells whose world the schema holds."""
+    name = f"{bench}-{size}-{seed}"
+    return keep_dir / f"{name}.db", f"xybench_keep_{bench}_{size}_{seed}", keep_dir / f"{name}-{db}.json"
+
+
+def sqlite_unlink(dbfile: Path) -> None:
+    for suffix in ("", "-wal", "-shm", "-journal"):
+        Path(f"{dbfile}{suffix}").unlink(missing_ok=True)
+
+
+def alembic_head() -> str:
+    """The head revision of the platform's migrations (as tests/test_migrations.py reads it)."""
+    from alembic.script import ScriptDirectory
+
+    from xinyong.migrations import alembic_config
+
+    return ScriptDirectory.from_config(alembic_config(None)).get_current_head()
+
+
+def read_marker(path: Path) -> dict | None:
+    try:
+        return json.loads(path.read_text())
+    except (OSError, ValueError):
+        return None
+
+
+def write_marker(path: Path, payload: dict) -> None:
+    """Written whole under another name, then renamed: a marker is never half there."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(payload, ensure_ascii=False, indent=2, default=str))
+    os.replace(tmp, path)
+
+
 # ------------------------------------------------------------------------------------------------
 # Timing and statistics
 # ------------------------------------------------------------------------------------------------

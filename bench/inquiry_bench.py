@@ -38,20 +38,30 @@ import statistics
 import subprocess
 import sys
 import time
-from contextlib import nullcontext
+from collections.abc import Iterator
+from contextlib import contextmanager, nullcontext
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .common import (
     selected_databases,
     RESULTS_DIR,
     Measure,
+    alembic_head,
+    keep_names,
     log,
     pg_connect,
+    pg_create_schema,
+    pg_drop_schema,
     pg_schema,
+    pg_schema_exists,
     pg_schema_url,
+    read_marker,
     render_table,
+    sqlite_unlink,
     tmp_root,
     verdict,
+    write_marker,
     write_results,
 )
 from .import_bench import platform_import, platform_setup, sqlite_connect, write_demo_files
@@ -203,13 +213,187 @@ def prepare(url: str, demo_units, files) -> dict:
                                             purposes=None, expires_at=None, actor=CONSOLE)
     with session_scope(engine) as s:
         actor = units.authenticate(s, token)  # what deps.actor hands to the endpoint
+    subjects, n_records = subjects_with_records(engine)
+    return {"engine": engine, "actor": actor, "token": token, "subjects": subjects, "import_s": import_s,
+            "totals": totals, "records": n_records, "organ": organ}
+
+
+def subjects_with_records(engine) -> tuple[list[tuple], int]:
+    """(id, identifier, digest) of every subject with records, by id; and the number of records."""
     with engine.connect() as c:
         subjects = [tuple(r) for r in c.exec_driver_sql(
             "SELECT s.id, s.identifier, s.identifier_digest FROM subject s "
             "WHERE EXISTS (SELECT 1 FROM record r WHERE r.subject_id = s.id) ORDER BY s.id").all()]
         n_records = c.exec_driver_sql("SELECT count(*) FROM record").scalar()
-    return {"engine": engine, "actor": actor, "token": token, "subjects": subjects, "import_s": import_s,
-            "totals": totals, "records": n_records, "organ": organ}
+    return subjects, n_records
+
+
+# ------------------------------------------------------------------------------------------------
+# The world of one run: fresh (dropped at the end), or kept in --keep DIR and reused
+# ------------------------------------------------------------------------------------------------
+
+
+def _reopen(db: str, url: str, dbfile: Path, schema: str, marker: dict | None, expect: dict,
+            verify=None) -> tuple[dict | None, str]:
+    """The kept world rebuilt from its marker without importing, or (None, why it cannot be reused)."""
+    from xinyong.db import make_engine, session_scope
+    from xinyong.migrations import current
+    from xinyong.unit import service as units
+
+    if marker is None:
+        return None, "no marker (never built, or its set-up did not finish)"
+    if any(marker.get(k) != v for k, v in expect.items()):
+        return None, f"the marker is for another world ({ {k: marker.get(k) for k in expect} })"
+    if db == "sqlite" and not dbfile.exists():
+        return None, f"{dbfile} is missing"
+    if db == "postgresql" and not pg_schema_exists(schema):
+        return None, f"schema {schema} is missing"
+    head = alembic_head()
+    engine = make_engine(url)
+    ok = False
+    try:
+        rev = current(engine)
+        if rev != head or marker.get("alembic_revision") != head:
+            return None, (f"built at revision {marker.get('alembic_revision')} (the database says {rev}), the "
+                          f"migrations' head is {head}")
+        try:
+            with session_scope(engine) as s:
+                actor = units.authenticate(s, marker["token"])
+        except Exception as exc:  # noqa: BLE001 - the reason to rebuild
+            return None, f"the marker's token does not authenticate ({type(exc).__name__}: {exc})"
+        subjects, n_records = subjects_with_records(engine)
+        if n_records != marker.get("records") or len(subjects) != marker.get("subjects"):
+            return None, (f"{n_records:,} records / {len(subjects):,} subjects in the database, the marker says "
+                          f"{marker.get('records')} / {marker.get('subjects')}")
+        why = verify(engine, marker) if verify else None
+        if why:
+            return None, why
+        ok = True
+        return {"engine": engine, "actor": actor, "token": marker["token"], "subjects": subjects,
+                "import_s": marker.get("import_s"), "totals": marker.get("import_totals"), "records": n_records,
+                "setup": marker.get("setup")}, ""
+    finally:
+        if not ok:
+            engine.dispose()
+
+
+@contextmanager
+def world_in(db: str, bench: str, size: int, seed: int, data_dir: Path, build, *, keep: Path | None = None,
+             rebuild: bool = False, verify=None) -> Iterator[dict]:
+    """The world a run measures: ``build(url) -> world`` (``prepare`` plus what the benchmark adds; a
+    ``setup`` dict in it goes into the marker), in a fresh database dropped at the end — or, with
+    ``keep``, the world kept in that directory when its marker, its database and the migrations' head
+    agree (``verify(engine, marker) -> reason | None`` may refuse it too), else built there and kept.
+
+    The world gets ``reused`` (bool), ``setup_s`` (building or reopening it), ``where`` (file or
+    schema), ``url`` and ``kept`` (the marker's path or None)."""
+    t0 = time.perf_counter()
+    if keep is None:
+        ctx = pg_schema(bench) if db == "postgresql" else nullcontext(None)
+        with ctx as schema:
+            if db == "sqlite":
+                dbfile = data_dir / f"{bench}-{size}.db"
+                sqlite_unlink(dbfile)
+                url, where = f"sqlite:///{dbfile}", dbfile
+            else:
+                url, where = pg_schema_url(schema), schema
+            log(f"{db}: a fresh world of {size:,} records (migrate, register units, import; not timed)…")
+            world = build(url)
+            world.update(reused=False, setup_s=time.perf_counter() - t0, where=where, url=url, kept=None)
+            _say_world(db, world)
+            try:
+                yield world
+            finally:
+                world["engine"].dispose()
+                if db == "sqlite":
+                    sqlite_unlink(dbfile)
+        return
+
+    keep = Path(keep).resolve()
+    keep.mkdir(parents=True, exist_ok=True)
+    dbfile, schema, marker_path = keep_names(keep, bench, size, seed, db)
+    url = f"sqlite:///{dbfile}" if db == "sqlite" else pg_schema_url(schema)
+    where = dbfile if db == "sqlite" else schema
+    world = None
+    if rebuild:
+        why = "--rebuild"
+    else:
+        expect = {"benchmark": bench, "db": db, "size": size, "seed": seed}
+        world, why = _reopen(db, url, dbfile, schema, read_marker(marker_path), expect, verify)
+    if world is not None:
+        marker = read_marker(marker_path) or {}
+        world.update(reused=True, setup_s=time.perf_counter() - t0, where=where, url=url, kept=marker_path,
+                     built_at=marker.get("built_at"), build_s=marker.get("setup_s"))
+    else:
+        log(f"{db}: building the kept world {where} ({why})…")
+        marker_path.unlink(missing_ok=True)  # gone before the old world is: never a marker on half a world
+        if db == "sqlite":
+            sqlite_unlink(dbfile)
+        else:
+            pg_drop_schema(schema)
+            pg_create_schema(schema)
+        try:
+            world = build(url)
+            from xinyong.migrations import current
+
+            setup_s = time.perf_counter() - t0
+            setup = world.get("setup") or {}
+            write_marker(marker_path, {
+                "benchmark": bench, "db": db, "size": size, "seed": seed, "where": str(where),
+                "records": world["records"], "subjects": len(world["subjects"]), "token": world["token"],
+                "list_id": setup.get("list_id"), "setup": setup, "import_s": world["import_s"],
+                "import_totals": world["totals"], "setup_s": setup_s,
+                "alembic_revision": current(world["engine"]),
+                "built_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+        except BaseException:
+            if world is not None:
+                world["engine"].dispose()
+            log(f"{db}: the build failed; dropping the half-built world {where}")
+            if db == "sqlite":
+                sqlite_unlink(dbfile)
+            else:
+                pg_drop_schema(schema)
+            raise
+        world.update(reused=False, setup_s=setup_s, where=where, url=url, kept=marker_path)
+    _say_world(db, world, why)
+    try:
+        yield world
+    finally:
+        world["engine"].dispose()
+
+
+def lazy_demo(size: int, folder: Path, seed: int):
+    """``() -> (units, files)``: the demo files for ``size`` records, written on the first call only
+    (a reused world needs none)."""
+    made: list = []
+
+    def demo():
+        if not made:
+            log(f"writing the demo files for {size:,} records (not timed)…")
+            made.append(write_demo_files(size, folder, seed=seed))
+        return made[0]
+    return demo
+
+
+def add_keep_arguments(ap: argparse.ArgumentParser) -> None:
+    ap.add_argument("--keep", type=Path, metavar="DIR", default=None,
+                    help="keep the built world in DIR (SQLite file there; PostgreSQL schema xybench_keep_…, "
+                         "not dropped) and reuse it on the next run with the same --records and --seed")
+    ap.add_argument("--rebuild", action="store_true", help="with --keep: build the world again even if kept")
+
+
+def _say_world(db: str, world: dict, why: str = "") -> None:
+    name = "SQLite" if db == "sqlite" else "PostgreSQL"
+    imp = f"import {world['import_s']:.1f} s" if world.get("import_s") is not None else "import ?"
+    if world["reused"]:
+        msg = (f"{name}: world REUSED from {world['where']} (built {world.get('built_at')}, set-up then "
+               f"{world.get('build_s') or 0:.1f} s, {imp}); reopened in {world['setup_s']:.1f} s")
+    else:
+        kept = f"kept as {world['where']}, marker {world['kept']}" if world["kept"] else "dropped at the end"
+        because = f" ({why})" if why else ""
+        msg = f"{name}: world BUILT{because} in {world['setup_s']:.1f} s ({imp}); {kept}"
+    msg += f"; {world['records']:,} records, {len(world['subjects']):,} subjects with records"
+    print(msg, flush=True)
 
 
 def draw(subjects: list[tuple], k: int, seed: int) -> list[tuple]:
@@ -545,59 +729,48 @@ def profile_inquiries(db: str, world: dict, seed: int, n: int = PROFILE_INQUIRIE
 
 
 def run_size(db: str, size: int, demo, args, data_dir: Path, *, primary: bool) -> dict:
-    demo_units, files = demo
-    n_rows = sum(f.count for f, _ in files)
-    ctx = pg_schema("inquiry") if db == "postgresql" else nullcontext(None)
-    with ctx as schema:
-        if db == "sqlite":
-            dbfile = data_dir / f"inquiry-{size}.db"
-            for suffix in ("", "-wal", "-shm"):
-                Path(f"{dbfile}{suffix}").unlink(missing_ok=True)
-            url, where = f"sqlite:///{dbfile}", dbfile
-        else:
-            url, where = pg_schema_url(schema), schema
-        log(f"{db}, {n_rows:,} records: migrate, register units, import (not timed)…")
-        world = prepare(url, demo_units, files)
-        log(f"  imported {world['totals']['accepted']:,} rows in {world['import_s']:.1f} s; "
-            f"{len(world['subjects']):,} subjects with records; officer {world['actor'].label}")
-        try:
-            paths = make_paths(db)
-            run_paths(db, world, where, paths, args.inquiries, args.repeat, args.seed)
-            dbname = "SQLite" if db == "sqlite" else "PostgreSQL"
-            lat_text = render_latency(
-                f"== {dbname}, {world['records']:,} records ({len(world['subjects']):,} subjects): "
-                f"{args.inquiries:,} inquiries x {args.repeat} repeat(s), organ officer, purpose '{PURPOSE}'; "
-                f"median (range) over repeats ==", paths)
-            ratio_text, ratios = render_table(
-                f"-- {dbname}, {world['records']:,} records: throughput, platform / raw driver (same run) --",
-                paths[0].measure(args.inquiries), [p.measure(args.inquiries) for p in paths[1:]], unit="inquiries")
-            out = {"db": db, "records": world["records"], "subjects": len(world["subjects"]),
-                   "import_s": world["import_s"], "import_totals": world["totals"],
-                   "paths": [p.as_dict() for p in paths], "ratios": ratios,
-                   "table": lat_text + "\n\n" + ratio_text}
-            print(out["table"] + "\n", flush=True)
-            if primary and args.http:
-                reason = http_unavailable()
-                if reason:
-                    out["http"] = {"skipped": reason}
-                    print(f"HTTP skipped: {reason}\n")
-                else:
-                    log(f"{db}: HTTP, wrk -t2 -c8 -d{args.http_seconds}s x {args.repeat}…")
-                    h = run_http(world, url, args.repeat, args.http_seconds, args.seed, data_dir)
-                    h["table"] = (f"== {dbname}, {world['records']:,} records: HTTP on 127.0.0.1, uvicorn "
-                                  f"workers=1, wrk -t2 -c8 -d{args.http_seconds}s, {args.repeat} run(s) each ==\n"
-                                  + h["table"])
-                    print(h["table"] + "\n", flush=True)
-                    out["http"] = h
-            if primary and args.profile:
-                prof = profile_inquiries(db, world, args.seed)
-                print(prof["summary"], flush=True)
-                out["profile"] = {k: v for k, v in prof.items()}
-        finally:
-            world["engine"].dispose()
-            if db == "sqlite":
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{dbfile}{suffix}").unlink(missing_ok=True)
+    def build(url: str) -> dict:
+        return prepare(url, *demo())
+
+    with world_in(db, "inquiry", size, args.seed, data_dir, build, keep=args.keep, rebuild=args.rebuild) as world:
+        url, where = world["url"], world["where"]
+        log(f"  {world['records']:,} records ({world['totals']['accepted']:,} rows accepted, import "
+            f"{world['import_s']:.1f} s); {len(world['subjects']):,} subjects with records; "
+            f"officer {world['actor'].label}")
+        paths = make_paths(db)
+        run_paths(db, world, where, paths, args.inquiries, args.repeat, args.seed)
+        dbname = "SQLite" if db == "sqlite" else "PostgreSQL"
+        lat_text = render_latency(
+            f"== {dbname}, {world['records']:,} records ({len(world['subjects']):,} subjects): "
+            f"{args.inquiries:,} inquiries x {args.repeat} repeat(s), organ officer, purpose '{PURPOSE}'; "
+            f"median (range) over repeats ==", paths)
+        ratio_text, ratios = render_table(
+            f"-- {dbname}, {world['records']:,} records: throughput, platform / raw driver (same run) --",
+            paths[0].measure(args.inquiries), [p.measure(args.inquiries) for p in paths[1:]], unit="inquiries")
+        out = {"db": db, "records": world["records"], "subjects": len(world["subjects"]),
+               "import_s": world["import_s"], "import_totals": world["totals"],
+               "world": {"reused": world["reused"], "setup_s": world["setup_s"], "where": str(where),
+                         "marker": str(world["kept"]) if world["kept"] else None},
+               "paths": [p.as_dict() for p in paths], "ratios": ratios,
+               "table": lat_text + "\n\n" + ratio_text}
+        print(out["table"] + "\n", flush=True)
+        if primary and args.http:
+            reason = http_unavailable()
+            if reason:
+                out["http"] = {"skipped": reason}
+                print(f"HTTP skipped: {reason}\n")
+            else:
+                log(f"{db}: HTTP, wrk -t2 -c8 -d{args.http_seconds}s x {args.repeat}…")
+                h = run_http(world, url, args.repeat, args.http_seconds, args.seed, data_dir)
+                h["table"] = (f"== {dbname}, {world['records']:,} records: HTTP on 127.0.0.1, uvicorn "
+                              f"workers=1, wrk -t2 -c8 -d{args.http_seconds}s, {args.repeat} run(s) each ==\n"
+                              + h["table"])
+                print(h["table"] + "\n", flush=True)
+                out["http"] = h
+        if primary and args.profile:
+            prof = profile_inquiries(db, world, args.seed)
+            print(prof["summary"], flush=True)
+            out["profile"] = {k: v for k, v in prof.items()}
     return out
 
 
@@ -639,9 +812,13 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--profile", action="store_true",
                     help=f"also: cProfile {PROFILE_INQUIRIES} platform inquiries (larger size, each database)")
     ap.add_argument("--seed", type=int, default=20171001)
+    add_keep_arguments(ap)
 
 
 def main(args: argparse.Namespace) -> int:
+    if args.rebuild and args.keep is None:
+        print("--rebuild needs --keep DIR (without it every world is fresh anyway)", file=sys.stderr)
+        return 2
     dbs = selected_databases(args.db)
     if not dbs:
         return 0
@@ -649,10 +826,7 @@ def main(args: argparse.Namespace) -> int:
     sizes = [s for s in (small, args.records) if s]
     data_dir = tmp_root() / "inquiry"
     data_dir.mkdir(parents=True, exist_ok=True)
-    demos = {}
-    for size in sizes:
-        log(f"writing the demo files for {size:,} records (not timed)…")
-        demos[size] = write_demo_files(size, data_dir / f"files-{size}", seed=args.seed)
+    demos = {size: lazy_demo(size, data_dir / f"files-{size}", args.seed) for size in sizes}
     print("Figures are noisy: 2 shared cores, other work running; medians of the repeats, ratios measured "
           "in the same run.\n", flush=True)
     results = []
