@@ -11,6 +11,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
 
+import orjson
+
 from sqlalchemy import BigInteger, Integer, MetaData, create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
@@ -45,7 +47,8 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - exercise
 
 
 def make_engine(url: str, *, schema: str | None = None, echo: bool = False) -> Engine:
-    kwargs: dict = {"echo": echo, "future": True}
+    # orjson parses the JSON columns (record content, log ids) several times faster than json.loads.
+    kwargs: dict = {"echo": echo, "future": True, "json_deserializer": orjson.loads}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False}
     elif url.startswith("postgresql"):

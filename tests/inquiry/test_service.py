@@ -165,7 +165,7 @@ def test_if_the_log_cannot_be_written_no_data_is_returned(engine, world, monkeyp
     def broken(*_a, **_k):
         raise RuntimeError("disk full")
 
-    monkeypatch.setattr(service, "_log", broken)
+    monkeypatch.setattr(service, "_write_logs", broken)
     with pytest.raises(RuntimeError):
         ask(engine, world.organ, purpose="permit")
 

@@ -53,3 +53,10 @@ def test_cli_check(engine, joint):
     assert res.exit_code == 1 and "error [Art. 28.1]" in res.stderr
     res = CliRunner().invoke(cli, ["check", ORG_USCC, "--context", "permit", "--unit", joint.w.organ.unit_uscc])
     assert res.exit_code == 0 and "P-PENALTY" in res.stdout
+
+
+def test_cli_check_names_an_invalid_identifier_and_checks_the_others(engine, joint):
+    res = CliRunner().invoke(cli, ["check", ORG_USCC, "abc", "--context", "permit", "--unit",
+                                   joint.w.organ.unit_uscc])
+    assert res.exit_code == 3, res.output
+    assert "P-PENALTY" in res.stdout and "error [Art. 2]: subjects[1]:" in res.stderr

@@ -10,7 +10,7 @@ from sqlalchemy import func, select
 
 from xinyong.auth import CONSOLE
 from xinyong.db import session_scope
-from xinyong.errors import RuleViolation
+from xinyong.errors import InvalidInput, RuleViolation
 from xinyong.measure import service
 from xinyong.models import AuditEvent, InquiryLog
 
@@ -137,3 +137,58 @@ def test_only_an_organs_officer_checks(engine, joint):
     with pytest.raises(RuleViolation):
         check(engine, joint.w.organ, [ORG_USCC], context="gossip")
     assert CONSOLE.role == "console"
+
+
+@pytest.mark.article("Art. 2")
+def test_an_invalid_identifier_is_answered_in_its_place_and_the_others_are_checked(engine, joint):
+    w = joint.w
+    bad_person = RESPONSIBLE_RIC[:-1] + ("0" if RESPONSIBLE_RIC[-1] != "0" else "1")
+    res = check(engine, w.organ, [ORG_USCC, bad_person, "abc", RESPONSIBLE_RIC], context="procurement")
+    first, bad, short, person = res["subjects"]
+    assert codes(first) == {"R-MARKET"} and first["inquiry_id"]
+    assert codes(person) == {"R-MARKET"} and person["measures"][0]["grounds"][0]["relation"] == "responsible"
+    assert bad["error"]["field"] == "subjects[1]" and bad["error"]["article"] == "Art. 2" and not bad["found"]
+    assert short["error"]["field"] == "subjects[2]" and "18" in short["error"]["message"]
+    assert bad_person not in str(res) and "inquiry_id" not in bad
+    with session_scope(engine) as s:
+        logged = {l.id: l for l in s.scalars(select(InquiryLog).where(
+            InquiryLog.id.in_([first["inquiry_id"], person["inquiry_id"]])))}
+    # each answer names its own inquiry (batch log rows keep their order)
+    assert logged[first["inquiry_id"]].subject_id == first["subject"]["id"] == w.org_id
+    assert logged[person["inquiry_id"]].subject_id == person["subject"]["id"] == joint.person_id
+    with pytest.raises(InvalidInput) as exc:
+        check(engine, w.organ, ["abc", bad_person])
+    assert exc.value.field == "subjects[0]" and exc.value.article == "Art. 2"
+
+
+@pytest.mark.article("Art. 33")
+def test_batch_and_single_checks_give_the_same_answers(engine, joint, tmp_path):
+    """The batch path (arrays, bulk log rows) and the one-subject path (one statement each) agree."""
+    w = joint.w
+    provider, _ = add_provider(engine, uscc=uscc(778, prefix="11310000"))
+    rows = [cf_row(600000 + i, CF_WSH=f"沪罚〔2024〕C{i}号") for i in range(5)]
+    assert run_file(engine, provider, tmp_path, to_csv(rows, CF_COLUMNS)).accepted == 5
+    subjects = [ORG_USCC, RESPONSIBLE_RIC, uscc(999998), *[r["CF_XDR_SHXYM"] for r in rows]]
+    batch = check(engine, w.organ, subjects)["subjects"]
+    single = [check(engine, w.organ, [x])["subjects"][0] for x in subjects]
+
+    def strip(a):
+        return {k: v for k, v in a.items() if k != "inquiry_id"}
+
+    assert [strip(a) for a in batch] == [strip(a) for a in single]
+    assert codes(batch[0]) == {"R-MARKET", "P-PENALTY", "P-ARREARS"} and codes(batch[1]) == {"R-MARKET"}
+    assert not batch[2]["found"] and all(codes(a) == {"P-PENALTY"} for a in batch[3:])
+    with session_scope(engine) as s:
+        ids = [a["inquiry_id"] for a in batch]
+        subject_of = dict(s.execute(select(InquiryLog.id, InquiryLog.subject_id).where(InquiryLog.id.in_(ids))).all())
+    assert [subject_of[i] for i in ids] == [a.get("subject", {}).get("id") for a in batch]
+
+
+@pytest.mark.article("Art. 32.2")
+def test_a_measure_published_in_this_process_is_returned_at_once(engine, joint):
+    """The application list is cached on the check's path; announcing or withdrawing clears the cache."""
+    w = joint.w
+    assert "P-ARREARS2" not in codes(check(engine, w.organ, [ORG_USCC])["subjects"][0])
+    with session_scope(engine) as s:
+        add_measure(s, "P-ARREARS2", items=("penalty",), item="5")
+    assert "P-ARREARS2" in codes(check(engine, w.organ, [ORG_USCC])["subjects"][0])

@@ -7,7 +7,7 @@ import hmac
 from typing import Any
 
 import orjson
-from sqlalchemy import insert
+from sqlalchemy import String, Table, bindparam, cast, insert, select
 from sqlalchemy.orm import Session
 
 from ..auth import Actor
@@ -47,13 +47,93 @@ def event_row(
     }
 
 
+_EVENT = AuditEvent.__table__
+_INSERT_EVENT = insert(_EVENT)
+
+
 def append(session: Session, **kw: Any) -> None:
-    session.connection().execute(insert(AuditEvent.__table__), [event_row(**kw)])
+    session.connection().execute(_INSERT_EVENT, [event_row(**kw)])
 
 
 def append_many(session: Session, rows: list[dict]) -> None:
     if rows:
-        session.connection().execute(insert(AuditEvent.__table__), rows)
+        session.connection().execute(_INSERT_EVENT, rows)
+
+
+_EVENT_COLS = [c.name for c in _EVENT.columns if c.name not in ("id", "object_id", "chain_hash")]
+_pg_chains: dict[tuple[str, ...], Any] = {}
+
+
+def _columns(table: Table) -> list[str]:
+    return [c.name for c in table.columns if c.name != "id"]
+
+
+def _pg_chain(tables: tuple[Table, ...]):
+    """One PostgreSQL statement that inserts a row into each table and, from each new id, its audit
+    event; it returns the ids in order. Data-modifying CTEs all run, referenced or not. Built once
+    per sequence of tables."""
+    key = tuple(t.name for t in tables)
+    stmt = _pg_chains.get(key)
+    if stmt is None:
+        events = []
+        for n, table in enumerate(tables):
+            row = (insert(table).values({c: bindparam(f"r{n}_{c}", type_=table.c[c].type) for c in _columns(table)})
+                   .returning(table.c.id).cte(f"row{n}"))
+            values = select(*[bindparam(f"e{n}_{c}", type_=_EVENT.c[c].type) for c in _EVENT_COLS],
+                            cast(row.c.id, String))
+            events.append(insert(_EVENT).from_select([*_EVENT_COLS, "object_id"], values)
+                          .returning(_EVENT.c.object_id).cte(f"event{n}"))
+        stmt = _pg_chains[key] = select(*[select(e.c.object_id).scalar_subquery() for e in events])
+    return stmt
+
+
+def insert_with_events(session: Session, items: list[tuple[Table, dict, dict]]) -> list[int]:
+    """Insert each ``(table, row, event)``: the row, and its audit event (an ``event_row`` whose object
+    id becomes the row's new id). Returns the new ids in order. PostgreSQL: one round trip for all."""
+    if not items:
+        return []
+    conn = session.connection()
+    if conn.dialect.name == "postgresql":
+        params: dict[str, Any] = {}
+        for n, (table, row, event) in enumerate(items):
+            params.update({f"r{n}_{c}": row.get(c) for c in _columns(table)})
+            params.update({f"e{n}_{c}": event[c] for c in _EVENT_COLS})
+        ids = conn.execute(_pg_chain(tuple(t for t, _r, _e in items)), params).one()
+        return [int(i) for i in ids]
+    out = []
+    for table, row, event in items:
+        new_id = conn.execute(_insert_returning_id(table), row).scalar_one()
+        conn.execute(_INSERT_EVENT, {**event, "object_id": str(new_id)})
+        out.append(int(new_id))
+    return out
+
+
+_returning_id: dict[str, Any] = {}
+
+
+def _insert_returning_id(table: Table):
+    # Built once: constructing an INSERT … RETURNING costs more than SQLite executing it.
+    stmt = _returning_id.get(table.name)
+    if stmt is None:
+        stmt = _returning_id[table.name] = insert(table).returning(table.c.id)
+    return stmt
+
+
+def insert_with_event(session: Session, table: Table, row: dict, event: dict) -> int:
+    """Insert ``row`` into ``table`` and its audit event; return the new id."""
+    return insert_with_events(session, [(table, row, event)])[0]
+
+
+def insert_many_with_events(session: Session, table: Table, rows: list[dict], events: list[dict]) -> list[int]:
+    """Insert ``rows`` into one table and one audit event each: two statements for any number of rows.
+    Ids in the order of ``rows``."""
+    if len(rows) <= 1:
+        return insert_with_events(session, [(table, r, e) for r, e in zip(rows, events, strict=True)])
+    conn = session.connection()
+    result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
+    ids = [int(i) for i in result.scalars()]
+    conn.execute(_INSERT_EVENT, [{**e, "object_id": str(i)} for e, i in zip(events, ids, strict=True)])
+    return ids
 
 
 RECORD_CHANGES = ("record:correct", "record:delete")

@@ -6,11 +6,13 @@ returns anything; a denied inquiry is logged too, and only then refused.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import String, bindparam, cast, insert, select
+from sqlalchemy import Table, any_, bindparam, exists, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from .. import refcache
@@ -18,7 +20,8 @@ from ..audit import service as audit
 from ..auth import Actor
 from ..clock import now, today
 from ..errors import InvalidInput, NotFound, RuleViolation
-from ..models import AuditEvent, Authorization, CatalogItem, InquiryLog, Record, Subject, Unit, UnitInquiryItem
+from ..models import (Authorization, CatalogItem, InquiryLog, ListEntry, ListEntryPerson, Record, Subject, Unit,
+                      UnitInquiryItem)
 from ..subject import service as subjects
 from ..law.periods import untrustworthy_inquiry_end
 from ..subject.identifiers import mask_ric, parse_identifier
@@ -68,6 +71,18 @@ class Answer:
                                 details={"inquiry_id": self.inquiry_id})
 
 
+@dataclass
+class Loaded:
+    """One subject as asked for: its row and all its records (``target`` None: not known; ``who`` is
+    how an unknown subject is named in the refusal — masked)."""
+
+    target: dict[str, Any] | None
+    rows: list[Any]
+    digest: str | None = None
+    who: str = ""
+    listed: bool | None = None  # a lean load only: does any list entry name the subject?
+
+
 def inquire(
     session: Session,
     *,
@@ -83,51 +98,90 @@ def inquire(
 
     Hot path: one query reads the subject with all its records; the catalog and the organ's
     published list come from the reference cache; authorizations are read only when non-public
-    items are in play; the log row and its audit event are two inserts in the same transaction.
+    items are in play; the log row and its audit event are one statement on PostgreSQL.
     """
     day = on or today()
     conn = session.connection()
-    digest = None
-    if subject_id is None:
+    if subject_id is not None:
+        found = load_subjects(conn, ids=[subject_id]).get(subject_id)
+        loaded = found or Loaded(None, [], who=f"#{subject_id}")
+    else:
         if not subject:
             raise InvalidInput("name the subject (a USCC or resident identity card number)", field="subject")
         ident = parse_identifier(subject, today=day, allow_unlisted_region=True)
         digest = subjects.identifier_digest(ident)
-    target, rows = _subject_with_records(conn, subject_id, digest)
-    if target is None:
-        log_id = _log(session, actor=actor, subject_id=None, subject_digest=digest, purpose=purpose,
-                      case_no=case_no, channel=channel, decision=None, record_ids=None)
-        who = ident.masked() if digest is not None else f"#{subject_id}"
-        return Answer(inquiry_id=log_id, allowed=False, article="Art. 17", subject=None, purpose=purpose,
-                      reason=f"no information subject {who} is known to the platform",
-                      authorization_id=None, found=False)
+        loaded = load_subjects(conn, digests=[digest]).get(digest) or Loaded(None, [], digest, ident.masked())
+    return answer_many(session, actor=actor, loaded=[loaded], purpose=purpose, case_no=case_no,
+                       channel=channel, on=day)[0]
+
+
+def answer_many(session: Session, *, actor: Actor, loaded: list[Loaded], purpose: str | None,
+                case_no: str | None = None, channel: str, on: date | None = None) -> list[Answer]:
+    """Decide and answer one inquiry per loaded subject (in order), writing every log row and its audit
+    event in two statements. Unknown subjects are logged as such (by digest) and refused."""
+    return answer_many_with(session, actor=actor, loaded=loaded, purpose=purpose, case_no=case_no,
+                            channel=channel, on=on)[0]
+
+
+def answer_many_with(session: Session, *, actor: Actor, loaded: list[Loaded], purpose: str | None,
+                     case_no: str | None = None, channel: str, on: date | None = None,
+                     record_views: bool = True, also: Callable[[list[Answer]], tuple[Table, dict, dict]] | None = None
+                     ) -> tuple[list[Answer], int | None]:
+    """``answer_many``, also inserting a row of the caller's with its audit event, built by
+    ``also(answers)`` from the decided answers (their inquiry ids are not known yet). For one inquiry on
+    PostgreSQL the log row, the caller's row and both events are one round trip. Returns the answers,
+    each with its inquiry id, and the caller's row id. ``record_views=False``: each answer's records are
+    only ``{"id": …}`` (a caller that answers with something else, e.g. a check's grounds)."""
+    day = on or today()
     items = _items(session)
-    request = _request(session, actor, target, purpose, case_no)
     unit_list = _unit_list(session, actor.unit_id)
-    auths = (_authorizations(session, target["id"], actor.unit_id)
-             if _needs_authorizations(request, items, unit_list) else [])
-    decision = rules.decide(request, items, unit_list, auths, day)
-    records: list[dict[str, Any]] = []
-    if decision.allowed:
-        for row in rows:
-            ok, markers = rules.servable(
-                RecordFacts(row.id, row.item_code, row.untrustworthy, row.ended_on, row.status,
-                            row.objection_open), decision, day)
-            if ok:
-                records.append(record_view(row, markers))
-    log_id = _log(session, actor=actor, subject_id=target["id"], subject_digest=None, purpose=purpose,
-                  case_no=case_no, channel=channel, decision=decision,
-                  record_ids=[r["id"] for r in records])
-    return Answer(
-        inquiry_id=log_id,
-        allowed=decision.allowed,
-        article=decision.article,
-        reason=decision.reason,
-        subject=_public_subject(target) if decision.allowed else None,
-        purpose=purpose,
-        authorization_id=decision.authorization_id,
-        records=records,
-    )
+    requests = [_request(session, actor, ld.target, purpose, case_no) if ld.target else None for ld in loaded]
+    need_auths = [r.target_id for r in requests if r is not None and _needs_authorizations(r, items, unit_list)]
+    auths = _authorizations(session, need_auths, actor.unit_id) if need_auths else {}
+    logs: list[dict] = []
+    answers: list[Answer] = []
+    for ld, request in zip(loaded, requests, strict=True):
+        if request is None:
+            logs.append(_log_row(actor, subject_id=None, subject_digest=ld.digest, purpose=purpose,
+                                 case_no=case_no, channel=channel, decision=None, record_ids=None))
+            answers.append(Answer(inquiry_id=0, allowed=False, article="Art. 17", subject=None, purpose=purpose,
+                                  reason=f"no information subject {ld.who} is known to the platform",
+                                  authorization_id=None, found=False))
+            continue
+        decision = rules.decide(request, items, unit_list, auths.get(request.target_id, []), day)
+        records: list[dict[str, Any]] = []
+        if decision.allowed:
+            for row in ld.rows:
+                ok, markers = rules.servable(
+                    RecordFacts(row.id, row.item_code, row.untrustworthy, row.ended_on, row.status,
+                                row.objection_open), decision, day)
+                if ok:
+                    records.append(record_view(row, markers) if record_views else {"id": row.id})
+        logs.append(_log_row(actor, subject_id=request.target_id, subject_digest=None, purpose=purpose,
+                             case_no=case_no, channel=channel, decision=decision,
+                             record_ids=[r["id"] for r in records]))
+        answers.append(Answer(
+            inquiry_id=0,
+            allowed=decision.allowed,
+            article=decision.article,
+            reason=decision.reason,
+            subject=_public_subject(ld.target) if decision.allowed else None,
+            purpose=purpose,
+            authorization_id=decision.authorization_id,
+            records=records,
+        ))
+    also_id = None
+    extra = also(answers) if also is not None else None
+    if extra is not None and len(logs) == 1:
+        log_id, also_id = audit.insert_with_events(session, [(_LOG, logs[0], _log_event(actor, logs[0])), extra])
+        log_ids = [log_id]
+    else:
+        log_ids = _write_logs(session, actor, logs)
+        if extra is not None:
+            also_id = audit.insert_with_event(session, *extra)
+    for answer, log_id in zip(answers, log_ids, strict=True):
+        answer.inquiry_id = log_id
+    return answers, also_id
 
 
 def log_refusal(session: Session, *, actor: Actor, subject_id: int, purpose: str | None, channel: str,
@@ -135,8 +189,9 @@ def log_refusal(session: Session, *, actor: Actor, subject_id: int, purpose: str
     """Log a request refused before the inquiry policy runs (e.g. grading a natural person without a
     basis, Art. 23): the subject still sees who asked and why it was refused. Nothing is served."""
     decision = Decision(False, article, reason)
-    log_id = _log(session, actor=actor, subject_id=subject_id, subject_digest=None, purpose=purpose,
-                  case_no=case_no, channel=channel, decision=decision, record_ids=[])
+    [log_id] = _write_logs(session, actor, [_log_row(actor, subject_id=subject_id, subject_digest=None,
+                                                     purpose=purpose, case_no=case_no, channel=channel,
+                                                     decision=decision, record_ids=[])])
     return Answer(inquiry_id=log_id, allowed=False, article=article, reason=reason, subject=None,
                   purpose=purpose, authorization_id=None)
 
@@ -148,36 +203,88 @@ _C = CatalogItem.__table__
 _SUBJECT_RECORDS = (
     select(
         _S.c.id.label("s_id"), _S.c.kind.label("s_kind"), _S.c.name.label("s_name"),
-        _S.c.identifier.label("s_identifier"),
+        _S.c.identifier.label("s_identifier"), _S.c.identifier_digest.label("s_digest"),
         _R.c.id, _R.c.item_code, _R.c.untrustworthy, _R.c.doc_no, _R.c.doc_date, _R.c.doc_org,
         _R.c.conduct_date, _R.c.ended_on, _R.c.ended_on_source, _R.c.amount_yuan, _R.c.content,
         _R.c.status, _R.c.objection_open, _R.c.version, _R.c.batch_id, _R.c.line_no, _R.c.received_at,
         _U.c.name.label("unit_name"), _U.c.uscc.label("unit_uscc"),
-        _C.c.name_zh.label("item_zh"), _C.c.name_en.label("item_en"),
+        _C.c.name_zh.label("item_zh"), _C.c.name_en.label("item_en"), _C.c.article.label("item_article"),
     )
     .select_from(
         _S.outerjoin(_R, _R.c.subject_id == _S.c.id)
         .outerjoin(_U, _U.c.id == _R.c.unit_id)
         .outerjoin(_C, _C.c.code == _R.c.item_code)
     )
-    .order_by(_R.c.doc_date.desc(), _R.c.id)
+    .order_by(_S.c.id, _R.c.doc_date.desc(), _R.c.id)
+)
+# What a check needs of the records (whether each is in force, its item and document): no content,
+# no source, fewer values to convert; and whether any list entry names the subject (listed, or
+# responsible for a listed organization's act), so that list entries are read only for those.
+_E = ListEntry.__table__
+_EP = ListEntryPerson.__table__
+_SUBJECT_RECORDS_LEAN = (
+    select(
+        _S.c.id.label("s_id"), _S.c.kind.label("s_kind"), _S.c.name.label("s_name"),
+        _S.c.identifier.label("s_identifier"), _S.c.identifier_digest.label("s_digest"),
+        or_(exists().where(_E.c.subject_id == _S.c.id, _E.c.status == "listed"),
+            exists().where(_EP.c.subject_id == _S.c.id)).label("s_listed"),
+        _R.c.id, _R.c.item_code, _R.c.untrustworthy, _R.c.doc_no, _R.c.doc_date, _R.c.doc_org, _R.c.ended_on,
+        _R.c.status, _R.c.objection_open, _C.c.name_zh.label("item_zh"), _C.c.article.label("item_article"),
+    )
+    .select_from(_S.outerjoin(_R, _R.c.subject_id == _S.c.id).outerjoin(_C, _C.c.code == _R.c.item_code))
+    .order_by(_S.c.id, _R.c.doc_date.desc(), _R.c.id)
 )
 
 
-_BY_ID = _SUBJECT_RECORDS.where(_S.c.id == bindparam("key"))
-_BY_DIGEST = _SUBJECT_RECORDS.where(_S.c.identifier_digest == bindparam("key"))
+_by_key: dict[tuple[str, str, str, bool], Any] = {}
 
 
-def _subject_with_records(conn, subject_id: int | None, digest: str | None):
-    if subject_id is not None:
-        rows = conn.execute(_BY_ID, {"key": subject_id}).all()
+def _subjects_statement(dialect: str, by: str, many: str, lean: bool):
+    """Subjects (by id or by identifier digest) with all their records: one statement, built once.
+    PostgreSQL takes the keys as one array (``= ANY``), SQLite as an expanding IN list."""
+    stmt = _by_key.get((dialect, by, many, lean))
+    if stmt is None:
+        column = _S.c.id if by == "id" else _S.c.identifier_digest
+        if many == "one":
+            cond = column == bindparam("key")  # an array or IN list costs a single inquiry ~0.1 ms
+        elif dialect == "postgresql":
+            cond = column == any_(bindparam("keys", type_=ARRAY(column.type)))
+        else:
+            cond = column.in_(bindparam("keys", expanding=True))
+        base = _SUBJECT_RECORDS_LEAN if lean else _SUBJECT_RECORDS
+        stmt = _by_key[(dialect, by, many, lean)] = base.where(cond)
+    return stmt
+
+
+LOAD_CHUNK = 500
+
+
+def load_subjects(conn, *, ids: list[int] | None = None, digests: list[str] | None = None,
+                  lean: bool = False) -> dict[Any, Loaded]:
+    """Subjects with all their records, keyed by the id or digest asked for; absent keys are unknown.
+    One statement per ``LOAD_CHUNK`` subjects. ``lean``: only what decides whether a record is served and
+    names its item and document (answer those with ``record_views=False``)."""
+    by, keys = ("id", ids) if ids is not None else ("digest", digests)
+    out: dict[Any, Loaded] = {}
+    if not keys:
+        return out
+    unique = list(dict.fromkeys(keys))
+    if len(unique) == 1:
+        parts = [(_subjects_statement(conn.dialect.name, by, "one", lean), {"key": unique[0]})]
     else:
-        rows = conn.execute(_BY_DIGEST, {"key": digest}).all()
-    if not rows:
-        return None, []
-    first = rows[0]
-    target = {"id": first.s_id, "kind": first.s_kind, "name": first.s_name, "identifier": first.s_identifier}
-    return target, [r for r in rows if r.id is not None]
+        stmt = _subjects_statement(conn.dialect.name, by, "many", lean)
+        parts = [(stmt, {"keys": unique[i:i + LOAD_CHUNK]}) for i in range(0, len(unique), LOAD_CHUNK)]
+    for stmt, params in parts:
+        for row in conn.execute(stmt, params):
+            key = row.s_id if by == "id" else row.s_digest
+            loaded = out.get(key)
+            if loaded is None:
+                loaded = out[key] = Loaded({"id": row.s_id, "kind": row.s_kind, "name": row.s_name,
+                                            "identifier": row.s_identifier}, [], row.s_digest,
+                                           listed=row.s_listed if lean else None)
+            if row.id is not None:
+                loaded.rows.append(row)
+    return out
 
 
 def _public_subject(target: dict) -> dict:
@@ -246,11 +353,16 @@ def _unit_list(session: Session, unit_id: int | None) -> frozenset[tuple[str, st
     return refcache.get(("inquiry-list", _bind_key(session), unit_id), load)
 
 
-def _authorizations(session: Session, subject_id: int, unit_id: int | None) -> list[AuthorizationFacts]:
+def _authorizations(session: Session, subject_ids: list[int], unit_id: int | None
+                    ) -> dict[int, list[AuthorizationFacts]]:
     t = Authorization.__table__
-    rows = session.connection().execute(select(t).where(t.c.subject_id == subject_id, t.c.unit_id == unit_id))
-    return [AuthorizationFacts(a.id, a.unit_id, frozenset(a.items), a.purpose, a.valid_from, a.valid_until,
-                               a.withdrawn_at is not None) for a in rows]
+    out: dict[int, list[AuthorizationFacts]] = {}
+    rows = session.connection().execute(select(t).where(t.c.subject_id.in_(sorted(set(subject_ids))),
+                                                        t.c.unit_id == unit_id))
+    for a in rows:
+        out.setdefault(a.subject_id, []).append(AuthorizationFacts(
+            a.id, a.unit_id, frozenset(a.items), a.purpose, a.valid_from, a.valid_until, a.withdrawn_at is not None))
+    return out
 
 
 def record_view(row: Any, markers: tuple[str, ...]) -> dict[str, Any]:
@@ -275,28 +387,11 @@ def record_view(row: Any, markers: tuple[str, ...]) -> dict[str, Any]:
 
 
 _LOG = InquiryLog.__table__
-_EVENT = AuditEvent.__table__
-_LOG_COLS = [c.name for c in _LOG.columns if c.name != "id"]
-_EVENT_COLS = [c.name for c in _EVENT.columns if c.name not in ("id", "object_id", "chain_hash")]
-_PG_LOG: list = []
 
 
-def _pg_log_statement():
-    """INSERT the log row and, from its id, the audit event: one statement, built once."""
-    if not _PG_LOG:
-        log = (insert(_LOG).values({c: bindparam(f"l_{c}", type_=_LOG.c[c].type) for c in _LOG_COLS})
-               .returning(_LOG.c.id).cte("log"))
-        select_event = select(*[bindparam(f"e_{c}", type_=_EVENT.c[c].type) for c in _EVENT_COLS],
-                              cast(log.c.id, String))
-        _PG_LOG.append(insert(_EVENT).from_select([*_EVENT_COLS, "object_id"], select_event)
-                       .returning(_EVENT.c.object_id))
-    return _PG_LOG[0]
-
-
-def _log(session: Session, *, actor: Actor, subject_id: int | None, subject_digest: str | None,
-         purpose: str | None, case_no: str | None, channel: str, decision: Decision | None,
-         record_ids: list[int] | None) -> int:
-    row = {
+def _log_row(actor: Actor, *, subject_id: int | None, subject_digest: str | None, purpose: str | None,
+             case_no: str | None, channel: str, decision: Decision | None, record_ids: list[int] | None) -> dict:
+    return {
         "at": now(),
         "subject_id": subject_id,
         "subject_digest": subject_digest,
@@ -314,19 +409,16 @@ def _log(session: Session, *, actor: Actor, subject_id: int | None, subject_dige
         "items": sorted(decision.items) if decision and decision.allowed else None,
         "record_ids": record_ids,
     }
-    event = audit.event_row(action=f"inquiry:{row['decision']}", actor=actor, object_type="inquiry",
-                            object_id="", subject_id=subject_id,
-                            content={**row, "at": row["at"].isoformat()})
-    conn = session.connection()
-    if conn.dialect.name == "postgresql":
-        # One round trip: the log row and its audit event in one statement (compiled once).
-        params = {f"l_{k}": v for k, v in row.items()}
-        params.update({f"e_{k}": event[k] for k in _EVENT_COLS})
-        log_id = int(conn.execute(_pg_log_statement(), params).scalar_one())
-    else:
-        log_id = conn.execute(insert(_LOG).returning(_LOG.c.id), row).scalar_one()
-        conn.execute(insert(_EVENT), {**event, "object_id": str(log_id)})
-    return log_id
+
+
+def _write_logs(session: Session, actor: Actor, rows: list[dict]) -> list[int]:
+    """The log rows and their audit events (one round trip for one inquiry on PostgreSQL)."""
+    return audit.insert_many_with_events(session, _LOG, rows, [_log_event(actor, row) for row in rows])
+
+
+def _log_event(actor: Actor, row: dict) -> dict:
+    return audit.event_row(action=f"inquiry:{row['decision']}", actor=actor, object_type="inquiry", object_id="",
+                           subject_id=row["subject_id"], content={**row, "at": row["at"].isoformat()})
 
 
 def inquiries_about(session: Session, subject_id: int, *, limit: int = 500) -> list[dict[str, Any]]:

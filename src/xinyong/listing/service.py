@@ -10,13 +10,13 @@ from collections import defaultdict
 from datetime import date
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import any_, bindparam, literal, null, select, union_all
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
 from ..audit import service as audit
 from ..auth import Actor
 from ..clock import now, today
-from ..db import one_of
 from ..errors import Forbidden, InvalidInput, NotFound
 from ..models import CreditList, ListEntry, ListEntryPerson, ListRemedy, Subject
 from ..subject import service as subjects
@@ -223,24 +223,53 @@ def ground_article(kind: str, ground: str | None) -> str:
     return f"Art. 25.2{ground}" if kind == rules.BLACK and ground else ("Art. 29" if kind == rules.RED else "Art. 25")
 
 
+_active_statements: dict[tuple[str, bool], Any] = {}
+
+
+def _active_entries_statement(dialect: str, many: bool):
+    """Listed entries on published lists naming the subjects, as the listed subject or as a responsible
+    person (Art. 33): one statement, built once. PostgreSQL takes several ids as one array."""
+    stmt = _active_statements.get((dialect, many))
+    if stmt is None:
+        E, L, P = ListEntry.__table__, CreditList.__table__, ListEntryPerson.__table__
+
+        def among(column):
+            if not many:
+                return column == bindparam("id")
+            if dialect == "postgresql":
+                return column == any_(bindparam("ids", type_=ARRAY(column.type)))
+            return column.in_(bindparam("ids", expanding=True))
+
+        in_force = (E.c.status == "listed", L.c.state == "published", L.c.published_on <= bindparam("on"))
+        cols = (E.c.id, E.c.list_id, E.c.ground, E.c.document, E.c.decided_on, L.c.kind, L.c.name, L.c.code)
+        as_subject = (select(E.c.subject_id.label("key"), *cols, literal("subject").label("relation"),
+                             null().label("role"))
+                      .select_from(E.join(L, L.c.id == E.c.list_id)).where(*in_force, among(E.c.subject_id)))
+        as_person = (select(P.c.subject_id.label("key"), *cols, literal("responsible").label("relation"),
+                            P.c.role.label("role"))
+                     .select_from(P.join(E, E.c.id == P.c.entry_id).join(L, L.c.id == E.c.list_id))
+                     .where(*in_force, among(P.c.subject_id)))
+        both = union_all(as_subject, as_person).subquery()
+        stmt = _active_statements[(dialect, many)] = select(both).order_by(both.c.key, both.c.id, both.c.relation.desc())
+    return stmt
+
+
 def active_entries(session: Session, subject_ids: list[int], on: date) -> dict[int, list[dict[str, Any]]]:
     """Listed entries on published lists, per subject: as the listed subject ("subject") and as a
-    responsible person of a listed organization ("responsible", Art. 33). Two bulk queries."""
+    responsible person of a listed organization ("responsible", Art. 33). One statement per 500 subjects."""
     out: dict[int, list[dict[str, Any]]] = defaultdict(list)
     if not subject_ids:
         return out
-    dialect = session.get_bind().dialect.name
-    base = (select(ListEntry.id, ListEntry.subject_id, ListEntry.list_id, ListEntry.ground, ListEntry.document,
-                   ListEntry.decided_on, CreditList.kind, CreditList.name, CreditList.code)
-            .join(CreditList, CreditList.id == ListEntry.list_id)
-            .where(ListEntry.status == "listed", CreditList.state == "published", CreditList.published_on <= on))
-    for row in session.execute(base.where(one_of(ListEntry.subject_id, subject_ids, dialect))):
-        out[row.subject_id].append(_entry_ground(row, "subject", None))
-    q = base.add_columns(ListEntryPerson.subject_id.label("person_id"), ListEntryPerson.role).join(
-        ListEntryPerson, ListEntryPerson.entry_id == ListEntry.id).where(
-        one_of(ListEntryPerson.subject_id, subject_ids, dialect))
-    for row in session.execute(q):
-        out[row.person_id].append(_entry_ground(row, "responsible", row.role))
+    conn = session.connection()
+    ids = sorted(set(subject_ids))
+    if len(ids) == 1:
+        parts = [(_active_entries_statement(conn.dialect.name, False), {"id": ids[0], "on": on})]
+    else:
+        stmt = _active_entries_statement(conn.dialect.name, True)
+        parts = [(stmt, {"ids": ids[i:i + 500], "on": on}) for i in range(0, len(ids), 500)]
+    for stmt, params in parts:
+        for row in conn.execute(stmt, params):
+            out[row.key].append(_entry_ground(row, row.relation, row.role))
     return out
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from ..auth import CONSOLE
-from ..console import acting_for, handles_errors, out, print_json
+from ..console import acting_for, err, handles_errors, out, print_json
 from ..db import session_scope
 from . import service
 
@@ -74,15 +74,22 @@ def check(subjects: list[str] = typer.Argument(..., help="USCCs or resident ID n
           context: str = typer.Option(..., "--context", help="An Art. 28 purpose code."),
           unit: str = typer.Option(..., "--unit", help="The administrative organ checking (its USCC)."),
           as_json: bool = typer.Option(False, "--json")) -> None:
-    """Before a decision: the announced measures that apply, with their basis and grounds (each an inquiry)."""
+    """Before a decision: the announced measures that apply, with their basis and grounds (each an inquiry).
+
+    Exit 0; 3 when some identifiers were not valid (the others were checked)."""
     actor = acting_for(unit)
     with session_scope() as s:
         result = service.check(s, actor=actor, subjects_raw=subjects, context=context, channel="cli")
+    invalid = [a for a in result["subjects"] if "error" in a]
     if as_json:
         print_json(result)
-        return
+        raise typer.Exit(3 if invalid else 0)
     out.print(f"check {result['check_id']} ({result['context']}, {result['checked_on']})")
     for a in result["subjects"]:
+        if "error" in a:
+            e = a["error"]
+            err.print(f"error [{e['article']}]: {e['field']}: {e['message']}", markup=False)
+            continue
         out.print(f"{a['subject']['identifier']}: " + (f"{len(a['measures'])} measure(s)" if a["found"]
                                                        else "not known to the platform"))
         for m in a["measures"]:
@@ -91,3 +98,4 @@ def check(subjects: list[str] = typer.Argument(..., help="USCCs or resident ID n
                 label = (g.get("document") or {}).get("number") if g["type"] == "record" else g.get("list")
                 out.print(f"    ground: {g['type']} {g.get('item') or g.get('ground') or ''} [{g['article']}]"
                           + (f" {label}" if label else " (not visible to this organ)"))
+    raise typer.Exit(3 if invalid else 0)

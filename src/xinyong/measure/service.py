@@ -10,18 +10,18 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from .. import refcache
 from ..audit import service as audit
 from ..auth import Actor
 from ..clock import now, today
-from ..db import one_of
 from ..errors import Forbidden, InvalidInput, NotFound
 from ..inquiry import service as inquiry
 from ..inquiry.rules import Decision, RecordFacts, servable
 from ..listing import service as listing
-from ..models import CatalogItem, Measure, MeasureApplication, MeasureCheck, Record, Subject
+from ..models import CatalogItem, Measure, MeasureApplication, MeasureCheck, Record
 from ..subject import service as subjects
 from ..subject.identifiers import parse_identifier
 from ..unit.rules import check_purpose
@@ -65,6 +65,7 @@ def add(session: Session, *, code: str, name: str, description: str, kind: str, 
     session.flush()
     audit.append(session, action="measure:add", actor=actor, object_type="measure", object_id=m.id,
                  content=view(m), details={"code": code, "kind": kind, "article": article})
+    refcache.invalidate()
     return m
 
 
@@ -80,6 +81,7 @@ def publish(session: Session, *, measure: int | str, on: date | None = None, act
     session.flush()
     audit.append(session, action="measure:publish", actor=actor, object_type="measure", object_id=m.id,
                  content=view(m), details={"published_on": m.published_on.isoformat()})
+    refcache.invalidate()
     return m
 
 
@@ -90,6 +92,7 @@ def withdraw(session: Session, *, measure: int | str, actor: Actor) -> Measure:
     session.flush()
     audit.append(session, action="measure:withdraw", actor=actor, object_type="measure", object_id=m.id,
                  content=view(m), details={"withdrawn_on": m.withdrawn_on.isoformat()})
+    refcache.invalidate()
     return m
 
 
@@ -118,13 +121,30 @@ def _facts(m: Measure) -> rules.MeasureFacts:
                               frozenset(m.incident_items), frozenset(m.incident_lists), m.reaches_responsible)
 
 
+def _published(session: Session) -> list[tuple[rules.MeasureFacts, dict[str, Any]]]:
+    """The published lines of the application list with what an answer shows of them, from the reference
+    cache (invalidated by add/publish/withdraw in this process; other processes see a change within
+    ``refcache.TTL_SECONDS``, and ``apply`` re-reads the measure, so a withdrawn one is never applied)."""
+    def load() -> list[tuple[rules.MeasureFacts, dict[str, Any]]]:
+        return [(_facts(m), _brief(m)) for m in session.scalars(select(Measure).where(Measure.state == "published")
+                                                                  .order_by(Measure.id))]
+
+    return refcache.get(("measures", str(session.get_bind().url)), load)
+
+
 # --------------------------------------------------------------------------------------------
 # the check
 
 
 def check(session: Session, *, actor: Actor, subjects_raw: list[str], context: str, channel: str,
           on: date | None = None) -> dict[str, Any]:
-    """Which announced measures apply to each subject in this Art. 28 context, with basis and grounds."""
+    """Which announced measures apply to each subject in this Art. 28 context, with basis and grounds.
+
+    Every subject asked about is an inquiry (``inquiry.service.answer_many``), logged with the check.
+    An identifier that is not valid is answered with its error, in its place; the others are checked.
+    Hot path: the subjects with their records in one statement (per 500), their list entries in one,
+    the log rows and the check row each with their audit events; the application list is cached.
+    """
     rules.may_check(actor.role, actor.officer)
     check_purpose(context)
     if not subjects_raw:
@@ -132,56 +152,69 @@ def check(session: Session, *, actor: Actor, subjects_raw: list[str], context: s
     if len(subjects_raw) > MAX_SUBJECTS:
         raise InvalidInput(f"at most {MAX_SUBJECTS} subjects in one check", field="subjects")
     day = on or today()
-    idents = [parse_identifier(raw, today=day, allow_unlisted_region=True) for raw in subjects_raw]
-    digests = [subjects.identifier_digest(i) for i in idents]
-    dialect = session.get_bind().dialect.name
-    known: dict[str, tuple[int, str]] = {}
-    for start in range(0, len(digests), 500):
-        part = digests[start:start + 500]
-        for d, sid, kind in session.execute(select(Subject.identifier_digest, Subject.id, Subject.kind)
-                                            .where(one_of(Subject.identifier_digest, part, dialect))):
-            known[d] = (sid, kind)
-    facts = [_facts(m) for m in session.scalars(select(Measure).where(Measure.state == "published"))]
-    facts = [f for f in facts if rules.announced(f.state, f.published_on, day) and context in f.contexts]
-    measures = {m.id: m for m in session.scalars(select(Measure).where(
-        Measure.id.in_([f.id for f in facts]) if facts else Measure.id.is_(None)))}
-    ids = sorted({sid for sid, _k in known.values()})
-    records = _records_in_force(session, ids, {c for f in facts for c in f.incident_items}, day)
-    entries = listing.active_entries(session, ids, day)
-    results: dict[str, dict[str, list]] = {}
-    answers = []
-    for raw, ident, digest in zip(subjects_raw, idents, digests):
-        if digest not in known:
-            ans = inquiry.inquire(session, actor=actor, subject=raw, purpose=context, channel=channel, on=day)
-            answers.append({"subject": {"identifier": ident.masked()}, "found": False, "inquiry_id": ans.inquiry_id,
-                            "measures": []})
+    asked: list[tuple[int, Any, str]] = []  # (position, identifier, digest)
+    invalid: dict[int, InvalidInput] = {}
+    for i, raw in enumerate(subjects_raw):
+        try:
+            ident = parse_identifier(raw, today=day, allow_unlisted_region=True)
+        except InvalidInput as exc:
+            invalid[i] = exc
             continue
-        sid, kind = known[digest]
-        ans = inquiry.inquire(session, actor=actor, subject_id=sid, purpose=context, channel=channel, on=day)
-        visible = {r["id"] for r in ans.records}
-        out = []
-        for f in facts:
-            grounds = rules.grounds_for(f, kind, context, day, records.get(sid, []), entries.get(sid, []))
-            if not grounds:
+        asked.append((i, ident, subjects.identifier_digest(ident)))
+    if not asked:
+        first = min(invalid)
+        raise InvalidInput(f"no valid identifier among the subjects; subjects[{first}]: {invalid[first].message}",
+                           field=f"subjects[{first}]", article=invalid[first].article)
+    conn = session.connection()
+    found = inquiry.load_subjects(conn, digests=[d for _i, _id, d in asked], lean=True)
+    measures = [(f, brief) for f, brief in _published(session)
+                if context in f.contexts and rules.announced(f.state, f.published_on, day)]
+    triggers = {c for f, _b in measures for c in f.incident_items}
+    listed = sorted({ld.target["id"] for ld in found.values() if ld.listed})
+    entries = (listing.active_entries(session, listed, day) if any(f.incident_lists for f, _b in measures)
+               else {})
+    loaded = [found.get(d) or inquiry.Loaded(None, [], d, ident.masked()) for _i, ident, d in asked]
+    out: list[dict[str, Any] | None] = [None] * len(subjects_raw)
+    for i, exc in invalid.items():
+        out[i] = {"found": False, "measures": [],
+                  "error": {"code": "invalid_identifier", "field": f"subjects[{i}]", "message": exc.message,
+                            "article": exc.article}}
+
+    def answer(answers: list[inquiry.Answer]):
+        """The measures per subject, and the check's row (written with the inquiries' log rows)."""
+        results: dict[str, dict[str, list]] = {}
+        for (i, ident, _d), ld, ans in zip(asked, loaded, answers, strict=True):
+            if ld.target is None:
+                out[i] = {"subject": {"identifier": ident.masked()}, "found": False, "measures": []}
                 continue
-            stored = [_stored(g, g.get("record_id") in visible) for g in grounds]
-            results.setdefault(str(sid), {})[str(f.id)] = stored
-            m = measures[f.id]
-            out.append({**_brief(m), "grounds": [rules.ground_view(_shown(g), g.get("record_id") in visible)
-                                                  for g in grounds]})
-        answers.append({"subject": {"id": sid, "kind": kind, "identifier": ident.masked()}, "found": True,
-                        "inquiry_id": ans.inquiry_id,
-                        "inquiry": {"decision": "allow" if ans.allowed else "deny", "article": ans.article},
-                        "measures": out})
-    row = {"at": now(), "checked_on": day, "unit_id": actor.unit_id, "officer_label": actor.officer,
-           "context": context, "subjects": len(subjects_raw), "results": results}
-    check_id = session.execute(insert(MeasureCheck.__table__).returning(MeasureCheck.__table__.c.id),
-                               row).scalar_one()
-    audit.append(session, action="measure:check", actor=actor, object_type="measure_check", object_id=check_id,
-                 content={**row, "at": row["at"].isoformat(), "checked_on": day.isoformat()},
-                 details={"context": context, "subjects": len(subjects_raw),
-                          "with_measures": len(results)})
-    return {"check_id": check_id, "context": context, "checked_on": day.isoformat(), "subjects": answers}
+            sid, kind = ld.target["id"], ld.target["kind"]
+            visible = {r["id"] for r in ans.records}
+            records = _grounds_in_force(ld.rows, triggers, day)
+            applying = []
+            for f, brief in measures:
+                grounds = rules.grounds_for(f, kind, context, day, records, entries.get(sid, []))
+                if not grounds:
+                    continue
+                results.setdefault(str(sid), {})[str(f.id)] = [_stored(g, g.get("record_id") in visible)
+                                                               for g in grounds]
+                applying.append({**brief, "grounds": [rules.ground_view(g, g.get("record_id") in visible)
+                                                      for g in grounds]})
+            out[i] = {"subject": {"id": sid, "kind": kind, "identifier": ident.masked()}, "found": True,
+                      "inquiry": {"decision": "allow" if ans.allowed else "deny", "article": ans.article},
+                      "measures": applying}
+        row = {"at": now(), "checked_on": day, "unit_id": actor.unit_id, "officer_label": actor.officer,
+               "context": context, "subjects": len(subjects_raw), "results": results}
+        event = audit.event_row(action="measure:check", actor=actor, object_type="measure_check", object_id="",
+                                content={**row, "at": row["at"].isoformat(), "checked_on": day.isoformat()},
+                                details={"context": context, "subjects": len(subjects_raw),
+                                         "invalid": len(invalid), "with_measures": len(results)})
+        return MeasureCheck.__table__, row, event
+
+    answers, check_id = inquiry.answer_many_with(session, actor=actor, loaded=loaded, purpose=context,
+                                                 channel=channel, on=day, record_views=False, also=answer)
+    for (i, _ident, _d), ans in zip(asked, answers, strict=True):
+        out[i]["inquiry_id"] = ans.inquiry_id
+    return {"check_id": check_id, "context": context, "checked_on": day.isoformat(), "subjects": out}
 
 
 def _brief(m: Measure) -> dict[str, Any]:
@@ -189,10 +222,6 @@ def _brief(m: Measure) -> dict[str, Any]:
             "article": m.article, "implementing_organ": m.implementing_organ,
             "basis": {"text": m.basis_text, "level": m.basis_level},
             "published_on": m.published_on.isoformat() if m.published_on else None}
-
-
-def _shown(g: dict) -> dict:
-    return {k: v for k, v in g.items() if k != "subject_id"}
 
 
 def _stored(g: dict, visible: bool) -> dict:
@@ -204,32 +233,23 @@ def _stored(g: dict, visible: bool) -> dict:
 
 
 _R = Record.__table__
-_C = CatalogItem.__table__
 
 
-def _records_in_force(session: Session, subject_ids: list[int], items: set[str], day: date) -> dict[int, list[dict]]:
-    """The subjects' records of the trigger items that are in force (not revoked, withdrawn, restored,
-    nor past the Art. 35 period) — whether or not this organ may see them. One query per 500 subjects."""
-    out: dict[int, list[dict]] = {}
-    if not subject_ids or not items:
-        return out
-    scope = Decision(True, "", "", frozenset(items))
-    dialect = session.get_bind().dialect.name
-    for start in range(0, len(subject_ids), 500):
-        part = subject_ids[start:start + 500]
-        q = (select(_R.c.id, _R.c.subject_id, _R.c.item_code, _R.c.untrustworthy, _R.c.ended_on, _R.c.status,
-                    _R.c.objection_open, _R.c.doc_no, _R.c.doc_date, _R.c.doc_org, _C.c.article, _C.c.name_zh)
-             .join(_C, _C.c.code == _R.c.item_code)
-             .where(one_of(_R.c.subject_id, part, dialect), _R.c.item_code.in_(sorted(items))))
-        for r in session.execute(q):
-            ok, markers = servable(RecordFacts(r.id, r.item_code, r.untrustworthy, r.ended_on, r.status,
-                                               r.objection_open), scope, day)
-            if ok:
-                out.setdefault(r.subject_id, []).append({
-                    "type": "record", "record_id": r.id, "item": r.item_code, "item_name": r.name_zh,
-                    "article": r.article,
-                    "document": {"number": r.doc_no, "date": r.doc_date.isoformat(), "organ": r.doc_org},
-                    "markers": list(markers)})
+def _grounds_in_force(rows: list, items: set[str], day: date) -> list[dict]:
+    """The subject's records of the trigger items that are in force (not revoked, withdrawn, restored,
+    nor past the Art. 35 period) — whether or not this organ may see them (``ground_view`` hides them)."""
+    out = []
+    for r in rows:
+        if r.item_code not in items:
+            continue
+        scope = Decision(True, "", "", frozenset((r.item_code,)))
+        ok, markers = servable(RecordFacts(r.id, r.item_code, r.untrustworthy, r.ended_on, r.status,
+                                           r.objection_open), scope, day)
+        if ok:
+            out.append({"type": "record", "record_id": r.id, "item": r.item_code, "item_name": r.item_zh,
+                        "article": r.item_article,
+                        "document": {"number": r.doc_no, "date": r.doc_date.isoformat(), "organ": r.doc_org},
+                        "markers": list(markers)})
     return out
 
 
