@@ -8,9 +8,10 @@ import typer
 
 from ..console import acting_for, handles_errors, out, print_json
 from ..db import session_scope
-from . import service
+from . import purge, rules, service
 
-app = typer.Typer(help="Lists (Art. 24, 25, 33): define, publish, enter, remove.", no_args_is_help=True)
+app = typer.Typer(help="Lists (Art. 24, 25, 33): define, publish, enter, remove; remedies (Art. 25.3).",
+                  no_args_is_help=True)
 
 
 @app.command("define")
@@ -70,3 +71,50 @@ def remove(entry: int = typer.Argument(...), document: str = typer.Option(..., "
     with session_scope() as s:
         service.remove(s, entry_id=entry, document=document, reason=reason, actor=acting_for(unit))
         out.print(f"entry {entry} removed")
+
+
+@app.command("remedies")
+@handles_errors
+def remedies(entry: int = typer.Option(None, "--entry", help="Only this entry's remedies."),
+             as_json: bool = typer.Option(False, "--json")) -> None:
+    """Remedies applied for against entries (Art. 25.3), with their status and outcome.
+
+    Applying is the listed subject's own act, with its own token: POST
+    /api/v1/list-entries/{id}/remedies (`xinyong subject token CODE` issues one); the console does not
+    apply on its behalf. The outcome is entered with `xinyong listing remedy-decide`.
+    """
+    with session_scope() as s:
+        rows = service.remedies(s, entry_id=entry)
+    if as_json:
+        print_json(rows)
+        return
+    for r in rows:
+        outcome = (f" by {r['decided_by']} on {r['decided_on']} ({r['outcome_document']})" if r["decided_by"] else "")
+        out.print(f"{r['id']:>4} entry {r['entry_id']} ({r['list']['code']}, {r['entry_status']}) "
+                  f"{r['subject']['name']} {r['subject']['identifier']}: applied {r['applied_on']}, "
+                  f"{r['status']}{outcome} [Art. 25.3] — {r['reason']}")
+
+
+@app.command("remedy-decide")
+@handles_errors
+def remedy_decide(remedy: int = typer.Argument(...),
+                  by: str = typer.Option(..., "--by", help=" | ".join(rules.DECIDERS)),
+                  outcome: str = typer.Option(..., "--outcome", help="upheld | revoked"),
+                  document: str = typer.Option(..., "--document", help="The deciding document."),
+                  unit: str = typer.Option(None, "--unit", help="Enter it for the organ that keeps the list (USCC).")
+                  ) -> None:
+    """Enter a remedy's outcome: the listing organ's, a reconsideration organ's or a court's (Art. 25.3).
+
+    A revocation takes the entry off the list at once (it no longer counts anywhere); `xinyong purge`
+    deletes it, with its responsible persons and remedies, within the Art. 37 period.
+    """
+    with session_scope() as s:
+        rem = service.decide_remedy(s, remedy_id=remedy, decided_by=by, outcome=outcome, document=document,
+                                    actor=acting_for(unit))
+        entry = service.get_entry(s, rem.entry_id)
+        line = f"remedy {rem.id} {rem.status} by {rem.decided_by} [Art. 25.3]"
+        if rem.status == "revoked":
+            due = purge.deletion_deadline(entry.removed_on)
+            when = due["due_on"] or f"unknown ({due['note']})"
+            line += f"; entry {entry.id} revoked: no longer counts; to be deleted by {when} [{due['basis_article']}]"
+    out.print(line)

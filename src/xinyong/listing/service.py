@@ -279,3 +279,22 @@ def _entry_ground(row: Any, relation: str, role: str | None) -> dict[str, Any]:
             "article": ground_article(row.kind, row.ground) if relation == "subject" else "Art. 33",
             "document": row.document, "decided_on": row.decided_on.isoformat(), "relation": relation,
             "role": role}
+
+
+def remedies(session: Session, *, entry_id: int | None = None) -> list[dict[str, Any]]:
+    """Remedies applied for (Art. 25.3), with their status and outcome; of one entry, or all."""
+    q = (select(ListRemedy, ListEntry.status, CreditList.id, CreditList.code, Subject.name, Subject.kind,
+                Subject.identifier)
+         .join(ListEntry, ListEntry.id == ListRemedy.entry_id).join(CreditList, CreditList.id == ListEntry.list_id)
+         .join(Subject, Subject.id == ListRemedy.subject_id).order_by(ListRemedy.id))
+    if entry_id is not None:
+        get_entry(session, entry_id)
+        q = q.where(ListRemedy.entry_id == entry_id)
+    return [{"id": r.id, "entry_id": r.entry_id, "entry_status": entry_status,
+             "list": {"id": list_id, "code": code},
+             "subject": {"id": r.subject_id, "name": name,
+                         "identifier": mask_ric(ident) if kind == "natural_person" else ident},
+             "reason": r.reason, "applied_on": r.applied_on.isoformat(), "status": r.status,
+             "decided_by": r.decided_by, "outcome_document": r.outcome_document,
+             "decided_on": r.decided_on.isoformat() if r.decided_on else None}
+            for r, entry_status, list_id, code, name, kind, ident in session.execute(q)]

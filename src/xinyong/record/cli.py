@@ -175,7 +175,8 @@ def history(record_id: int = typer.Argument(...)) -> None:
 
 @handles_errors
 def purge(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Delete revoked records from the database (Art. 37). Safe to run from cron; reports late deletions."""
+    """Delete revoked records (Art. 37) and list entries revoked on remedy (Art. 25.3) from the database.
+    Safe to run from cron; reports late deletions (exit 5)."""
     from ..auth import CONSOLE
     from ..db import session_scope
     from . import workflows
@@ -184,7 +185,9 @@ def purge(as_json: bool = typer.Option(False, "--json")) -> None:
         report = workflows.purge(s, actor=CONSOLE)
     with session_scope() as s:
         workflows.scrub_storage(s)
-    summary = {"deleted": report.deleted, "late": report.late, "unknown_deadline": report.unknown_deadline}
+    summary = {"deleted": report.deleted, "late": report.late, "unknown_deadline": report.unknown_deadline,
+               **{name: {"deleted": r.deleted, "late": r.late, "unknown_deadline": r.unknown_deadline}
+                  for name, r in report.steps.items()}}
     if as_json:
         print_json(summary)
     else:
@@ -193,4 +196,10 @@ def purge(as_json: bool = typer.Option(False, "--json")) -> None:
             err.print(f"late [Art. 37]: record {r['record_id']} was due for deletion by {r['due_on']}", markup=False)
         for r in report.unknown_deadline:
             err.print(f"notice: record {r['record_id']}: {r['note']}", markup=False)
-    raise typer.Exit(5 if report.late else 0)
+        for name, step in report.steps.items():
+            out.print(f"deleted {len(step.deleted)} {name.replace('_', ' ')}")
+            for r in step.late:
+                err.print(f"late [Art. 37]: {r['object']} was due for deletion by {r['due_on']}", markup=False)
+            for r in step.unknown_deadline:
+                err.print(f"notice: {r['object']}: {r['note']}", markup=False)
+    raise typer.Exit(5 if report.any_late else 0)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -38,6 +38,17 @@ _purge_hooks: list[PurgeHook] = []
 def register_purge_hook(hook: PurgeHook) -> None:
     """Later domains (issued reports …) remove their copies of a deleted record: ``hook(session, record_id, subject_id)``."""
     _purge_hooks.append(hook)
+
+
+PurgeStep = Callable[[Session, Actor, date], "PurgeReport"]
+_purge_steps: dict[str, PurgeStep] = {}
+
+
+def register_purge_step(name: str, step: PurgeStep) -> None:
+    """Later domains delete their own revoked information in the same run (list entries revoked on remedy,
+    Art. 25.3 with Art. 37): ``step(session, actor, day) -> PurgeReport``, reported under ``name``; each
+    entry of its lists names what it deleted in ``object``."""
+    _purge_steps[name] = step
 
 
 @rule("Art. 11")
@@ -227,12 +238,18 @@ class PurgeReport:
     deleted: list[dict]
     late: list[dict]  # deleted after their deadline, or still pending past it
     unknown_deadline: list[dict]
+    steps: dict[str, PurgeReport] = field(default_factory=dict)  # the registered purge steps' reports
+
+    @property
+    def any_late(self) -> bool:
+        return bool(self.late) or any(r.any_late for r in self.steps.values())
 
 
 def purge(session: Session, *, actor: Actor, on: date | None = None) -> PurgeReport:
     """Delete every revoked record from the database (Art. 37): the row, its history, its line in the
     stored batch file, the copies later domains hold; a tombstone keeps ids, item, document, dates and
-    a keyed digest. Safe to run from cron; reports deletions past their deadline."""
+    a keyed digest. Then the registered purge steps run. Safe to run from cron; reports deletions past
+    their deadline."""
     day = on or today()
     report = PurgeReport([], [], [])
     pending = session.scalars(select(RecordAction).where(RecordAction.action.in_(("revoke", "delete")),
@@ -263,6 +280,9 @@ def purge(session: Session, *, actor: Actor, on: date | None = None) -> PurgeRep
             report.unknown_deadline.append({**info, "note": act.deadline_note})
         elif day > act.due_on:
             report.late.append(info)
+    session.flush()
+    for name, step in _purge_steps.items():
+        report.steps[name] = step(session, actor, day)
     session.flush()
     return report
 
