@@ -100,11 +100,8 @@ def insert_with_events(session: Session, items: list[tuple[Table, dict, dict]]) 
             params.update({f"e{n}_{c}": event[c] for c in _EVENT_COLS})
         ids = conn.execute(_pg_chain(tuple(t for t, _r, _e in items)), params).one()
         return [int(i) for i in ids]
-    out = []
-    for table, row, event in items:
-        new_id = conn.execute(_insert_returning_id(table), row).scalar_one()
-        conn.execute(_INSERT_EVENT, {**event, "object_id": str(new_id)})
-        out.append(int(new_id))
+    out = [int(conn.execute(_insert_returning_id(table), row).scalar_one()) for table, row, _e in items]
+    conn.execute(_INSERT_EVENT, [{**event, "object_id": str(new_id)} for (_t, _r, event), new_id in zip(items, out)])
     return out
 
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
-from sqlalchemy import Table, any_, bindparam, exists, or_, select
+from sqlalchemy import Table, any_, bindparam, literal, or_, select
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
@@ -222,12 +222,20 @@ _SUBJECT_RECORDS = (
 # responsible for a listed organization's act), so that list entries are read only for those.
 _E = ListEntry.__table__
 _EP = ListEntryPerson.__table__
+
+
+def _probe(table, *where):
+    # A scalar subquery with LIMIT 1, not EXISTS: PostgreSQL plans ``EXISTS … OR EXISTS …`` as hashed
+    # subplans that read the whole table on every inquiry; this is one index probe per subject.
+    return select(literal(1)).select_from(table).where(*where).limit(1).scalar_subquery().is_not(None)
+
+
 _SUBJECT_RECORDS_LEAN = (
     select(
         _S.c.id.label("s_id"), _S.c.kind.label("s_kind"), _S.c.name.label("s_name"),
         _S.c.identifier.label("s_identifier"), _S.c.identifier_digest.label("s_digest"),
-        or_(exists().where(_E.c.subject_id == _S.c.id, _E.c.status == "listed"),
-            exists().where(_EP.c.subject_id == _S.c.id)).label("s_listed"),
+        or_(_probe(_E, _E.c.subject_id == _S.c.id, _E.c.status == "listed"),
+            _probe(_EP, _EP.c.subject_id == _S.c.id)).label("s_listed"),
         _R.c.id, _R.c.item_code, _R.c.untrustworthy, _R.c.doc_no, _R.c.doc_date, _R.c.doc_org, _R.c.ended_on,
         _R.c.status, _R.c.objection_open, _C.c.name_zh.label("item_zh"), _C.c.article.label("item_article"),
     )
