@@ -192,3 +192,36 @@ def test_a_measure_published_in_this_process_is_returned_at_once(engine, joint):
     with session_scope(engine) as s:
         add_measure(s, "P-ARREARS2", items=("penalty",), item="5")
     assert "P-ARREARS2" in codes(check(engine, w.organ, [ORG_USCC])["subjects"][0])
+
+
+@pytest.mark.article("Art. 32.1")
+def test_a_measure_is_applied_only_on_grounds_that_still_hold(engine, joint):
+    from xinyong.listing import service as listing
+    from xinyong.models import Record
+    from xinyong.record import workflows
+
+    w = joint.w
+    res = check(engine, w.organ, [ORG_USCC])
+    with session_scope(engine) as s:
+        rid = s.scalar(select(Record.id).where(Record.doc_no == "沪罚〔2024〕1号"))
+        workflows.revoke(s, record_id=rid, document="沪复决〔2025〕9号", decided_by="court", reason="判决撤销",
+                         actor=CONSOLE)
+        listing.remove(s, entry_id=joint.entry_id, document="沪市监移〔2025〕1号", reason="公示期满", actor=CONSOLE)
+    with session_scope(engine) as s:
+        app = service.apply(s, check_id=res["check_id"], measure="P-PENALTY", subject=ORG_USCC,
+                            document="沪府许〔2025〕2号", actor=w.organ)
+        assert [g["record_id"] for g in app.grounds] != [] and rid not in [g["record_id"] for g in app.grounds]
+        with pytest.raises(RuleViolation) as exc:
+            service.apply(s, check_id=res["check_id"], measure="R-MARKET", subject=ORG_USCC,
+                          document="沪府许〔2025〕3号", actor=w.organ)
+    assert exc.value.article == "Art. 32.1" and "still holds" in exc.value.message
+
+
+def test_a_withdrawn_measure_is_not_withdrawn_again(engine, joint):
+    from xinyong.errors import InvalidInput as Invalid
+    with session_scope(engine) as s:
+        first = service.withdraw(s, measure="P-ARREARS", actor=CONSOLE).withdrawn_on
+    with session_scope(engine) as s, pytest.raises(Invalid):
+        service.withdraw(s, measure="P-ARREARS", actor=CONSOLE)
+    with session_scope(engine) as s:
+        assert service.get(s, "P-ARREARS").withdrawn_on == first

@@ -273,6 +273,14 @@ def active_entries(session: Session, subject_ids: list[int], on: date) -> dict[i
     return out
 
 
+def listed_entry_ids(session: Session, entry_ids: list[int], on: date) -> set[int]:
+    """Of these entries, those still listed on a published list on ``on``."""
+    E, L = ListEntry.__table__, CreditList.__table__
+    return set(session.scalars(select(E.c.id).join(L, L.c.id == E.c.list_id).where(
+        E.c.id.in_(sorted(set(entry_ids))), E.c.status == "listed", L.c.state == "published",
+        L.c.published_on <= on)))
+
+
 def _entry_ground(row: Any, relation: str, role: str | None) -> dict[str, Any]:
     return {"type": "list-entry", "entry_id": row.id, "list_id": row.list_id, "list": row.name,
             "list_code": row.code, "list_kind": row.kind, "ground": row.ground,

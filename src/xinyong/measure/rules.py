@@ -155,3 +155,16 @@ def application_grounds(returned: dict | None, measure_id: int) -> list:
         raise RuleViolation("this check did not return that measure for that subject: a measure is applied "
                             "on its grounds, as the check returned them", article="Art. 32.1")
     return grounds
+
+
+@rule("Art. 32.1")
+def grounds_still_hold(grounds: list[dict], records_in_force: set[int], entries_listed: set[int]) -> list[dict]:
+    """A measure is applied on the grounds that still hold when it is applied: a record revoked or ended,
+    or a list entry removed or revoked, since the check no longer grounds it. None left: refused."""
+    holding = [g for g in grounds
+               if (g.get("type") == "record" and g.get("record_id") in records_in_force)
+               or (g.get("type") == "list-entry" and g.get("entry_id") in entries_listed)]
+    if not holding:
+        raise RuleViolation("none of the grounds this check returned still holds (a record or list entry was "
+                            "revoked, withdrawn or ended since): check again", article="Art. 32.1")
+    return holding

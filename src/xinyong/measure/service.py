@@ -88,6 +88,8 @@ def publish(session: Session, *, measure: int | str, on: date | None = None, act
 def withdraw(session: Session, *, measure: int | str, actor: Actor) -> Measure:
     rules.may_compile(actor.role)
     m = get(session, measure)
+    if m.state == "withdrawn":
+        raise InvalidInput(f"the measure was withdrawn on {m.withdrawn_on}", field="measure")
     m.state, m.withdrawn_on = "withdrawn", today()
     session.flush()
     audit.append(session, action="measure:withdraw", actor=actor, object_type="measure", object_id=m.id,
@@ -270,7 +272,9 @@ def apply(session: Session, *, check_id: int, measure: int | str, subject: str, 
     if not (document or "").strip():
         raise InvalidInput("name the decision document", field="document")
     subj = subjects.find(session, subject)
-    grounds = rules.application_grounds(chk.results.get(str(subj.id)), m.id)
+    returned = rules.application_grounds(chk.results.get(str(subj.id)), m.id)
+    records, entries = _grounds_in_force_now(session, returned, today())
+    grounds = rules.grounds_still_hold(returned, records, entries)
     app = MeasureApplication(measure_id=m.id, check_id=chk.id, subject_id=subj.id, unit_id=actor.unit_id,
                              officer_label=actor.officer, document=document, decided_on=today(), grounds=grounds,
                              applied_at=now())
@@ -281,6 +285,24 @@ def apply(session: Session, *, check_id: int, measure: int | str, subject: str, 
                  content={"measure": m.id, "check": chk.id, "document": document, "grounds": grounds},
                  details={"measure_id": m.id, "check_id": chk.id})
     return app
+
+
+def _grounds_in_force_now(session: Session, grounds: list[dict], day: date) -> tuple[set[int], set[int]]:
+    """Of the records and list entries a check returned as grounds, those still in force today: a
+    record revoked, withdrawn, restored or past its Art. 35 period since, or an entry removed or
+    revoked since, no longer grounds a measure."""
+    record_ids = [g["record_id"] for g in grounds if g.get("type") == "record" and "record_id" in g]
+    entry_ids = [g["entry_id"] for g in grounds if g.get("type") == "list-entry" and not g.get("deleted")]
+    records: set[int] = set()
+    if record_ids:
+        for r in session.execute(select(_R.c.id, _R.c.item_code, _R.c.untrustworthy, _R.c.ended_on, _R.c.status,
+                                        _R.c.objection_open).where(_R.c.id.in_(record_ids))):
+            scope = Decision(True, "", "", frozenset((r.item_code,)))
+            if servable(RecordFacts(r.id, r.item_code, r.untrustworthy, r.ended_on, r.status, r.objection_open),
+                        scope, day)[0]:
+                records.add(r.id)
+    entries = listing.listed_entry_ids(session, entry_ids, day) if entry_ids else set()
+    return records, entries
 
 
 def applied_to(session: Session, subject_id: int) -> list[dict[str, Any]]:
