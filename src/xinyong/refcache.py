@@ -8,8 +8,9 @@ change within ``TTL_SECONDS``. Published lists and the catalog change by deliber
 from __future__ import annotations
 
 import time
+import weakref
 from collections.abc import Callable, Hashable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 T = TypeVar("T")
 TTL_SECONDS = 2.0
@@ -28,3 +29,16 @@ def get(key: Hashable, loader: Callable[[], T]) -> T:
 
 def invalidate() -> None:
     _store.clear()
+
+
+_database_keys: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
+
+
+def database_key(session: Any) -> str:
+    """The database a session is bound to, as a cache key: two engines on one database share entries.
+    Rendered once per engine (rendering a PostgreSQL URL with options costs tens of µs)."""
+    engine = session.get_bind()
+    key = _database_keys.get(engine)
+    if key is None:
+        key = _database_keys[engine] = engine.url.render_as_string(hide_password=False)
+    return key

@@ -334,10 +334,6 @@ def _request(session: Session, actor: Actor, target: dict, purpose: str | None,
     )
 
 
-def _bind_key(session: Session) -> str:
-    return str(session.get_bind().url)
-
-
 def _items(session: Session) -> dict[str, ItemFacts]:
     def load() -> dict[str, ItemFacts]:
         return {
@@ -346,7 +342,7 @@ def _items(session: Session) -> dict[str, ItemFacts]:
                 select(_C.c.code, _C.c.disclosure, _C.c.untrustworthy, _C.c.inquiry_law_basis))
         }
 
-    return refcache.get(("catalog", _bind_key(session)), load)
+    return refcache.get(("catalog", refcache.database_key(session)), load)
 
 
 def _unit_list(session: Session, unit_id: int | None) -> frozenset[tuple[str, str]]:
@@ -358,7 +354,7 @@ def _unit_list(session: Session, unit_id: int | None) -> frozenset[tuple[str, st
         return frozenset((i, p) for i, p in session.connection().execute(
             select(t.c.item_code, t.c.purpose).where(t.c.unit_id == unit_id)))
 
-    return refcache.get(("inquiry-list", _bind_key(session), unit_id), load)
+    return refcache.get(("inquiry-list", refcache.database_key(session), unit_id), load)
 
 
 def _authorizations(session: Session, subject_ids: list[int], unit_id: int | None

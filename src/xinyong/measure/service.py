@@ -131,7 +131,7 @@ def _published(session: Session) -> list[tuple[rules.MeasureFacts, dict[str, Any
         return [(_facts(m), _brief(m)) for m in session.scalars(select(Measure).where(Measure.state == "published")
                                                                   .order_by(Measure.id))]
 
-    return refcache.get(("measures", str(session.get_bind().url)), load)
+    return refcache.get(("measures", refcache.database_key(session)), load)
 
 
 # --------------------------------------------------------------------------------------------
