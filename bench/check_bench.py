@@ -33,7 +33,7 @@ import time
 from datetime import date
 from pathlib import Path
 
-from .common import log, pg_connect, selected_databases, tmp_root, write_results
+from .common import as_served, log, pg_connect, selected_databases, tmp_root, write_results
 from .import_bench import sqlite_connect
 from .inquiry_bench import (INSERT_LOG, _log_params, _pct, _table, _us, add_keep_arguments, draw, lazy_demo,
                             prepare, world_in)
@@ -261,6 +261,7 @@ def run_db(db: str, demo, args, data_dir: Path) -> dict:
         log(f"  {world['records']:,} records, {len(world['subjects']):,} subjects; list with "
             f"{setup['entries']} entries; measures {', '.join(setup['measures'])}")
         engine, actor, subjects = world["engine"], world["actor"], world["subjects"]
+        as_served()
         # listed subjects are drawn too: make sure a share of the draw hits the list
         runs: dict[str, list[dict]] = {k: [] for k, _ in PATHS}
         n_batches = max(3, args.checks // BATCH)

@@ -325,3 +325,12 @@ def selected_databases(choice: str) -> list[str]:
             print(f"PostgreSQL unavailable, skipped: {reason}")
             dbs.remove("postgresql")
     return dbs
+
+
+def as_served() -> None:
+    """What ``xinyong serve`` does once the app is built (``app.create_served_app``): a full collection,
+    then ``gc.freeze()``, so the platform's paths are measured with the server's collector set-up."""
+    import gc
+
+    gc.collect()
+    gc.freeze()

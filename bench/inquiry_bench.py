@@ -44,6 +44,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .common import (
+    as_served,
     selected_databases,
     RESULTS_DIR,
     Measure,
@@ -499,6 +500,7 @@ def make_paths(db: str) -> list[Path_]:
 
 def run_paths(db: str, world: dict, where, paths: list[Path_], inquiries: int, repeat: int, seed: int) -> None:
     engine, actor, subjects = world["engine"], world["actor"], world["subjects"]
+    as_served()
     raw = sqlite_raw if db == "sqlite" else pg_raw
     variants = {"raw_lookup_id": ("id", False), "raw_lookup_digest": ("digest", False),
                 "raw_lookup_digest_log": ("digest", True), "raw_lookup_id_log": ("id", True)}

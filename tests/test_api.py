@@ -98,3 +98,15 @@ def test_identifier_check_in_body_and_masked(client, provider_token):
 def test_openapi_and_docs(client):
     assert client.get("/openapi.json").status_code == 200
     assert client.get("/docs").status_code == 200
+
+
+def test_the_served_app_freezes_what_start_up_allocated(engine):
+    import gc
+
+    from xinyong.app import create_served_app
+
+    try:
+        app = create_served_app()
+        assert gc.get_freeze_count() > 0 and app.title.startswith("xinyong")
+    finally:
+        gc.unfreeze()

@@ -64,11 +64,11 @@ def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Opt
     import uvicorn
 
     if workers > 1:
-        uvicorn.run("xinyong.app:create_app", factory=True, host=host, port=port, workers=workers)
+        uvicorn.run("xinyong.app:create_served_app", factory=True, host=host, port=port, workers=workers)
     else:
-        from .app import create_app
+        from .app import create_served_app
 
-        uvicorn.run(create_app(), host=host, port=port)
+        uvicorn.run(create_served_app(), host=host, port=port)
 
 
 @app.command("demo")
