@@ -7,6 +7,7 @@ the front door that opened the session scope commits once.
 
 from __future__ import annotations
 
+from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
 from functools import lru_cache
@@ -112,3 +113,73 @@ def one_of(column, values: list, dialect: str):
 
         return column == any_(bindparam(None, list(values), type_=ARRAY(column.type)))
     return column.in_(list(values))
+
+
+class Prepared:
+    """A Core statement compiled once per dialect and run on the driver's own cursor.
+
+    Only for the few statements every inquiry and check runs (loading the subject, writing the log):
+    there SQLAlchemy's per-execution work (about 150–200 µs on the machines here) costs more than the
+    statement. Values pass through the bind and result processors SQLAlchemy itself would apply (dates
+    on SQLite, JSON, booleans); rows come back as named tuples. Runs inside the session's transaction
+    (``session.connection()``). Not for expanding (IN-list) parameters.
+    """
+
+    def __init__(self, statement) -> None:
+        self.statement = statement
+        self._forms: dict[str, tuple] = {}
+
+    def _form(self, dialect) -> tuple:
+        form = self._forms.get(dialect.name)
+        if form is None:
+            compiled = self.statement.compile(dialect=dialect)
+            sql = str(compiled)
+            if "POSTCOMPILE" in sql:
+                raise ValueError("Prepared does not take expanding parameters")
+            by_name = {compiled.bind_names[b]: b for b in compiled.binds.values()}
+            names = list(compiled.positiontup) if dialect.positional else list(by_name)
+            bind = {n: by_name[n].type.dialect_impl(dialect).bind_processor(dialect) for n in names}
+            columns = list(getattr(self.statement, "exported_columns", ()) or ())
+            row = namedtuple("Row", [c.key for c in columns], rename=True) if columns else None
+            form = self._forms[dialect.name] = [sql, dialect.positional, names, dict(compiled.params), bind,
+                                                columns, row, None]
+        return form
+
+    def _args(self, form: list, params: dict):
+        _sql, positional, names, defaults, bind = form[:5]
+        values = {**defaults, **params}
+        if positional:
+            return tuple(bind[n](values[n]) if bind[n] else values[n] for n in names)
+        return {n: (bind[n](values[n]) if bind[n] else values[n]) for n in names}
+
+    def rows(self, conn, params: dict) -> list:
+        """Execute with ``params`` (bind name → value) on the SQLAlchemy ``conn``; the rows it returns."""
+        dialect = conn.dialect
+        form = self._form(dialect)
+        sql, columns, row = form[0], form[5], form[6]
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.execute(sql, self._args(form, params))
+            description = cursor.description
+            raw = cursor.fetchall() if description is not None else []
+        finally:
+            cursor.close()
+        if row is None:
+            return []
+        if form[7] is None:  # result processors need the driver's column types (PostgreSQL OIDs)
+            procs = [c.type.dialect_impl(dialect).result_processor(dialect, d[1])
+                     for c, d in zip(columns, description, strict=True)]
+            form[7] = procs if any(procs) else ()
+        procs = form[7]
+        if not procs:
+            return [row._make(r) for r in raw]
+        return [row._make([p(v) if p else v for p, v in zip(procs, r)]) for r in raw]
+
+    def execute_many(self, conn, params: list[dict]) -> None:
+        """Execute once per parameter set (``executemany``); nothing is returned."""
+        form = self._form(conn.dialect)
+        cursor = conn.connection.dbapi_connection.cursor()
+        try:
+            cursor.executemany(form[0], [self._args(form, p) for p in params])
+        finally:
+            cursor.close()

@@ -13,6 +13,7 @@ from sqlalchemy.orm import Session
 from ..auth import Actor
 from ..clock import now
 from ..config import get_settings
+from ..db import Prepared
 from ..models import AuditEvent
 
 
@@ -68,7 +69,7 @@ def _columns(table: Table) -> list[str]:
     return [c.name for c in table.columns if c.name != "id"]
 
 
-def _pg_chain(tables: tuple[Table, ...]):
+def _pg_chain(tables: tuple[Table, ...]) -> Prepared:
     """One PostgreSQL statement that inserts a row into each table and, from each new id, its audit
     event; it returns the ids in order. Data-modifying CTEs all run, referenced or not. Built once
     per sequence of tables."""
@@ -83,13 +84,14 @@ def _pg_chain(tables: tuple[Table, ...]):
                             cast(row.c.id, String))
             events.append(insert(_EVENT).from_select([*_EVENT_COLS, "object_id"], values)
                           .returning(_EVENT.c.object_id).cte(f"event{n}"))
-        stmt = _pg_chains[key] = select(*[select(e.c.object_id).scalar_subquery() for e in events])
+        stmt = _pg_chains[key] = Prepared(select(*[select(e.c.object_id).scalar_subquery() for e in events]))
     return stmt
 
 
 def insert_with_events(session: Session, items: list[tuple[Table, dict, dict]]) -> list[int]:
     """Insert each ``(table, row, event)``: the row, and its audit event (an ``event_row`` whose object
-    id becomes the row's new id). Returns the new ids in order. PostgreSQL: one round trip for all."""
+    id becomes the row's new id). Returns the new ids in order. PostgreSQL: one round trip for all.
+    Every inquiry and check writes through here: the statements run on the driver's cursor (``Prepared``)."""
     if not items:
         return []
     conn = session.connection()
@@ -98,21 +100,24 @@ def insert_with_events(session: Session, items: list[tuple[Table, dict, dict]]) 
         for n, (table, row, event) in enumerate(items):
             params.update({f"r{n}_{c}": row.get(c) for c in _columns(table)})
             params.update({f"e{n}_{c}": event[c] for c in _EVENT_COLS})
-        ids = conn.execute(_pg_chain(tuple(t for t, _r, _e in items)), params).one()
+        [ids] = _pg_chain(tuple(t for t, _r, _e in items)).rows(conn, params)
         return [int(i) for i in ids]
-    out = [int(conn.execute(_insert_returning_id(table), row).scalar_one()) for table, row, _e in items]
-    conn.execute(_INSERT_EVENT, [{**event, "object_id": str(new_id)} for (_t, _r, event), new_id in zip(items, out)])
+    out = [int(_insert_returning_id(table).rows(conn, row)[0][0]) for table, row, _e in items]
+    _PREPARED_EVENT.execute_many(conn, [{**event, "object_id": str(new_id)}
+                                        for (_t, _r, event), new_id in zip(items, out)])
     return out
 
 
-_returning_id: dict[str, Any] = {}
+_returning_id: dict[str, Prepared] = {}
+_PREPARED_EVENT = Prepared(insert(_EVENT).values({c: bindparam(c, type_=_EVENT.c[c].type)
+                                                  for c in [*_EVENT_COLS, "object_id"]}))
 
 
-def _insert_returning_id(table: Table):
-    # Built once: constructing an INSERT … RETURNING costs more than SQLite executing it.
+def _insert_returning_id(table: Table) -> Prepared:
     stmt = _returning_id.get(table.name)
     if stmt is None:
-        stmt = _returning_id[table.name] = insert(table).returning(table.c.id)
+        values = {c: bindparam(c, type_=table.c[c].type) for c in _columns(table)}
+        stmt = _returning_id[table.name] = Prepared(insert(table).values(values).returning(table.c.id))
     return stmt
 
 

@@ -19,6 +19,7 @@ from .. import refcache
 from ..audit import service as audit
 from ..auth import Actor
 from ..clock import now, today
+from ..db import Prepared
 from ..errors import InvalidInput, NotFound, RuleViolation
 from ..models import (Authorization, CatalogItem, InquiryLog, ListEntry, ListEntryPerson, Record, Subject, Unit,
                       UnitInquiryItem)
@@ -244,27 +245,28 @@ _SUBJECT_RECORDS_LEAN = (
 )
 
 
-_by_key: dict[tuple[str, str, str, bool], Any] = {}
+_by_key: dict[tuple[str, str, bool], Any] = {}
 
 
-def _subjects_statement(dialect: str, by: str, many: str, lean: bool):
-    """Subjects (by id or by identifier digest) with all their records: one statement, built once.
-    PostgreSQL takes the keys as one array (``= ANY``), SQLite as an expanding IN list."""
-    stmt = _by_key.get((dialect, by, many, lean))
+def _subjects_statement(dialect: str, by: str, lean: bool):
+    """Several subjects (by id or by identifier digest) with all their records: one statement, built
+    once. PostgreSQL takes the keys as one array (``= ANY``), SQLite as an expanding IN list."""
+    stmt = _by_key.get((dialect, by, lean))
     if stmt is None:
         column = _S.c.id if by == "id" else _S.c.identifier_digest
-        if many == "one":
-            cond = column == bindparam("key")  # an array or IN list costs a single inquiry ~0.1 ms
-        elif dialect == "postgresql":
+        if dialect == "postgresql":
             cond = column == any_(bindparam("keys", type_=ARRAY(column.type)))
         else:
             cond = column.in_(bindparam("keys", expanding=True))
         base = _SUBJECT_RECORDS_LEAN if lean else _SUBJECT_RECORDS
-        stmt = _by_key[(dialect, by, many, lean)] = base.where(cond)
+        stmt = _by_key[(dialect, by, lean)] = base.where(cond)
     return stmt
 
 
 LOAD_CHUNK = 500
+_one_subject = {(by, lean): Prepared((_SUBJECT_RECORDS_LEAN if lean else _SUBJECT_RECORDS).where(
+    (_S.c.id if by == "id" else _S.c.identifier_digest) == bindparam("key")))
+    for by in ("id", "digest") for lean in (False, True)}
 
 
 def load_subjects(conn, *, ids: list[int] | None = None, digests: list[str] | None = None,
@@ -277,21 +279,21 @@ def load_subjects(conn, *, ids: list[int] | None = None, digests: list[str] | No
     if not keys:
         return out
     unique = list(dict.fromkeys(keys))
-    if len(unique) == 1:
-        parts = [(_subjects_statement(conn.dialect.name, by, "one", lean), {"key": unique[0]})]
+    if len(unique) == 1:  # an inquiry, a one-subject check: the hot path, on the driver's cursor
+        rows = _one_subject[(by, lean)].rows(conn, {"key": unique[0]})
     else:
-        stmt = _subjects_statement(conn.dialect.name, by, "many", lean)
-        parts = [(stmt, {"keys": unique[i:i + LOAD_CHUNK]}) for i in range(0, len(unique), LOAD_CHUNK)]
-    for stmt, params in parts:
-        for row in conn.execute(stmt, params):
-            key = row.s_id if by == "id" else row.s_digest
-            loaded = out.get(key)
-            if loaded is None:
-                loaded = out[key] = Loaded({"id": row.s_id, "kind": row.s_kind, "name": row.s_name,
-                                            "identifier": row.s_identifier}, [], row.s_digest,
-                                           listed=row.s_listed if lean else None)
-            if row.id is not None:
-                loaded.rows.append(row)
+        stmt = _subjects_statement(conn.dialect.name, by, lean)
+        rows = (row for i in range(0, len(unique), LOAD_CHUNK)
+                for row in conn.execute(stmt, {"keys": unique[i:i + LOAD_CHUNK]}))
+    for row in rows:
+        key = row.s_id if by == "id" else row.s_digest
+        loaded = out.get(key)
+        if loaded is None:
+            loaded = out[key] = Loaded({"id": row.s_id, "kind": row.s_kind, "name": row.s_name,
+                                        "identifier": row.s_identifier}, [], row.s_digest,
+                                       listed=row.s_listed if lean else None)
+        if row.id is not None:
+            loaded.rows.append(row)
     return out
 
 

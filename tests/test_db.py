@@ -1,0 +1,60 @@
+"""``db.Prepared``: the hot-path statements run on the driver's cursor must read and write exactly what
+SQLAlchemy itself would (dates on SQLite, JSON, booleans, time zones), inside the session's transaction."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+
+from sqlalchemy import bindparam, insert, select
+
+from xinyong.db import Prepared, session_scope
+from xinyong.models import AuditEvent, CatalogItem, InquiryLog
+
+
+def test_prepared_writes_and_reads_what_sqlalchemy_would(engine):
+    log = InquiryLog.__table__
+    cols = [c.name for c in log.columns if c.name != "id"]
+    write = Prepared(insert(log).values({c: bindparam(c, type_=log.c[c].type) for c in cols}).returning(log.c.id))
+    at = datetime(2025, 6, 16, 9, 30, 15, 123456, tzinfo=timezone.utc)
+    row = {"at": at, "actor_role": "administrative", "channel": "api", "decision": "allow", "article": "Art. 17.2",
+           "reason": "published list", "items": ["penalty", "licence"], "record_ids": [3, 1, 2]}
+    with session_scope(engine) as s:
+        [(new_id,)] = write.rows(s.connection(), row)
+    read = Prepared(select(log.c.id, log.c.at, log.c["items"], log.c.record_ids, log.c.subject_id)
+                    .where(log.c.id == bindparam("key")))
+    with session_scope(engine) as s:
+        [mine] = read.rows(s.connection(), {"key": new_id})
+        theirs = s.execute(select(log.c.id, log.c.at, log.c["items"], log.c.record_ids, log.c.subject_id)
+                           .where(log.c.id == new_id)).one()
+    assert tuple(mine) == tuple(theirs)
+    assert mine.items == ["penalty", "licence"] and mine.record_ids == [3, 1, 2] and mine.subject_id is None
+    assert mine.at.replace(tzinfo=timezone.utc) == at
+
+
+def test_prepared_reads_booleans_and_binds_literals(engine):
+    c = CatalogItem.__table__
+    q = Prepared(select(c.c.code, c.c.untrustworthy)
+                 .where(c.c.code == bindparam("code"), c.c.disclosure != "nobody").limit(1))
+    with session_scope(engine) as s:
+        [mine] = q.rows(s.connection(), {"code": "penalty"})
+        theirs = s.execute(select(c.c.code, c.c.untrustworthy).where(c.c.code == "penalty")).one()
+    assert mine.code == "penalty" and mine.untrustworthy is theirs.untrustworthy is True
+
+
+def test_prepared_runs_in_the_sessions_transaction(engine):
+    ev = AuditEvent.__table__
+    cols = ["at", "action", "actor", "object_type", "object_id", "digest"]
+    write = Prepared(insert(ev).values({c: bindparam(c, type_=ev.c[c].type) for c in cols}))
+    event = {"at": datetime(2025, 6, 16, tzinfo=timezone.utc), "action": "test:rollback", "actor": "console",
+             "object_type": "test", "object_id": "1", "digest": "0" * 64}
+    with session_scope(engine) as s:
+        before = s.query(ev).count()
+    try:
+        with session_scope(engine) as s:
+            write.execute_many(s.connection(), [event, {**event, "object_id": "2"}])
+            assert s.query(ev).count() == before + 2  # seen by the session's own statements
+            raise RuntimeError("the unit of work fails")
+    except RuntimeError:
+        pass
+    with session_scope(engine) as s:
+        assert s.query(ev).count() == before  # rolled back with it
