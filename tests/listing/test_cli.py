@@ -94,7 +94,7 @@ def test_cli_remedies_and_their_outcome(engine, world):  # noqa: F811
                                   "counts; to be deleted by 2025-06-19 [Art. 37]")
     res = runner.invoke(app, ["listing", "remedy-decide", str(org_rem), "--by", "court", "--outcome", "upheld",
                               "--document", "x"])
-    assert res.exit_code == 1 and "already revoked" in res.stderr
+    assert res.exit_code == 1 and "error [Art. 25.3]: the remedy is already revoked" in res.stderr
 
     [row] = json.loads(invoke("listing", "remedies", "--entry", str(org_id), "--json").stdout)
     assert (row["status"], row["decided_by"], row["outcome_document"], row["decided_on"], row["entry_status"]) == (

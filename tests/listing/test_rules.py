@@ -42,6 +42,12 @@ def test_published_with_requirements_and_remedies_and_only_then_takes_entries():
     with pytest.raises(RuleViolation):
         rules.remedy_outcome("newspaper", "revoked", "d")
     rules.remedy_outcome("court", "revoked", "判决书")
+    rules.remedy_pending("pending")
+    for decided in ("upheld", "revoked"):  # a remedy is decided once
+        with pytest.raises(RuleViolation) as exc:
+            rules.remedy_pending(decided)
+        assert (exc.value.article, exc.value.status, exc.value.message) == (
+            "Art. 25.3", 409, f"the remedy is already {decided}")
 
 
 @pytest.mark.article("Art. 24")

@@ -11,7 +11,7 @@ from xinyong.auth import CONSOLE, Actor
 from xinyong.db import session_scope
 from xinyong.errors import InvalidInput, RuleViolation
 from xinyong.listing import service
-from xinyong.models import AuditEvent, ListEntryPerson, Subject
+from xinyong.models import AuditEvent, ListEntryPerson, ListRemedy, Subject
 
 from ..measure.conftest import RESPONSIBLE_RIC, black_list
 from ..inquiry.conftest import ORG_USCC, world  # noqa: F401
@@ -63,6 +63,12 @@ def test_entries_only_on_a_published_list_and_remedy_revocation_removes_the_entr
         service.decide_remedy(s, remedy_id=rem.id, decided_by="court", outcome="revoked", document="(2025)沪01行终1号",
                               actor=CONSOLE)
         assert service.get_entry(s, entry_id).status == "revoked"
+        with pytest.raises(RuleViolation) as exc:  # decided once: a later outcome is refused, nothing changes
+            service.decide_remedy(s, remedy_id=rem.id, decided_by="organ", outcome="upheld", document="维持",
+                                  actor=CONSOLE)
+        assert (exc.value.article, exc.value.message) == ("Art. 25.3", "the remedy is already revoked")
+        assert (s.get(ListRemedy, rem.id).status, s.get(ListRemedy, rem.id).outcome_document) == (
+            "revoked", "(2025)沪01行终1号")
         actions = set(s.scalars(select(AuditEvent.action).where(AuditEvent.object_type.in_(
             ["credit_list", "list_entry", "list_remedy"]))))
     assert {"list:define", "list:publish", "list-entry:enter", "list-remedy:apply", "list-entry:revoke",
@@ -113,6 +119,11 @@ def test_api_list_published_entry_and_subjects_remedy(engine, world):  # noqa: F
         res = c.post(f"/api/v1/list-entries/{entry_id}/remedies",
                      headers={"Authorization": f"Bearer {subject_token(engine, world.org_id)}"}, json={"reason": "r"})
         assert res.status_code == 201, res.text
-        res = c.post(f"/api/v1/list-remedies/{res.json()['id']}/decision", headers=h,
+        remedy_id = res.json()["id"]
+        res = c.post(f"/api/v1/list-remedies/{remedy_id}/decision", headers=h,
                      json={"decided_by": "reconsideration", "outcome": "upheld", "document": "复议决定"})
         assert res.json()["status"] == "upheld"
+        res = c.post(f"/api/v1/list-remedies/{remedy_id}/decision", headers=h,  # decided once
+                     json={"decided_by": "court", "outcome": "revoked", "document": "判决书"})
+        assert res.status_code == 409 and res.json()["article"] == "Art. 25.3", res.text
+        assert res.json()["message"] == "the remedy is already upheld"

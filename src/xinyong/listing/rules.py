@@ -146,6 +146,13 @@ def remedy_allowed(entry_subject_id: int, applicant_subject_id: int | None, stat
 
 
 @rule("Art. 25.3")
+def remedy_pending(status: str) -> None:
+    """A remedy is decided once: an outcome already entered is not decided again."""
+    if status != "pending":
+        raise RuleViolation(f"the remedy is already {status}", article="Art. 25.3", status=409)
+
+
+@rule("Art. 25.3")
 def remedy_outcome(decided_by: str, outcome: str, document: str) -> None:
     """A remedy is decided by the listing organ, a reconsideration organ or a court, on a document."""
     if decided_by not in DECIDERS:

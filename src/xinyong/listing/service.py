@@ -170,8 +170,7 @@ def decide_remedy(session: Session, *, remedy_id: int, decided_by: str, outcome:
         raise NotFound(f"no remedy {remedy_id}", field="remedy")
     entry = get_entry(session, rem.entry_id)
     _may_keep(actor, session.get(CreditList, entry.list_id))
-    if rem.status != "pending":
-        raise InvalidInput(f"the remedy is already {rem.status}", field="remedy")
+    rules.remedy_pending(rem.status)
     rules.remedy_outcome(decided_by, outcome, document)
     rem.status, rem.decided_by, rem.outcome_document, rem.decided_on = outcome, decided_by, document, today()
     if outcome == "revoked":
