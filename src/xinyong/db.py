@@ -47,9 +47,15 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - exercise
     cur.close()
 
 
+def _json_text(value) -> str:
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
+
+
 def make_engine(url: str, *, schema: str | None = None, echo: bool = False) -> Engine:
-    # orjson parses the JSON columns (record content, log ids) several times faster than json.loads.
-    kwargs: dict = {"echo": echo, "future": True, "json_deserializer": orjson.loads}
+    # orjson writes and parses the JSON columns (record content, log ids, check results) several times
+    # faster than the json module; keys are strings as json.dumps makes them.
+    kwargs: dict = {"echo": echo, "future": True, "json_deserializer": orjson.loads,
+                    "json_serializer": _json_text}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False}
     elif url.startswith("postgresql"):
