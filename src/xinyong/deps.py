@@ -13,7 +13,9 @@ from .errors import Forbidden, Unauthorized
 _bearer = HTTPBearer(auto_error=False)
 
 
-def engine(request: Request) -> Engine:
+# Dependencies that do no I/O are ``async def``: FastAPI runs a plain ``def`` dependency in the
+# threadpool, a hop that costs more than the dependency itself.
+async def engine(request: Request) -> Engine:
     return request.app.state.engine
 
 
@@ -44,7 +46,7 @@ def unit_actor(who: Actor = Depends(actor)) -> Actor:
     return who
 
 
-def bearer_token(creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> str:
+async def bearer_token(creds: HTTPAuthorizationCredentials | None = Depends(_bearer)) -> str:
     """The raw bearer token, for hot paths that authenticate inside their own unit of work."""
     if creds is None or creds.scheme.lower() != "bearer" or not creds.credentials:
         raise Unauthorized("a bearer token is required")

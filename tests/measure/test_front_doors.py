@@ -24,7 +24,9 @@ def test_api_check_apply_and_subject_sees_measure_basis_and_grounds(engine, join
     w = joint.w
     with TestClient(create_app(engine)) as c:
         res = c.post("/api/v1/checks", headers=auth(w.agency_token), json={"subjects": [ORG_USCC], "context": "permit"})
-        assert res.status_code == 403
+        assert res.status_code == 403 and "Art. 28.1" in res.json()["message"]
+        res = c.post("/api/v1/checks", headers=auth("xy_not_a_token"), json={"subjects": [ORG_USCC], "context": "permit"})
+        assert res.status_code == 401
         res = c.post("/api/v1/checks", headers=auth(w.organ_token),
                      json={"subjects": [ORG_USCC, RESPONSIBLE_RIC], "context": "permit"})
         assert res.status_code == 200, res.text
@@ -60,3 +62,17 @@ def test_cli_check_names_an_invalid_identifier_and_checks_the_others(engine, joi
                                    joint.w.organ.unit_uscc])
     assert res.exit_code == 3, res.output
     assert "P-PENALTY" in res.stdout and "error [Art. 2]: subjects[1]:" in res.stderr
+
+
+def test_api_check_of_many_subjects_and_an_invalid_identifier(engine, joint):
+    """More than INLINE_SUBJECTS subjects run in the threadpool; the answer is the same shape."""
+    from xinyong.measure.endpoints import INLINE_SUBJECTS
+
+    subjects = [ORG_USCC] * INLINE_SUBJECTS + ["abc", RESPONSIBLE_RIC]
+    with TestClient(create_app(engine)) as c:
+        res = c.post("/api/v1/checks", headers=auth(joint.w.organ_token),
+                     json={"subjects": subjects, "context": "procurement"})
+    assert res.status_code == 200, res.text
+    answers = res.json()["subjects"]
+    assert len(answers) == len(subjects) and answers[-2]["error"]["article"] == "Art. 2"
+    assert {m["code"] for m in answers[-1]["measures"]} == {"R-MARKET"} and RESPONSIBLE_RIC not in res.text
