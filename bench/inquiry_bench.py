@@ -535,10 +535,10 @@ def serve(kind: str, url: str | None, port: int) -> None:  # in the server child
     import uvicorn
 
     if kind == "platform":
-        from xinyong.app import create_app
+        from xinyong.app import create_served_app
         from xinyong.db import make_engine
 
-        app = create_app(make_engine(url))
+        app = create_served_app(make_engine(url))  # as ``xinyong serve`` builds it
     else:
         from fastapi import FastAPI
 

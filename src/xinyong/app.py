@@ -59,13 +59,13 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     return app
 
 
-def create_served_app() -> FastAPI:
+def create_served_app(engine: Engine | None = None) -> FastAPI:
     """``create_app()`` for a long-running server: what start-up allocated (the models, compiled
     statements, the region table …) is moved out of the cyclic collector's reach (``gc.freeze``), so
     that a full collection does not walk it in the middle of a request (it shows in the p99)."""
     import gc
 
-    app = create_app()
+    app = create_app(engine)
     gc.collect()
     gc.freeze()
     return app

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from .audit import service as audit
 from .auth import Actor, new_token, token_digest
 from .clock import now
+from .db import Prepared
 from .errors import NotFound, Unauthorized
 from .models import Officer, Subject, Unit, UnitToken
 
@@ -71,7 +72,8 @@ _T = UnitToken.__table__
 _U = Unit.__table__
 _O = Officer.__table__
 # Hot path (every API call): one Core statement, compiled once, no ORM entities.
-_AUTH = (
+# Every API call authenticates: built once, run on the driver's cursor (``db.Prepared``).
+_AUTH = Prepared(
     select(_T.c.revoked_at, _T.c.expires_at, _T.c.subject_id, _U.c.id.label("unit_id"), _U.c.kind,
            _U.c.uscc, _U.c.active, _O.c.id.label("officer_id"), _O.c.staff_no, _O.c.active.label("officer_active"),
            _O.c["items"], _O.c["purposes"])
@@ -82,9 +84,10 @@ _AUTH = (
 
 def authenticate(session: Session, token: str) -> Actor:
     """The holder of a bearer token, or Unauthorized (unknown, revoked, expired, inactive)."""
-    row = session.connection().execute(_AUTH, {"digest": token_digest(token)}).first()
-    if row is None:
+    rows = _AUTH.rows(session.connection(), {"digest": token_digest(token)})
+    if not rows:
         raise Unauthorized("unknown token")
+    row = rows[0]
     if row.revoked_at is not None or (row.expires_at is not None and _aware(row.expires_at) <= now()):
         raise Unauthorized("this token was revoked or has expired")
     if row.subject_id is not None:
