@@ -9,7 +9,7 @@ tombstone: ids, list, dates, the deadline with its basis, and a keyed digest of 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import date
 from typing import Any
 
@@ -30,10 +30,12 @@ EntryPurgeHook = Callable[[Session, ListEntry, list[int], Actor], None]
 _entry_purge_hooks: list[EntryPurgeHook] = []
 
 
-def register_entry_purge_hook(hook: EntryPurgeHook) -> None:
-    """Later domains (measure checks and applications …) remove their copies of a deleted entry:
-    ``hook(session, entry, subject_ids, actor)`` — the listed subject and its responsible persons."""
+def register_entry_purge_hook(hook: EntryPurgeHook, *, tables: Iterable[str] = ()) -> None:
+    """Later domains (measure checks and applications, issued reports …) remove their copies of a deleted
+    entry: ``hook(session, entry, subject_ids, actor)`` — the listed subject and its responsible persons;
+    ``tables``: the tables the hook deletes from or rewrites (``xinyong purge`` scrubs them afterwards)."""
     _entry_purge_hooks.append(hook)
+    workflows.register_scrubbed_tables(*tables)
 
 
 def deletion_deadline(revoked_on: date) -> dict[str, Any]:
@@ -94,4 +96,5 @@ def _content(entry: ListEntry, persons: list, remedies: list[ListRemedy]) -> dic
                          for r in remedies]}
 
 
-workflows.register_purge_step("list_entries", purge_revoked)
+workflows.register_purge_step("list_entries", purge_revoked, tables=(
+    ListEntry.__tablename__, ListEntryPerson.__tablename__, ListRemedy.__tablename__))

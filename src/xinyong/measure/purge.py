@@ -67,4 +67,4 @@ def _without(results: dict, keys: set[str], entry_id: int) -> dict:
     return out
 
 
-register_entry_purge_hook(purge_entry)
+register_entry_purge_hook(purge_entry, tables=(MeasureApplication.__tablename__, MeasureCheck.__tablename__))

@@ -6,7 +6,7 @@ corrections and withdrawals by the provider (Art. 11), revocation and deletion (
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
@@ -33,22 +33,38 @@ IDENTITY = ("catalog_item", "doc_no", "subject_id")
 
 PurgeHook = Callable[[Session, int, int], None]
 _purge_hooks: list[PurgeHook] = []
+# The tables a purge deletes from or rewrites: ``scrub_storage`` vacuums them once the purge commits.
+_scrubbed: dict[str, None] = dict.fromkeys((Record.__tablename__, RecordHistory.__tablename__))
 
 
-def register_purge_hook(hook: PurgeHook) -> None:
-    """Later domains (issued reports …) remove their copies of a deleted record: ``hook(session, record_id, subject_id)``."""
+def register_scrubbed_tables(*tables: str) -> None:
+    """Tables whose rows a purge deletes or rewrites (a deleted copy's old row version is still in the
+    table's pages until vacuumed): ``scrub_storage`` covers them too."""
+    _scrubbed.update(dict.fromkeys(tables))
+
+
+def scrubbed_tables() -> list[str]:
+    return list(_scrubbed)
+
+
+def register_purge_hook(hook: PurgeHook, *, tables: Iterable[str] = ()) -> None:
+    """Later domains (issued reports …) remove their copies of a deleted record: ``hook(session, record_id,
+    subject_id)``; ``tables``: the tables the hook deletes from or rewrites (scrubbed after the purge)."""
     _purge_hooks.append(hook)
+    register_scrubbed_tables(*tables)
 
 
 PurgeStep = Callable[[Session, Actor, date], "PurgeReport"]
 _purge_steps: dict[str, PurgeStep] = {}
 
 
-def register_purge_step(name: str, step: PurgeStep) -> None:
+def register_purge_step(name: str, step: PurgeStep, *, tables: Iterable[str] = ()) -> None:
     """Later domains delete their own revoked information in the same run (list entries revoked on remedy,
     Art. 25.3 with Art. 37): ``step(session, actor, day) -> PurgeReport``, reported under ``name``; each
-    entry of its lists names what it deleted in ``object``."""
+    entry of its lists names what it deleted in ``object``. ``tables``: those the step deletes from or
+    rewrites (scrubbed after the purge)."""
     _purge_steps[name] = step
+    register_scrubbed_tables(*tables)
 
 
 @rule("Art. 11")
@@ -287,17 +303,21 @@ def purge(session: Session, *, actor: Actor, on: date | None = None) -> PurgeRep
     return report
 
 
-def scrub_storage(session: Session) -> None:
-    """After the purge commits: make the deleted bytes unrecoverable from the database files too."""
+def scrub_storage(session: Session) -> list[str]:
+    """After the purge commits: make the deleted bytes unrecoverable from the database files too — in every
+    table a purge deletes from or rewrites (``register_scrubbed_tables``, the hooks' and steps' ``tables``).
+    Returns the tables covered."""
     bind = session.get_bind()
+    tables = scrubbed_tables()
     if bind.dialect.name == "postgresql":
+        quote = bind.dialect.identifier_preparer.quote
         with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:
-            conn.exec_driver_sql("VACUUM record")
-            conn.exec_driver_sql("VACUUM record_history")
+            conn.exec_driver_sql("VACUUM " + ", ".join(quote(t) for t in tables))
     elif bind.dialect.name == "sqlite":
         # secure_delete is on for every connection; the WAL still holds the old pages until checkpoint.
         with bind.connect() as conn:
             conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+    return tables
 
 
 def _blank_batch_line(batch_id: str | None, line: int | None) -> None:
