@@ -14,7 +14,8 @@ class CreditReport(Base):
     counted as one of the subject's free reports, the fee, and the JSON snapshot every format renders.
 
     Another format of the same report renders this snapshot again: it costs nothing and counts nothing.
-    When a record is deleted (Art. 37) the purge removes it from every snapshot of its subject.
+    When a record or a list entry is deleted (Art. 37) the purge removes it from every snapshot that holds
+    it, a mark with its id and the article where it explained a grade or grounded a measure.
     """
 
     __tablename__ = "credit_report"

@@ -16,7 +16,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from ..errors import DomainError
-from .render import content_items, ground_text, period_end
+from .render import content_items, ground_text, in_force, period_end
 
 FONT_NAME = "XinyongCJK"
 FONT_PACKAGE = "fonts-wqy-zenhei"
@@ -268,10 +268,14 @@ def _facts(s: dict[str, Any], st: dict[str, Any], width: float) -> list[Any]:
 
     out: list[Any] = []
     if s.get("entries"):
-        out.append(_p(f"名单（{len(s['entries'])}）  List entries in force", st["h3"]))
+        out.append(_p(f"名单（{len(in_force(s['entries']))}）  List entries in force", st["h3"]))
         rows = [[_bi("名单", "List", st), _bi("认定机关", "Organ", st), _bi("认定依据", "Ground", st),
                  _bi("认定文书", "Document", st), _bi("日期", "Date", st)]]
         for e in s["entries"]:
+            if e.get("deleted"):  # deleted since the report was issued (Art. 37): only the mark
+                rows.append([_bi("—", f"{e['note']} [{e['article']}]", st), _p("", st["base"]), _p("", st["base"]),
+                             _p("", st["base"]), _p("", st["base"])])
+                continue
             extra = e["list"]["code"] + (f" · responsible person ({e['role']})" if e["relation"] == "responsible" else "")
             rows.append([_bi(e["list"]["name"], extra, st), _p(e.get("organ"), st["base"]),
                          _bi(e.get("ground") or "", f"[{e['article']}]", st), _p(e["document"]["number"], st["base"]),

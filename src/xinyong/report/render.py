@@ -22,7 +22,7 @@ def to_json(snapshot: dict[str, Any]) -> bytes:
 
 def to_html(snapshot: dict[str, Any]) -> str:
     return _env.get_template("report.html").render(r=snapshot, content_items=content_items, period_end=period_end,
-                                                     ground_text=ground_text)
+                                                     ground_text=ground_text, in_force=in_force)
 
 
 def render(snapshot: dict[str, Any], fmt: str) -> bytes:
@@ -75,6 +75,11 @@ def period_end(rec: dict[str, Any]) -> str:
     if rec["item"]["untrustworthy"] and rec.get("ended_on_source") == "continuing":
         return "行为持续，尚未起算 (continuing: not yet begun)"
     return "—"
+
+
+def in_force(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """A section's list entries without the marks of those deleted since the report was issued (Art. 37)."""
+    return [e for e in entries if not e.get("deleted")]
 
 
 def ground_text(g: dict[str, Any]) -> str:

@@ -27,9 +27,12 @@ from ..grading import service as grading
 from ..inquiry import rules as inquiry_rules
 from ..inquiry import service as inquiries
 from ..law import parameters
+from ..listing import purge as listing_purge
 from ..listing import service as lists
 from ..measure import service as measures
-from ..models import Authorization, CreditList, CreditReport, RecordAction, RecordHistory, Subject, Unit
+from ..measure.purge import deleted_ground as deleted_entry
+from ..models import (Authorization, CreditList, CreditReport, ListEntry, RecordAction, RecordHistory, Subject,
+                      Unit)
 from ..record import workflows
 from ..unit.rules import PURPOSES
 from . import rules
@@ -266,7 +269,8 @@ def build_snapshot(session: Session, *, number: str, issued_at, conf: ReportSett
 def section_count(section: dict[str, Any]) -> int:
     """What a section holds: its records, list entries, grade and measures (the summary counts them all)."""
     grade = section.get("grade")
-    return (sum(len(g["records"]) for g in section["groups"]) + len(section.get("entries") or ())
+    return (sum(len(g["records"]) for g in section["groups"])
+            + sum(1 for e in section.get("entries") or () if not e.get("deleted"))
             + (1 if grade and grade.get("graded") else 0) + len(section.get("measures") or ()))
 
 
@@ -452,31 +456,97 @@ def get(session: Session, number: str, *, actor: Actor) -> dict[str, Any]:
     return row.snapshot
 
 
-# --- Art. 37: a deleted record leaves the issued reports too -----------------------------------
+# --- Art. 37: deleted information leaves the issued reports too ----------------------------------
+#
+# A report is a stored snapshot (every format renders it), so it holds copies of what it reported: a
+# record in its group, in the grade's contributions and in the grounds of an applied measure; a list entry
+# in its section, in the contributions and in the grounds. When the record or entry is deleted (Art. 37;
+# an entry revoked on remedy, Art. 25.3) every copy goes. A record leaves its group (as revoked
+# information is not reported); where it or an entry explained something — the grade's points, a measure's
+# grounds, the list section — a mark naming only its id and the article takes its place, so the grade
+# still adds up and a measure still shows it rested on a ground, now deleted.
 
-def purge_record(session: Session, record_id: int, subject_id: int) -> None:
-    """Remove a deleted record from every stored report snapshot of its subject."""
-    rows = session.execute(select(CreditReport.id, CreditReport.snapshot)
-                           .where(CreditReport.subject_id == subject_id)).all()
-    for report_id, snap in rows:
-        changed = False
-        for section in snap.get("sections", []):
+DELETED_RECORD_NOTE = "信息已依法删除 (the information was deleted as the law requires)"
+
+
+def deleted_record(record_id: int) -> dict[str, Any]:
+    return {"type": "record", "record_id": record_id, "deleted": True, "hidden": True, "article": "Art. 37",
+            "note": DELETED_RECORD_NOTE}
+
+
+def _is_record(item: dict, record_id: int) -> bool:
+    return item.get("type") == "record" and item.get("record_id") == record_id and not item.get("deleted")
+
+
+def _is_entry(item: dict, entry_id: int) -> bool:
+    # the list section's entries carry no "type"; contributions and grounds name it
+    return (item.get("type", "list-entry") == "list-entry" and item.get("entry_id") == entry_id
+            and not item.get("deleted"))
+
+
+def _without(snap: dict[str, Any], *, record_id: int | None = None, entry_id: int | None = None) -> bool:
+    """Remove the record or entry from the snapshot in place (marks where it explained something);
+    True when anything changed. Counts and the summary follow."""
+    if record_id is not None:
+        cites, mark = (lambda item: _is_record(item, record_id)), deleted_record(record_id)
+    else:
+        cites, mark = (lambda item: _is_entry(item, entry_id)), deleted_entry(entry_id)
+    changed = False
+    for section in snap.get("sections", []):
+        if record_id is not None:
             for group in section["groups"]:
                 kept = [r for r in group["records"] if r["id"] != record_id]
                 if len(kept) != len(group["records"]):
                     group["records"], changed = kept, True
             section["groups"] = [g for g in section["groups"] if g["records"]]
-            section["count"] = section_count(section)
-            if not section["count"]:
-                section["none"] = {"zh": "暂无记录", "en": "none recorded"}
-        if not changed:
-            continue
+        if entry_id is not None and any(cites(e) for e in section.get("entries") or ()):
+            section["entries"], changed = [dict(mark) if cites(e) else e for e in section["entries"]], True
+        grade = section.get("grade") or {}
+        if any(cites(c) for c in grade.get("contributions") or ()):
+            # the points stay: the grade the report stated was computed with them
+            grade["contributions"] = [{**mark, "points": c["points"]} if cites(c) else c
+                                      for c in grade["contributions"]]
+            changed = True
+        for measure in section.get("measures") or ():
+            if any(cites(g) for g in measure["grounds"]):
+                measure["grounds"], changed = [dict(mark) if cites(g) else g for g in measure["grounds"]], True
+        section["count"] = section_count(section)
+        if not section["count"]:
+            section["none"] = {"zh": "暂无记录", "en": "none recorded"}
+    if changed:
         counts = {s["key"]: s["count"] for s in snap["sections"]}
         for s in snap["summary"]:
             s["count"] = counts.get(s["key"], s["count"])
+    return changed
+
+
+def _rewrite(session: Session, subject_ids: list[int], *, action: str, actor: Actor, details: dict[str, Any],
+             record_id: int | None = None, entry_id: int | None = None) -> None:
+    """Rewrite every stored report of these subjects that holds a copy; each rewrite is audited with the
+    digest of the snapshot now stored (as ``report:issue`` holds the issued one's)."""
+    rows = session.execute(select(CreditReport.id, CreditReport.subject_id, CreditReport.snapshot)
+                           .where(CreditReport.subject_id.in_(subject_ids)).order_by(CreditReport.id)).all()
+    for report_id, subject_id, snap in rows:
+        if not _without(snap, record_id=record_id, entry_id=entry_id):
+            continue
         session.execute(update(CreditReport).where(CreditReport.id == report_id).values(snapshot=snap))
-        audit.append(session, action="report:purge-record", actor=CONSOLE, object_type="report",
-                     object_id=report_id, subject_id=subject_id, details={"record_id": record_id})
+        audit.append(session, action=action, actor=actor, object_type="report", object_id=report_id,
+                     subject_id=subject_id, content=snap, details={**details, "article": "Art. 37"})
 
 
-workflows.register_purge_hook(purge_record)
+def purge_record(session: Session, record_id: int, subject_id: int) -> None:
+    """Remove a deleted record from every stored report of its subject (a record is reported, graded and
+    grounds measures only in its own subject's reports)."""
+    _rewrite(session, [subject_id], action="report:purge-record", actor=CONSOLE,
+             details={"record_id": record_id}, record_id=record_id)
+
+
+def purge_entry(session: Session, entry: ListEntry, subject_ids: list[int], actor: Actor) -> None:
+    """Remove a deleted list entry from every stored report of the listed subject and of its responsible
+    persons (whose reports show it too)."""
+    _rewrite(session, subject_ids, action="report:purge-entry", actor=actor, details={"entry_id": entry.id},
+             entry_id=entry.id)
+
+
+workflows.register_purge_hook(purge_record, tables=(CreditReport.__tablename__,))
+listing_purge.register_entry_purge_hook(purge_entry, tables=(CreditReport.__tablename__,))
