@@ -18,6 +18,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from . import calendar
+from .errors import UnknownCalendarYear
 from .parameters import parameter, value
 
 # A safety bound: no legal deadline is anywhere near this many calendar days per working day.
@@ -156,3 +157,16 @@ def deadline(name: str, start: date) -> Deadline:
         article=pv.article.canonical,
         start=start,
     )
+
+
+def deadline_fields(name: str, start: date) -> dict:
+    """A deadline as it is stored beside a step: ``due_on`` (None when the working-day calendar of a
+    year it needs is unknown — noted, never guessed), the parameter, its value and its article."""
+    try:
+        d = deadline(name, start)
+    except UnknownCalendarYear as exc:
+        pv = parameter(name).at(start)
+        return {"due_on": None, "basis_parameter": name, "basis_value": int(pv.value),
+                "basis_article": pv.article.canonical, "note": exc.message}
+    return {"due_on": d.due, "basis_parameter": name, "basis_value": d.value, "basis_article": d.article,
+            "note": None}

@@ -18,9 +18,7 @@ from sqlalchemy.orm import Session
 
 from ..audit import service as audit
 from ..auth import Actor
-from ..law.errors import UnknownCalendarYear
-from ..law.parameters import parameter
-from ..law.periods import deadline
+from ..law.periods import deadline_fields
 from ..models import ListEntry, ListEntryPerson, ListRemedy
 from ..record import workflows
 
@@ -41,14 +39,8 @@ def register_entry_purge_hook(hook: EntryPurgeHook, *, tables: Iterable[str] = (
 def deletion_deadline(revoked_on: date) -> dict[str, Any]:
     """The day a revoked entry is due for deletion, with its basis (parameter, value, article); an
     unknown calendar year is noted, never guessed."""
-    try:
-        d = deadline(DELETE_PARAMETER, revoked_on)
-    except UnknownCalendarYear as exc:
-        pv = parameter(DELETE_PARAMETER).at(revoked_on)
-        return {"due_on": None, "basis_parameter": DELETE_PARAMETER, "basis_value": int(pv.value),
-                "basis_article": pv.article.canonical, "note": exc.message}
-    return {"due_on": d.due.isoformat(), "basis_parameter": DELETE_PARAMETER, "basis_value": d.value,
-            "basis_article": d.article, "note": None}
+    fields = deadline_fields(DELETE_PARAMETER, revoked_on)
+    return {**fields, "due_on": fields["due_on"].isoformat() if fields["due_on"] else None}
 
 
 def purge_revoked(session: Session, actor: Actor, day: date) -> workflows.PurgeReport:

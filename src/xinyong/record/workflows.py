@@ -20,8 +20,7 @@ from ..auth import Actor
 from ..clock import now, today
 from ..config import get_settings
 from ..errors import NotFound, RuleViolation
-from ..law.errors import UnknownCalendarYear
-from ..law.periods import deadline
+from ..law.periods import deadline_fields
 from ..law.rules import rule
 from ..models import CatalogItem, Record, RecordAction, RecordHistory, RecordTombstone, Subject, Unit
 from .fields import CANONICAL_KEYS
@@ -108,16 +107,9 @@ def _load(session: Session, record_id: int) -> Record:
 
 def _deadline_fields(name: str, received_on: date) -> dict[str, Any]:
     """The stored deadline with its basis; an unknown calendar year is noted, never guessed."""
-    try:
-        d = deadline(name, received_on)
-    except UnknownCalendarYear as exc:
-        from ..law.parameters import parameter
-
-        pv = parameter(name).at(received_on)
-        return {"due_on": None, "basis_parameter": name, "basis_value": int(pv.value),
-                "basis_article": pv.article.canonical, "deadline_note": exc.message}
-    return {"due_on": d.due, "basis_parameter": name, "basis_value": d.value, "basis_article": d.article,
-            "deadline_note": None}
+    fields = deadline_fields(name, received_on)
+    fields["deadline_note"] = fields.pop("note")
+    return fields
 
 
 def _action(session: Session, rec: Record, action: str, document: str, reason: str, actor: Actor,
