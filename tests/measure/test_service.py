@@ -225,3 +225,31 @@ def test_a_withdrawn_measure_is_not_withdrawn_again(engine, joint):
         service.withdraw(s, measure="P-ARREARS", actor=CONSOLE)
     with session_scope(engine) as s:
         assert service.get(s, "P-ARREARS").withdrawn_on == first
+
+
+@pytest.mark.article("Art. 37")
+def test_a_purged_record_leaves_the_applications_that_cited_it(engine, joint):
+    from xinyong.models import MeasureApplication, Record
+    from xinyong.record import workflows
+
+    w = joint.w
+    res = check(engine, w.organ, [ORG_USCC])
+    with session_scope(engine) as s:
+        app_id = service.apply(s, check_id=res["check_id"], measure="P-PENALTY", subject=ORG_USCC,
+                               document="沪府许〔2025〕4号", actor=w.organ).id
+        rid = s.scalar(select(Record.id).where(Record.doc_no == "沪罚〔2024〕1号"))
+        workflows.revoke(s, record_id=rid, document="沪复决〔2025〕9号", decided_by="court", reason="判决撤销",
+                         actor=CONSOLE)
+    with session_scope(engine) as s:
+        workflows.purge(s, actor=CONSOLE)
+    with session_scope(engine) as s:
+        grounds = s.get(MeasureApplication, app_id).grounds
+        mine = service.applied_to(s, w.org_id)
+        event = s.scalar(select(AuditEvent.action).where(AuditEvent.object_type == "measure_application",
+                                                          AuditEvent.action == "measure-application:purge-record"))
+    marked = [g for g in grounds if g.get("record_id") == rid]
+    assert marked == [{"type": "record", "record_id": rid, "deleted": True, "hidden": True, "article": "Art. 37",
+                       "note": marked[0]["note"]}]
+    assert "沪罚〔2024〕1号" not in str(grounds) + str(mine)
+    assert {g["document"]["number"] for g in mine[0]["grounds"] if not g.get("deleted")} == {"沪罚〔2024〕5号"}
+    assert event == "measure-application:purge-record"

@@ -15,9 +15,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from ..audit import service as audit
-from ..auth import Actor
+from ..auth import CONSOLE, Actor
 from ..listing.purge import register_entry_purge_hook
 from ..models import ListEntry, MeasureApplication, MeasureCheck
+from ..record import workflows
 
 
 def deleted_ground(entry_id: int) -> dict[str, Any]:
@@ -67,4 +68,31 @@ def _without(results: dict, keys: set[str], entry_id: int) -> dict:
     return out
 
 
+def deleted_record_ground(record_id: int) -> dict[str, Any]:
+    return {"type": "record", "record_id": record_id, "deleted": True, "hidden": True, "article": "Art. 37",
+            "note": "信息已依法删除 (the record was revoked and deleted)"}
+
+
+def _cites_record(ground: dict, record_id: int) -> bool:
+    return ground.get("type") == "record" and ground.get("record_id") == record_id and not ground.get("deleted")
+
+
+def purge_record(session: Session, record_id: int, subject_id: int) -> None:
+    """A deleted record leaves the applications that cited it as a ground (only its subject's: indexed),
+    replaced by a mark naming its id and the article. Checks are not rewritten for records: finding them
+    would mean reading every check since the record arrived; a check's stored ground holds no document
+    or content (record id, item, article), and ``service.apply`` refuses a ground no longer in force."""
+    apps = session.scalars(select(MeasureApplication).where(MeasureApplication.subject_id == subject_id)
+                           .order_by(MeasureApplication.id))
+    for app in apps:
+        if not any(_cites_record(g, record_id) for g in app.grounds):
+            continue
+        app.grounds = [deleted_record_ground(record_id) if _cites_record(g, record_id) else g for g in app.grounds]
+        audit.append(session, action="measure-application:purge-record", actor=CONSOLE,
+                     object_type="measure_application", object_id=app.id, subject_id=app.subject_id,
+                     content={"grounds": app.grounds}, details={"record_id": record_id, "article": "Art. 37"})
+    session.flush()
+
+
 register_entry_purge_hook(purge_entry, tables=(MeasureApplication.__tablename__, MeasureCheck.__tablename__))
+workflows.register_purge_hook(purge_record, tables=(MeasureApplication.__tablename__,))

@@ -311,7 +311,7 @@ def applied_to(session: Session, subject_id: int) -> list[dict[str, Any]]:
     rows = session.execute(select(MeasureApplication, Measure).join(Measure, Measure.id == MeasureApplication.measure_id)
                            .where(MeasureApplication.subject_id == subject_id)
                            .order_by(MeasureApplication.id)).all()
-    rec_ids = [g["record_id"] for a, _m in rows for g in a.grounds if g["type"] == "record"]
+    rec_ids = [g["record_id"] for a, _m in rows for g in a.grounds if g["type"] == "record" and not g.get("deleted")]
     docs = {}
     if rec_ids:
         docs = {r.id: {"number": r.doc_no, "date": r.doc_date.isoformat(), "organ": r.doc_org}
@@ -322,7 +322,7 @@ def applied_to(session: Session, subject_id: int) -> list[dict[str, Any]]:
         grounds = []
         for g in a.grounds:
             g = {k: v for k, v in g.items() if k != "visible_to_organ"}
-            if g["type"] == "record":
+            if g["type"] == "record" and not g.get("deleted"):
                 g["document"] = docs.get(g["record_id"])
             grounds.append(g)
         out.append({"id": a.id, "measure": _brief(m), "document": a.document, "decided_on": a.decided_on.isoformat(),
