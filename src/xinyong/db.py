@@ -166,16 +166,16 @@ class Prepared:
         cursor = conn.connection.dbapi_connection.cursor()
         try:
             cursor.execute(sql, self._args(form, params))
-            description = cursor.description
-            raw = cursor.fetchall() if description is not None else []
+            if row is None:
+                return []
+            raw = cursor.fetchall()
+            if form[7] is None:  # result processors need the driver's column types (PostgreSQL OIDs);
+                # read once: psycopg builds the description anew on every access
+                procs = [c.type.dialect_impl(dialect).result_processor(dialect, d[1])
+                         for c, d in zip(columns, cursor.description, strict=True)]
+                form[7] = procs if any(procs) else ()
         finally:
             cursor.close()
-        if row is None:
-            return []
-        if form[7] is None:  # result processors need the driver's column types (PostgreSQL OIDs)
-            procs = [c.type.dialect_impl(dialect).result_processor(dialect, d[1])
-                     for c, d in zip(columns, description, strict=True)]
-            form[7] = procs if any(procs) else ()
         procs = form[7]
         if not procs:
             return [row._make(r) for r in raw]
