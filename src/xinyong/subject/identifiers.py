@@ -32,6 +32,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
+from operator import mul
 from typing import Any, Literal
 
 from xinyong.errors import InvalidInput
@@ -46,6 +47,7 @@ ARTICLE = "Art. 2"
 
 USCC_ALPHABET = "0123456789ABCDEFGHJKLMNPQRTUWXY"  # no I, O, Z, S, V
 _USCC_VALUE = {c: i for i, c in enumerate(USCC_ALPHABET)}
+_USCC_CHARS = frozenset(USCC_ALPHABET)
 # weights W_i = 3^(i) mod 31, i = 0..16 (GB 32100-2015 §5, ISO 7064 MOD 31-3 style)
 _USCC_WEIGHTS = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
@@ -79,6 +81,13 @@ REGISTRATION_AUTHORITIES: dict[str, tuple[str, dict[str, str]]] = {
 
 # GB 11714-1997 organization code: 8 body characters + check
 _ORG_WEIGHTS = (3, 7, 9, 10, 5, 8, 4, 2)
+# the value of each ASCII digit and capital letter in that check (others: computed as they come)
+_ORG_VALUE = {c: int(c) if c.isdigit() else ord(c) - ord("A") + 10
+              for c in "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"}
+_ORG_CHARS = frozenset(_ORG_VALUE)
+_DIGIT_VALUE = {c: int(c) for c in "0123456789"}
+# GB 11643-1999: weight of digit i (0-based) of the 17 is 2^(17-i) mod 11
+_RIC_WEIGHTS = tuple(pow(2, 17 - i, 11) for i in range(17))
 
 # GB 11643-1999: birth dates before this are not plausible for a living card holder's number
 EARLIEST_BIRTH_DATE = date(1880, 1, 1)
@@ -170,6 +179,18 @@ _FULLWIDTH_ALNUM = re.compile(r"[０-９Ａ-Ｚａ-ｚ]")
 
 def normalise(raw: str) -> tuple[str, tuple[str, ...]]:
     """Strip spaces, make full-width digits/letters half-width, upper-case; report each change."""
+    if _already_normal(raw):
+        return raw, ()
+    return _normalise(raw)
+
+
+def _already_normal(raw: str) -> bool:
+    """ASCII letters and digits only, no lower-case letter: nothing to strip, convert or upper-case
+    (the usual value; ``_normalise`` would return it unchanged, with no note)."""
+    return raw.isascii() and raw.isalnum() and (raw.isdigit() or raw.isupper())
+
+
+def _normalise(raw: str) -> tuple[str, tuple[str, ...]]:
     notes: list[str] = []
     text = raw
 
@@ -229,16 +250,22 @@ def uscc_check_char(first17: str) -> str:
     Computed here rather than with ``stdnum.cn.uscc``: its ``validate`` rejects letter registration
     authorities (A, N, Y) that the standard allows, and its ``calc_check_digit`` silently cleans input.
     """
-    total = sum(_USCC_VALUE[c] * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    if len(first17) == 17:  # the same sum without the generator (a bad character: the same KeyError)
+        total = sum(map(mul, map(_USCC_VALUE.__getitem__, first17), _USCC_WEIGHTS))
+    else:
+        total = sum(_USCC_VALUE[c] * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
     return USCC_ALPHABET[(31 - total % 31) % 31]
 
 
 def org_code_check_char(body8: str) -> str:
     """GB 11714 check character of the 8-character organization code body."""
-    total = 0
-    for c, w in zip(body8, _ORG_WEIGHTS, strict=True):
-        v = int(c) if c.isdigit() else ord(c) - ord("A") + 10
-        total += v * w
+    if len(body8) == 8 and _ORG_CHARS.issuperset(body8):
+        total = sum(map(mul, map(_ORG_VALUE.__getitem__, body8), _ORG_WEIGHTS))
+    else:
+        total = 0
+        for c, w in zip(body8, _ORG_WEIGHTS, strict=True):
+            v = int(c) if c.isdigit() else ord(c) - ord("A") + 10
+            total += v * w
     r = 11 - total % 11
     return "X" if r == 10 else "0" if r == 11 else str(r)
 
@@ -249,7 +276,10 @@ def ric_check_char(first17: str) -> str:
     Own code: ``stdnum.cn.ric.calc_check_digit`` expects the number *with* its check digit already
     appended (it drops the last character), an easy trap; this takes exactly the 17 digits.
     """
-    total = sum(int(d) * pow(2, 17 - i, 11) for i, d in enumerate(first17))
+    if len(first17) == 17 and first17.isascii() and first17.isdigit():
+        total = sum(map(mul, map(_DIGIT_VALUE.__getitem__, first17), _RIC_WEIGHTS))
+    else:
+        total = sum(int(d) * pow(2, 17 - i, 11) for i, d in enumerate(first17))
     r = (12 - total % 11) % 11
     return "X" if r == 10 else str(r)
 
@@ -282,6 +312,12 @@ def _bad_chars(code: str, allowed: str, what: str) -> list[Defect]:
 @rule(ARTICLE)
 def uscc_format(code: str) -> list[Defect]:
     """A USCC is 18 characters of 0-9 A-H J-N P-R T U W-Y (GB 32100-2015)."""
+    if len(code) == 18 and _USCC_CHARS.issuperset(code):
+        return []  # what the checks below find for such a code
+    return _uscc_format_defects(code)
+
+
+def _uscc_format_defects(code: str) -> list[Defect]:
     defects = []
     if len(code) != 18:
         defects.append(Defect("length", f"has {_chars(len(code))}, a USCC has 18"))
@@ -357,6 +393,12 @@ def uscc_embedded_org_code(code: str) -> list[Defect]:
 @rule(ARTICLE)
 def ric_format(code: str) -> list[Defect]:
     """A resident ID number is 17 digits and a check digit or X (GB 11643-1999)."""
+    if len(code) == 18 and code.isascii() and code[:17].isdigit() and code[17] in "0123456789X":
+        return []  # what the checks below find for such a code
+    return _ric_format_defects(code)
+
+
+def _ric_format_defects(code: str) -> list[Defect]:
     defects = []
     if len(code) != 18:
         defects.append(Defect("length", f"has {_chars(len(code))}, a resident ID number has 18"))
@@ -589,6 +631,7 @@ def _prepare(raw: Any) -> tuple[str, tuple[str, ...]]:
 
 def _build_uscc(code: str, notes: tuple[str, ...]) -> Identifier:
     region = lookup_region(code[2:8])
+    listed = region is not None  # a listed Region carries its own code
     warnings: list[str] = []
     if region is None:
         region = unlisted_region(code[2:8])
@@ -614,7 +657,7 @@ def _build_uscc(code: str, notes: tuple[str, ...]) -> Identifier:
         region_name=region.full_name,
         region_abolished=region.abolished,
         region=region,
-        region_listed=region.code == code[2:8] and lookup_region(code[2:8]) is not None,
+        region_listed=listed,
         warnings=tuple(warnings),
         registration_authority=(code[0], auth_name),
         org_type=(code[1], types[code[1]]),
@@ -712,9 +755,9 @@ def parse_identifier(raw: str, *, today: date, allow_unlisted_region: bool = Fal
         )
     if _ric_shaped(code):
         ric_defects = check_ric(code, today)
-        uscc_defects = check_uscc(code, allow_unlisted_region=allow_unlisted_region)
         if not ric_defects:
             return _build_ric(code, notes)
+        uscc_defects = check_uscc(code, allow_unlisted_region=allow_unlisted_region)
         if not uscc_defects:
             return _build_uscc(code, notes)
         if _plausibility("ric", code, today) > _plausibility("uscc", code, today):
