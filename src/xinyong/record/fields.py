@@ -48,6 +48,7 @@ _ZERO_WIDTH = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\x00")
 _WS_RUN = re.compile(r"\s+")
 # values that mean "nothing here" in published files
 EMPTY_MARKERS = frozenset({"", "无", "暂无", "/", "-", "—", "--", "——", "null", "none", "n/a", "na"})
+_LONGEST_MARKER = max(map(len, EMPTY_MARKERS))
 
 
 def clean_text(text: str | None) -> str:
@@ -72,6 +73,10 @@ def clean_text(text: str | None) -> str:
 
 def is_blank(text: str | None) -> bool:
     """True for empty values and the usual "nothing" markers (``无``, ``暂无``, ``/``, ``-``, ``null``)."""
+    # Fast path: printable text keeps every character but spaces through clean_text, and casefold
+    # never shortens a string, so more non-space characters than the longest marker is not blank.
+    if type(text) is str and text.isprintable() and len(text) - text.count(" ") > _LONGEST_MARKER:
+        return False
     return clean_text(text).casefold() in EMPTY_MARKERS
 
 
@@ -651,6 +656,40 @@ def _plan(fmt: str, keys: tuple[str, ...]) -> tuple[tuple[str, str, int, str], .
     return tuple(plan)
 
 
+@lru_cache(maxsize=256)
+def _compiled_plan(fmt: str, keys: tuple[str, ...]) -> tuple[tuple[tuple[int, str], ...], ...]:
+    """:func:`_plan` by kind, as (position in the row, target): plain columns whose target no other
+    column shares (set as they are), plain columns sharing a target (the first non-empty one wins,
+    in column order), extra, other ids, subject id and amount columns."""
+    plan = _plan(fmt, keys)
+    plain_targets = [target for _, _, kind, target in plan if kind == _PLAIN]
+    unique, repeated, extras, others, id_cols, amounts = [], [], [], [], [], []
+    for i, (_key, col, kind, target) in enumerate(plan):
+        if kind == _PLAIN:
+            (unique if plain_targets.count(target) == 1 else repeated).append((i, target))
+        elif kind == _EXTRA:
+            extras.append((i, col))
+        elif kind == _OTHER_ID:
+            others.append((i, target))
+        elif kind == _SUBJECT_ID:
+            id_cols.append((i, col))
+        else:
+            amounts.append((i, col))
+    return tuple(map(tuple, (unique, repeated, extras, others, id_cols, amounts)))
+
+
+def _clean_all(raw: list) -> list:
+    """``[clean_text(v) for v in raw]``; when the whole row is printable text without a double space
+    (the usual row), cleaning each value is stripping it, decided in one pass over the row."""
+    try:
+        joined = "|".join(raw)
+    except TypeError:  # a value that is not text (None): value by value
+        return [clean_text(v) for v in raw]
+    if joined.isprintable() and "  " not in joined:
+        return [v.strip() for v in raw]
+    return [clean_text(v) for v in raw]
+
+
 def map_row(fmt: str, values: Mapping[str, str]) -> dict:
     """A row's values (source column → text) as the canonical keys (:data:`CANONICAL_KEYS`).
 
@@ -668,25 +707,19 @@ def map_row(fmt: str, values: Mapping[str, str]) -> dict:
     Raises :class:`FieldError` when a general row gives both ``amount_yuan`` and ``amount_wan``.
     """
     spec = _spec(fmt)
+    unique, repeated, extras, others, id_cols, amounts = _compiled_plan(fmt, tuple(values))
+    cleaned = _clean_all(list(values.values()))
     out: dict = dict.fromkeys(CANONICAL_KEYS, "")
-    other_ids: dict[str, str] = {}
-    extra: dict[str, str] = {}
-    ids: dict[str, str] = {}
-    amount_from: list[tuple[str, str]] = []
-    for key, col, kind, target in _plan(fmt, tuple(values)):
-        value = clean_text(values[key])
-        if kind == _PLAIN:
-            if value or not out[target]:
-                out[target] = value
-        elif kind == _EXTRA:
-            extra[col] = value
-        elif kind == _OTHER_ID:
-            if value:
-                other_ids[target] = value
-        elif kind == _SUBJECT_ID:
-            ids[col] = value
-        elif value:
-            amount_from.append((col, value))
+    for i, target in unique:
+        out[target] = cleaned[i]
+    for i, target in repeated:
+        value = cleaned[i]
+        if value or not out[target]:
+            out[target] = value
+    extra: dict[str, str] = {col: cleaned[i] for i, col in extras}
+    other_ids: dict[str, str] = {target: cleaned[i] for i, target in others if cleaned[i]}
+    ids: dict[str, str] = {col: cleaned[i] for i, col in id_cols}
+    amount_from: list[tuple[str, str]] = [(col, cleaned[i]) for i, col in amounts if cleaned[i]]
     for col in spec.id_columns:
         if ids.get(col):
             out["subject_id"] = ids[col]
@@ -713,4 +746,12 @@ def map_row(fmt: str, values: Mapping[str, str]) -> dict:
 def empty_required(fmt: str, mapped: Mapping[str, object]) -> list[tuple[str, str]]:
     """Required canonical keys that are empty in a mapped row, as (key, source column)."""
     spec = _spec(fmt)
-    return [(key, column) for key, column in spec.required.items() if is_blank(mapped.get(key))]  # type: ignore[arg-type]
+    empty = []
+    for key, column in spec.required.items():
+        value = mapped.get(key)
+        # is_blank's fast path inlined: most required values are long printable text
+        if type(value) is str and len(value) > _LONGEST_MARKER + value.count(" ") and value.isprintable():
+            continue
+        if is_blank(value):  # type: ignore[arg-type]
+            empty.append((key, column))
+    return empty

@@ -51,6 +51,9 @@ class ItemInfo:
     continuing: bool
 
 
+_MEMO_MAX = 50_000  # entries per memo of a RowContext: bounded memory on any file size
+
+
 @dataclass(frozen=True)
 class RowContext:
     unit_items: frozenset[str]
@@ -59,11 +62,15 @@ class RowContext:
     today: date
     # A file names each subject about five times: parse each identifier once per import.
     identifiers: dict[str, Identifier | DomainError] = field(default_factory=dict)
+    # Values that repeat from row to row (dates, labels, amounts) are read once per import: these
+    # parsers are pure, so the memo keeps only what they returned (a value that fails is parsed
+    # again, and raises the same error, each time). Keys: (what, text).
+    parsed: dict[tuple, Any] = field(default_factory=dict)
 
     def identifier(self, raw: str) -> Identifier:
         found = self.identifiers.get(raw)
         if found is None:
-            if len(self.identifiers) > 50_000:  # bounded memory on any file size
+            if len(self.identifiers) > _MEMO_MAX:
                 self.identifiers.clear()
             try:
                 found = _parse_subject_id(raw, self.today)
@@ -71,7 +78,49 @@ class RowContext:
                 found = exc
             self.identifiers[raw] = found
         if isinstance(found, DomainError):
-            raise found
+            raise found.with_traceback(None)
+        return found
+
+    def date(self, raw: Any, field: str) -> date:
+        """``parse_date(raw, field=field)``, memoised on the text (the field only names an error)."""
+        if type(raw) is not str:
+            return parse_date(raw, field=field)
+        parsed = self.parsed
+        key = ("date", raw)
+        found = parsed.get(key)
+        if found is None:
+            found = parse_date(raw, field=field)
+            if len(parsed) > _MEMO_MAX:
+                parsed.clear()
+            parsed[key] = found
+        return found
+
+    def enum(self, raw: Any, choices: dict[str, str], field: str) -> str:
+        """``parse_enum(raw, choices, field=field)`` for this module's fixed tables, memoised."""
+        if type(raw) is not str:
+            return parse_enum(raw, choices, field=field)
+        parsed = self.parsed
+        key = (field, id(choices), raw)
+        found = parsed.get(key)
+        if found is None:
+            found = parse_enum(raw, choices, field=field)
+            if len(parsed) > _MEMO_MAX:
+                parsed.clear()
+            parsed[key] = found
+        return found
+
+    def amount(self, raw: Any, field: str, unit: str) -> Decimal:
+        """``parse_amount_yuan(raw, field=field, unit=unit)``, memoised on (unit, text)."""
+        if type(raw) is not str:
+            return parse_amount_yuan(raw, field=field, unit=unit)
+        parsed = self.parsed
+        key = ("amount", unit, raw)
+        found = parsed.get(key)
+        if found is None:
+            found = parse_amount_yuan(raw, field=field, unit=unit)
+            if len(parsed) > _MEMO_MAX:
+                parsed.clear()
+            parsed[key] = found
         return found
 
 
@@ -245,9 +294,11 @@ def _subject(values: dict[str, Any], ctx: RowContext) -> Identifier:
     return ident
 
 
-def _optional_date(values: dict[str, Any], key: str) -> date | None:
+def _optional_date(values: dict[str, Any], key: str, ctx: RowContext | None = None) -> date | None:
     raw = values.get(key)
-    return None if _blank(raw) else parse_date(raw, field=key)
+    if _blank(raw):
+        return None
+    return parse_date(raw, field=key) if ctx is None else ctx.date(raw, key)
 
 
 # ID numbers of natural persons (the counterpart's or a legal representative's) never enter content:
@@ -290,7 +341,11 @@ def validate_row(values: dict[str, Any], ctx: RowContext) -> RecordDraft:
 
 
 def _validate(values: dict[str, Any], ctx: RowContext) -> RecordDraft:
-    code = (values.get("catalog_item") or "").strip() or DEFAULT_ITEM.get(ctx.fmt, "")
+    # Hot path (every imported row): the rules below run in this order, each one as a function of
+    # its own; repeated values (identifiers, dates, labels, amounts) are parsed once per import
+    # through the context's memos.
+    get = values.get
+    code = (get("catalog_item") or "").strip() or DEFAULT_ITEM.get(ctx.fmt, "")
     if not code:
         raise InvalidInput("catalog_item is required", article="Art. 11", field="catalog_item")
     item = ctx.items.get(code)
@@ -303,52 +358,53 @@ def _validate(values: dict[str, Any], ctx: RowContext) -> RecordDraft:
         )
     check_item_aggregable(item.code, item.state, item.published_on, item.retired_on, ctx.today)
     check_unit_may_provide(ctx.unit_items, code)
-    doc_no = (values.get("doc_no") or "").strip()
-    doc_org = (values.get("doc_org") or "").strip()
-    check_legal_document(doc_no, values.get("doc_date") or "", doc_org)
+    doc_no = (get("doc_no") or "").strip()
+    doc_org = (get("doc_org") or "").strip()
+    check_legal_document(doc_no, get("doc_date") or "", doc_org)
     check_complete(ctx.fmt, values)
     ident = _subject(values, ctx)
-    name = (values.get("subject_name") or "").strip()
+    name = (get("subject_name") or "").strip()
     if not name:
         raise InvalidInput("the subject's name is missing", field="subject_name")
 
-    doc_date = parse_date(values["doc_date"], field="doc_date")
-    conduct_date = _optional_date(values, "conduct_date")
-    given_end = _optional_date(values, "ended_on")
+    doc_date = ctx.date(values["doc_date"], "doc_date")
+    conduct_date = _optional_date(values, "conduct_date", ctx)
+    given_end = _optional_date(values, "ended_on", ctx)
     check_dates(doc_date, conduct_date, given_end, ctx.today)
     check_full_civil_capacity(ident, conduct_date or doc_date)
 
     procedure = severity = None
     if code == "penalty":
-        procedure = None if _blank(values.get("procedure")) else parse_enum(
-            values["procedure"], PROCEDURES, field="procedure")
-        slight = False if _blank(values.get("slight")) else parse_enum(
-            values["slight"], BOOLEANS, field="slight") == "true"
-        severity = None if _blank(values.get("severity")) else parse_enum(
-            values["severity"], SEVERITIES, field="severity")
+        procedure = None if _blank(get("procedure")) else ctx.enum(
+            values["procedure"], PROCEDURES, "procedure")
+        slight = False if _blank(get("slight")) else ctx.enum(
+            values["slight"], BOOLEANS, "slight") == "true"
+        severity = None if _blank(get("severity")) else ctx.enum(
+            values["severity"], SEVERITIES, "severity")
         check_penalty_is_untrustworthiness(procedure, slight, severity)
 
     amount = None
-    if not _blank(values.get("fine_wan")):
-        amount = parse_amount_yuan(values["fine_wan"], field="fine_wan", unit="wan")
-    elif not _blank(values.get("amount_yuan")):
-        amount = parse_amount_yuan(values["amount_yuan"], field="amount_yuan", unit="yuan")
-    elif not _blank(values.get("amount_wan")):
-        amount = parse_amount_yuan(values["amount_wan"], field="amount_wan", unit="wan")
+    if not _blank(get("fine_wan")):
+        amount = ctx.amount(values["fine_wan"], "fine_wan", "wan")
+    elif not _blank(get("amount_yuan")):
+        amount = ctx.amount(values["amount_yuan"], "amount_yuan", "yuan")
+    elif not _blank(get("amount_wan")):
+        amount = ctx.amount(values["amount_wan"], "amount_wan", "wan")
 
     ended_on, ended_source = ended_on_for(item, given_end, doc_date)
     content = content_of(values)
     content["catalog_item"] = code
     content["doc_date"] = doc_date.isoformat()
-    for key, value in (("conduct_date", conduct_date), ("ended_on", given_end)):
-        if value is not None:
-            content[key] = value.isoformat()
+    if conduct_date is not None:
+        content["conduct_date"] = conduct_date.isoformat()
+    if given_end is not None:
+        content["ended_on"] = given_end.isoformat()
     if amount is not None:
         content["amount_yuan"] = str(amount)
     for key in OTHER_DATES:
         if key in content:
-            content[key] = parse_date(content[key], field=key).isoformat()
-    draft = RecordDraft(
+            content[key] = ctx.date(content[key], key).isoformat()
+    return RecordDraft(
         item_code=code,
         identifier=ident,
         subject_name=name,
@@ -363,9 +419,8 @@ def _validate(values: dict[str, Any], ctx: RowContext) -> RecordDraft:
         severity=severity,
         amount_yuan=amount,
         content=content,
+        content_digest=digest(content),
     )
-    draft.content_digest = digest(content)
-    return draft
 
 
 def reject_of(exc: DomainError) -> tuple[str | None, str, str | None]:

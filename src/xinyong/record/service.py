@@ -2,6 +2,9 @@
 
 Hot path. One chunk = one SELECT for known subjects (+ one INSERT for new ones), one SELECT for
 records with the same identity, one bulk INSERT (``COPY`` on PostgreSQL) and one audit event.
+The records go as plain tuples straight to the driver (``executemany`` on SQLite, binary ``COPY`` on
+PostgreSQL), through the bind processors SQLAlchemy itself would apply: stored exactly as a Core
+``insert`` would store them, without its per-row parameter handling.
 The service flushes; the importer owns the transaction of each chunk.
 """
 
@@ -9,7 +12,9 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
+
+import orjson
 
 from sqlalchemy import bindparam, func, insert, select, text
 from sqlalchemy.dialects.postgresql import ARRAY
@@ -27,6 +32,9 @@ RECORD_COLUMNS = (
     "content", "content_digest", "status", "objection_open", "version", "batch_id", "line_no",
     "received_at",
 )
+# positions in a stored row (a tuple in RECORD_COLUMNS order)
+_SUBJECT, _ITEM, _DOC_NO, _CONTENT, _DIGEST, _LINE = (
+    RECORD_COLUMNS.index(c) for c in ("subject_id", "item_code", "doc_no", "content", "content_digest", "line_no"))
 CORRECTION_HINT = (
     "a record with the same unit, catalog item, document number and subject is already stored "
     "with different content; to change it, submit a correction with its document and reason"
@@ -67,7 +75,7 @@ def store_chunk(
 
     existing = _existing(session, unit_id, [(d.item_code, d.doc_no, sid) for _, d, sid in keyed])
     seen: dict[tuple, tuple[int, str]] = {}
-    rows: list[dict] = []
+    rows: list[tuple] = []
     for line, d, sid in keyed:
         identity = (d.item_code, d.doc_no, sid)
         prior = existing.get(identity)
@@ -90,15 +98,15 @@ def store_chunk(
     if rows:
         insert_records(session, rows)
         out.accepted = len(rows)
-        first, last = rows[0]["line_no"], rows[-1]["line_no"]
+        first, last = rows[0][_LINE], rows[-1][_LINE]
         audit.append(
             session,
             action="record:import",
             actor=actor,
             object_type="batch" if batch_id else "record",
-            object_id=f"{batch_id}:{first}-{last}" if batch_id else f"{unit_id}:{rows[0]['doc_no']}",
-            subject_id=rows[0]["subject_id"] if len(rows) == 1 else None,
-            content=[(r["subject_id"], r["item_code"], r["doc_no"], r["content_digest"]) for r in rows],
+            object_id=f"{batch_id}:{first}-{last}" if batch_id else f"{unit_id}:{rows[0][_DOC_NO]}",
+            subject_id=rows[0][_SUBJECT] if len(rows) == 1 else None,
+            content=[(r[_SUBJECT], r[_ITEM], r[_DOC_NO], r[_DIGEST]) for r in rows],
             details={"unit_id": unit_id, "batch_id": batch_id, "records": len(rows),
                      "lines": [first, last]},
         )
@@ -123,30 +131,13 @@ def ensure_statistics(session: Session) -> None:
 
 
 def _row(d: RecordDraft, subject_id: int, unit_id: int, batch_id: str | None, line: int | None,
-         received_at: datetime) -> dict:
-    return {
-        "subject_id": subject_id,
-        "unit_id": unit_id,
-        "item_code": d.item_code,
-        "untrustworthy": d.untrustworthy,
-        "doc_no": d.doc_no,
-        "doc_date": d.doc_date,
-        "doc_org": d.doc_org,
-        "conduct_date": d.conduct_date,
-        "ended_on": d.ended_on,
-        "ended_on_source": d.ended_on_source,
-        "procedure": d.procedure,
-        "severity": d.severity,
-        "amount_yuan": d.amount_yuan,
-        "content": d.content,
-        "content_digest": d.content_digest,
-        "status": "active",
-        "objection_open": False,
-        "version": 1,
-        "batch_id": batch_id,
-        "line_no": line,
-        "received_at": received_at,
-    }
+         received_at: datetime) -> tuple:
+    """The stored row, in RECORD_COLUMNS order."""
+    return (
+        subject_id, unit_id, d.item_code, d.untrustworthy, d.doc_no, d.doc_date, d.doc_org,
+        d.conduct_date, d.ended_on, d.ended_on_source, d.procedure, d.severity, d.amount_yuan,
+        d.content, d.content_digest, "active", False, 1, batch_id, line, received_at,
+    )
 
 
 def _existing(session: Session, unit_id: int, identities: list[tuple[str, str, int]]) -> dict[tuple, str]:
@@ -177,24 +168,79 @@ def _existing(session: Session, unit_id: int, identities: list[tuple[str, str, i
     return found
 
 
-def insert_records(session: Session, rows: list[dict]) -> None:
+def insert_records(session: Session, rows: list[tuple]) -> None:
+    """Insert rows (tuples in RECORD_COLUMNS order) in the session's transaction."""
     if session.get_bind().dialect.name == "postgresql":
         _copy_records(session, rows)
     else:
-        session.execute(insert(Record.__table__), rows)
+        _executemany_records(session, rows)
 
 
-def _copy_records(session: Session, rows: list[dict]) -> None:
-    """PostgreSQL: ``COPY`` the rows (the server's fastest path) inside the chunk's transaction."""
-    import orjson
+_INSERT_RECORD = insert(Record.__table__)
+_NOTHING = object()
 
+
+def _executemany_records(session: Session, rows: list[tuple]) -> None:
+    """Other databases (SQLite): one ``executemany`` on the driver's cursor, each value through the
+    bind processor of its column (dates as text, booleans, JSON by the engine's serializer, …)."""
+    conn = session.connection()
+    dialect = conn.dialect
+    compiled = _INSERT_RECORD.compile(dialect=dialect, column_keys=list(RECORD_COLUMNS))
+    names = list(compiled.positiontup) if dialect.positional else list(RECORD_COLUMNS)
+    if names != list(RECORD_COLUMNS):  # pragma: no cover - the statement names its columns in order
+        raise RuntimeError(f"unexpected parameter order {names}")
+    table = Record.__table__
+    procs = [(i, p) for i, c in enumerate(RECORD_COLUMNS)
+             if (p := table.c[c].type.dialect_impl(dialect).bind_processor(dialect)) is not None]
+    # Processors are pure: a date is rendered once per chunk, and a value that is the very object
+    # of the previous row (received_at, the constants) reuses its rendering.
+    dates: list[dict] = [{} for _ in procs]
+    last: list[list] = [[_NOTHING, None] for _ in procs]
+    params = []
+    for r in rows:
+        values = list(r)
+        for k, (i, p) in enumerate(procs):
+            v = values[i]
+            if type(v) is date:
+                memo = dates[k]
+                out = memo.get(v)
+                if out is None:
+                    out = memo[v] = p(v)
+            else:
+                prev = last[k]
+                if v is prev[0]:
+                    out = prev[1]
+                else:
+                    out = p(v)
+                    prev[0], prev[1] = v, out
+            values[i] = out
+        params.append(values if dialect.positional else dict(zip(RECORD_COLUMNS, values)))
+    cursor = conn.connection.dbapi_connection.cursor()
+    try:
+        cursor.executemany(str(compiled), params)
+    finally:
+        cursor.close()
+
+
+def _copy_records(session: Session, rows: list[tuple]) -> None:
+    """PostgreSQL: binary ``COPY`` (the server's fastest path) inside the chunk's transaction.
+
+    Each column goes with the server's own type (read from the catalog, once per chunk); ``content``
+    as the text ``orjson`` writes, which is also json's binary wire format.
+    """
     conn = session.connection().connection.driver_connection
     cols = ", ".join(RECORD_COLUMNS)
-    with conn.cursor() as cur, cur.copy(f"COPY record ({cols}) FROM STDIN") as copy:
-        for r in rows:
-            copy.write_row(
-                tuple(orjson.dumps(r[c]).decode() if c == "content" else r[c] for c in RECORD_COLUMNS)
-            )
+    with conn.cursor() as cur:
+        types = dict(cur.execute(
+            "SELECT a.attname, t.typname FROM pg_attribute a JOIN pg_type t ON t.oid = a.atttypid "
+            "WHERE a.attrelid = 'record'::regclass AND a.attnum > 0 AND NOT a.attisdropped").fetchall())
+        with cur.copy(f"COPY record ({cols}) FROM STDIN (FORMAT BINARY)") as copy:
+            copy.set_types(["text" if types[c] == "json" else types[c] for c in RECORD_COLUMNS])
+            dumps = orjson.dumps
+            for r in rows:
+                r = list(r)
+                r[_CONTENT] = dumps(r[_CONTENT]).decode()
+                copy.write_row(r)
 
 
 def store_rejects(session: Session, batch_id: str, rejects: Sequence[Reject]) -> None:
