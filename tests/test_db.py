@@ -58,3 +58,29 @@ def test_prepared_runs_in_the_sessions_transaction(engine):
         pass
     with session_scope(engine) as s:
         assert s.query(ev).count() == before  # rolled back with it
+
+
+def test_sqlite_checkpoints_run_off_the_commit_path(tmp_path):
+    import gc
+
+    from sqlalchemy import text
+
+    from xinyong import db
+
+    path = str(tmp_path / "wal.db")
+    engine = db.make_engine(f"sqlite:///{path}")
+    with engine.begin() as c:
+        assert c.exec_driver_sql("PRAGMA wal_autocheckpoint").scalar() == db.WAL_AUTOCHECKPOINT_PAGES
+        c.execute(text("CREATE TABLE t (x BLOB)"))
+        for _ in range(6):
+            c.execute(text("INSERT INTO t VALUES (randomblob(1000000))"))
+    del c
+    running = db.WalCheckpointer._running[path]  # started with the engine
+    own = db.WalCheckpointer(path)  # the same work, run here rather than on the thread
+    busy, frames, done = own.run_once()  # the WAL is past the threshold: copied back
+    assert busy == 0 and frames > 0 and done == frames
+    assert own.run_once() is None  # nothing written since
+    engine.dispose()
+    del engine
+    gc.collect()
+    assert running.stop.is_set()  # gone with its engine

@@ -7,6 +7,10 @@ the front door that opened the session scope commits once.
 
 from __future__ import annotations
 
+import os
+import sqlite3
+import threading
+import weakref
 from collections import namedtuple
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -44,7 +48,78 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:  # pragma: no cover - exercise
     cur.execute("PRAGMA busy_timeout=10000")
     # Deleted content must not linger in free pages (Art. 37 deletion).
     cur.execute("PRAGMA secure_delete=ON")
+    # Checkpoints run on a thread of their own (WalCheckpointer); this is only the bound the WAL may
+    # reach if that thread falls behind (SQLite's default, 1,000 pages, puts one in every ~100th commit).
+    cur.execute(f"PRAGMA wal_autocheckpoint={WAL_AUTOCHECKPOINT_PAGES}")
     cur.close()
+
+
+WAL_AUTOCHECKPOINT_PAGES = 16_000  # ~64 MB
+WAL_CHECKPOINT_BYTES = 4 * 1024 * 1024
+WAL_CHECKPOINT_EVERY_S = 0.5
+
+
+class WalCheckpointer:
+    """Copies SQLite's write-ahead log into the database on a thread of its own, off the request path.
+
+    With SQLite's default, the commit that crosses 1,000 WAL pages runs the checkpoint itself (copy and
+    fsync the database file): that was the p99 of a committed check (bench/README.md). Here a daemon
+    thread runs a PASSIVE checkpoint (never blocks writers or readers) whenever the WAL has grown past
+    ``WAL_CHECKPOINT_BYTES``. One per database file and process; it stops when its engine is gone.
+    """
+
+    _running: dict[str, WalCheckpointer] = {}
+    _lock = threading.Lock()
+
+    def __init__(self, path: str) -> None:
+        self.path = path
+        self.stop = threading.Event()
+        self._conn: sqlite3.Connection | None = None
+        self._seen: tuple[int, int] | None = None  # the WAL's (size, mtime) at the last checkpoint
+
+    @classmethod
+    def start_for(cls, engine: Engine) -> None:
+        path = engine.url.database
+        if not path or path == ":memory:":
+            return
+        path = os.path.abspath(path)
+        with cls._lock:
+            if path in cls._running and not cls._running[path].stop.is_set():
+                return
+            cp = cls._running[path] = cls(path)
+        weakref.finalize(engine, cp.stop.set)
+        threading.Thread(target=cp._loop, name=f"wal-checkpoint {os.path.basename(path)}", daemon=True).start()
+
+    def run_once(self) -> tuple[int, int, int] | None:
+        """One PASSIVE checkpoint if the WAL is past the threshold and was written since the last one:
+        SQLite's (busy, log frames, checkpointed frames), or None when nothing was due. (The WAL file
+        keeps its size after a checkpoint; SQLite writes it again from the start.)"""
+        try:
+            st = os.stat(self.path + "-wal")
+        except OSError:
+            return None
+        seen = (st.st_size, st.st_mtime_ns)
+        if st.st_size < WAL_CHECKPOINT_BYTES or seen == self._seen:
+            return None
+        if self._conn is None:
+            self._conn = sqlite3.connect(self.path, timeout=10, check_same_thread=False)
+        result = tuple(self._conn.execute("PRAGMA wal_checkpoint(PASSIVE)").fetchone())
+        self._seen = seen
+        return result
+
+    def _loop(self) -> None:
+        try:
+            while not self.stop.wait(WAL_CHECKPOINT_EVERY_S):
+                try:
+                    self.run_once()
+                except sqlite3.Error:  # pragma: no cover - a locked or vanished file: next round
+                    pass
+        finally:
+            if self._conn is not None:
+                self._conn.close()
+            with self._lock:
+                if self._running.get(self.path) is self:
+                    del self._running[self.path]
 
 
 def _json_text(value) -> str:
@@ -69,6 +144,7 @@ def make_engine(url: str, *, schema: str | None = None, echo: bool = False) -> E
     engine = create_engine(url, **kwargs)
     if engine.dialect.name == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
+        WalCheckpointer.start_for(engine)
     return engine
 
 
