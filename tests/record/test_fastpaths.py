@@ -314,3 +314,40 @@ def test_insert_records_stores_what_a_core_insert_stores(engine, tmp_path):
         s.execute(insert(Record.__table__), dicts)
     fast, core = _stored(engine, "A-"), _stored(engine, "B-")
     assert len(fast) == len(stored) and fast == core
+
+
+# ---------------------------------------------------------------------------------------------
+# the import loop: chunks stored in order (on PostgreSQL while the next one is validated), the
+# garbage collector as it was
+
+
+@pytest.mark.parametrize("collector_on", [True, False])
+def test_chunks_stored_in_file_order_and_the_collector_left_as_it_was(engine, tmp_path, collector_on):
+    import gc
+
+    actor, _ = add_provider(engine)
+    rows = [cf_row(i) for i in range(1, 1201)]
+    rows[700]["CF_JDRQ"] = "2031-01-01"
+    seen_progress: list[int] = []
+    seen_rejects: list[int] = []
+    was = gc.isenabled()
+    (gc.enable if collector_on else gc.disable)()
+    try:
+        path = tmp_path / "upload.csv"
+        path.write_bytes(to_csv(rows, CF_COLUMNS))
+        from xinyong.record import importer
+
+        batch_id = importer.open_batch(engine, unit_uscc=actor.unit_uscc, filename=path.name, sha256="0",
+                                       actor=actor)
+        result = importer.run_import(engine, batch_id=batch_id, path=path, actor=actor, today=TODAY,
+                                     chunk_rows=250, progress=seen_progress.append,
+                                     on_reject=lambda r, _v: seen_rejects.append(r.line))
+        assert gc.isenabled() is collector_on
+    finally:
+        (gc.enable if was else gc.disable)()
+    assert seen_progress == [250, 500, 750, 1000, 1200]
+    assert seen_rejects == [702]
+    assert (result.rows, result.accepted, result.rejected) == (1200, 1199, 1)
+    with session_scope(engine) as s:
+        lines = list(s.scalars(select(Record.line_no).order_by(Record.id)))
+    assert lines == [n for n in range(2, 1202) if n != 702]
