@@ -1,7 +1,5 @@
 """The import's fast paths give exactly what the plain computations give (Art. 2, 11).
 
-- ``map_row`` cleans a whole row in one pass and maps it by a compiled plan: held to the
-  cell-by-cell mapping it replaced;
 - ``is_blank`` / ``empty_required`` answer long printable text without cleaning it;
 - ``RowContext`` memoises identifiers, dates, labels and amounts per import: validating with one
   context for a whole file gives, row by row, what a fresh context per row gives;
@@ -17,7 +15,6 @@ from __future__ import annotations
 import csv
 import importlib
 import random
-import re
 from datetime import date, datetime, timezone
 from decimal import Decimal
 from pathlib import Path
@@ -146,79 +143,13 @@ FILES = _files()
 
 
 # ---------------------------------------------------------------------------------------------
-# map_row
-
-
-def _map_row_reference(fmt: str, values) -> dict:
-    """map_row as it was: each value through clean_text, the plan applied cell by cell."""
-    spec = fields._spec(fmt)
-    out: dict = dict.fromkeys(fields.CANONICAL_KEYS, "")
-    other_ids: dict[str, str] = {}
-    extra: dict[str, str] = {}
-    ids: dict[str, str] = {}
-    amount_from: list[tuple[str, str]] = []
-    for key, col, kind, target in fields._plan(fmt, tuple(values)):
-        value = clean_text(values[key])
-        if kind == fields._PLAIN:
-            if value or not out[target]:
-                out[target] = value
-        elif kind == fields._EXTRA:
-            extra[col] = value
-        elif kind == fields._OTHER_ID:
-            if value:
-                other_ids[target] = value
-        elif kind == fields._SUBJECT_ID:
-            ids[col] = value
-        elif value:
-            amount_from.append((col, value))
-    for col in spec.id_columns:
-        if ids.get(col):
-            out["subject_id"] = ids[col]
-            out["subject_id_column"] = col
-            break
-    if len(amount_from) > 1:
-        raise fields.FieldError("amount_wan", "both amount_yuan and amount_wan are given; use one")
-    if amount_from:
-        col, value = amount_from[0]
-        if col == "amount_wan":
-            out["amount_unit"] = "wan"
-            if not is_blank(value) and not re.search(r"[元万亿¥￥]|RMB|CNY", value, re.IGNORECASE):
-                value += "万元"
-        else:
-            out["amount_unit"] = "yuan"
-        out["amount_yuan"] = value
-    if not out["catalog_item"] and spec.default_catalog_item:
-        out["catalog_item"] = spec.default_catalog_item
-    out["other_ids"] = other_ids
-    out["extra"] = extra
-    return out
-
-
-def _outcome(fn, *args):
-    try:
-        return ("ok", fn(*args))
-    except Exception as exc:  # noqa: BLE001 - compared, not hidden
-        return ("error", type(exc), str(exc), getattr(exc, "field", None), getattr(exc, "article", None))
+# is_blank, empty_required
 
 
 def test_there_are_rows_to_compare():
     assert sum(len(rows) for _, rows in FILES) > 5000
     if REAL_SAMPLES.is_dir():
         assert len(_sample_rows()) > 3000
-
-
-def test_map_row_is_the_cell_by_cell_mapping():
-    tricky = [
-        {"CF_XDR_SHXYM": "", "CF_XDR_ZJHM": " 310101199001011234 ", "CF_XDR_MC": "a  b", "CF_WSH": None},
-        {"CF_XDR_SHXYM": "x", "CF_XDR_ZJHM": "y", "CF_JDRQ": "\u00a02024-01-01\u3000", "BZ": "a\u200bb"},
-        {"subject_id": "1", "amount_yuan": "5", "amount_wan": "6"},
-        {"subject_id": "1", "amount_wan": "6", "org_code": "", "tax_reg_no": "123", "foo": " bar "},
-        {"cf_xdr_mc": "lower", "CF_XDR_MC": "", "CF_XDR_MC ": "upper"},
-        {"catalog_item": "", "subject_name": "\t名\t", "doc_no": "|  |", "content": "x|y"},
-    ]
-    cases = [(fmt, r) for fmt, rows in FILES for r in rows] + [(f, r) for r in tricky for f in ("CF", "general")]
-    for fmt, row in cases:
-        assert _outcome(map_row, fmt, row) == _outcome(_map_row_reference, fmt, row), row
 
 
 def test_is_blank_and_empty_required_answer_what_cleaning_answers():

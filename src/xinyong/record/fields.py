@@ -656,40 +656,6 @@ def _plan(fmt: str, keys: tuple[str, ...]) -> tuple[tuple[str, str, int, str], .
     return tuple(plan)
 
 
-@lru_cache(maxsize=256)
-def _compiled_plan(fmt: str, keys: tuple[str, ...]) -> tuple[tuple[tuple[int, str], ...], ...]:
-    """:func:`_plan` by kind, as (position in the row, target): plain columns whose target no other
-    column shares (set as they are), plain columns sharing a target (the first non-empty one wins,
-    in column order), extra, other ids, subject id and amount columns."""
-    plan = _plan(fmt, keys)
-    plain_targets = [target for _, _, kind, target in plan if kind == _PLAIN]
-    unique, repeated, extras, others, id_cols, amounts = [], [], [], [], [], []
-    for i, (_key, col, kind, target) in enumerate(plan):
-        if kind == _PLAIN:
-            (unique if plain_targets.count(target) == 1 else repeated).append((i, target))
-        elif kind == _EXTRA:
-            extras.append((i, col))
-        elif kind == _OTHER_ID:
-            others.append((i, target))
-        elif kind == _SUBJECT_ID:
-            id_cols.append((i, col))
-        else:
-            amounts.append((i, col))
-    return tuple(map(tuple, (unique, repeated, extras, others, id_cols, amounts)))
-
-
-def _clean_all(raw: list) -> list:
-    """``[clean_text(v) for v in raw]``; when the whole row is printable text without a double space
-    (the usual row), cleaning each value is stripping it, decided in one pass over the row."""
-    try:
-        joined = "|".join(raw)
-    except TypeError:  # a value that is not text (None): value by value
-        return [clean_text(v) for v in raw]
-    if joined.isprintable() and "  " not in joined:
-        return [v.strip() for v in raw]
-    return [clean_text(v) for v in raw]
-
-
 def map_row(fmt: str, values: Mapping[str, str]) -> dict:
     """A row's values (source column → text) as the canonical keys (:data:`CANONICAL_KEYS`).
 
@@ -707,19 +673,25 @@ def map_row(fmt: str, values: Mapping[str, str]) -> dict:
     Raises :class:`FieldError` when a general row gives both ``amount_yuan`` and ``amount_wan``.
     """
     spec = _spec(fmt)
-    unique, repeated, extras, others, id_cols, amounts = _compiled_plan(fmt, tuple(values))
-    cleaned = _clean_all(list(values.values()))
     out: dict = dict.fromkeys(CANONICAL_KEYS, "")
-    for i, target in unique:
-        out[target] = cleaned[i]
-    for i, target in repeated:
-        value = cleaned[i]
-        if value or not out[target]:
-            out[target] = value
-    extra: dict[str, str] = {col: cleaned[i] for i, col in extras}
-    other_ids: dict[str, str] = {target: cleaned[i] for i, target in others if cleaned[i]}
-    ids: dict[str, str] = {col: cleaned[i] for i, col in id_cols}
-    amount_from: list[tuple[str, str]] = [(col, cleaned[i]) for i, col in amounts if cleaned[i]]
+    other_ids: dict[str, str] = {}
+    extra: dict[str, str] = {}
+    ids: dict[str, str] = {}
+    amount_from: list[tuple[str, str]] = []
+    for key, col, kind, target in _plan(fmt, tuple(values)):
+        value = clean_text(values[key])
+        if kind == _PLAIN:
+            if value or not out[target]:
+                out[target] = value
+        elif kind == _EXTRA:
+            extra[col] = value
+        elif kind == _OTHER_ID:
+            if value:
+                other_ids[target] = value
+        elif kind == _SUBJECT_ID:
+            ids[col] = value
+        elif value:
+            amount_from.append((col, value))
     for col in spec.id_columns:
         if ids.get(col):
             out["subject_id"] = ids[col]
