@@ -33,7 +33,6 @@ import json
 import pstats
 import random
 import socket
-import sqlite3
 import statistics
 import subprocess
 import sys
