@@ -28,15 +28,14 @@ from __future__ import annotations
 import argparse
 import random
 import statistics
-import sys
 import time
 from datetime import date
 from pathlib import Path
 
 from .common import as_served, log, pg_connect, selected_databases, tmp_root, write_results
 from .import_bench import sqlite_connect
-from .inquiry_bench import (INSERT_LOG, _log_params, _pct, _table, _us, add_keep_arguments, draw, lazy_demo,
-                            prepare, world_in)
+from .inquiry_bench import (INSERT_LOG, _log_params, _pct, _table, _us, add_keep_arguments, draw,
+                            keep_arguments_refused, lazy_demo, prepare, world_in)
 
 TARGET_P99_S = 0.002
 CONTEXT = "permit"
@@ -337,8 +336,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    if args.rebuild and args.keep is None:
-        print("--rebuild needs --keep DIR (without it every world is fresh anyway)", file=sys.stderr)
+    if keep_arguments_refused(args):
         return 2
     dbs = selected_databases(args.db)
     if not dbs:

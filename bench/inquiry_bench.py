@@ -382,6 +382,14 @@ def add_keep_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--rebuild", action="store_true", help="with --keep: build the world again even if kept")
 
 
+def keep_arguments_refused(args: argparse.Namespace) -> bool:
+    """``--rebuild`` without ``--keep``: says so on stderr (the caller exits 2)."""
+    if args.rebuild and args.keep is None:
+        print("--rebuild needs --keep DIR (without it every world is fresh anyway)", file=sys.stderr)
+        return True
+    return False
+
+
 def _say_world(db: str, world: dict, why: str = "") -> None:
     name = "SQLite" if db == "sqlite" else "PostgreSQL"
     imp = f"import {world['import_s']:.1f} s" if world.get("import_s") is not None else "import ?"
@@ -817,8 +825,7 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
 
 
 def main(args: argparse.Namespace) -> int:
-    if args.rebuild and args.keep is None:
-        print("--rebuild needs --keep DIR (without it every world is fresh anyway)", file=sys.stderr)
+    if keep_arguments_refused(args):
         return 2
     dbs = selected_databases(args.db)
     if not dbs:
