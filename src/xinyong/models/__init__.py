@@ -9,7 +9,7 @@ from .objection import Objection, ObjectionRecord, ObjectionStep  # noqa: F401
 from .record import Batch, BatchReject, Record, RecordAction, RecordHistory, RecordTombstone
 from .report import CreditReport
 from .subject import Subject
-from .unit import Officer, Unit, UnitInquiryItem, UnitProvides, UnitToken
+from .unit import Officer, Unit, UnitInquiryItem, UnitInquiryList, UnitProvides, UnitToken
 
 __all__ = [
     "AuditCheckpoint",
@@ -27,6 +27,7 @@ __all__ = [
     "Subject",
     "Unit",
     "UnitInquiryItem",
+    "UnitInquiryList",
     "UnitProvides",
     "UnitToken",
 ]

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from sqlalchemy import Boolean, Date, String, Text
+from sqlalchemy import JSON, Boolean, Date, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base
@@ -28,6 +28,15 @@ class CatalogItem(Base):
     # A law or administrative regulation under which the item's non-public information may be
     # inquired into without the subject's written authorization (Art. 17.3); None: authorization needed.
     inquiry_law_basis: Mapped[str | None] = mapped_column(Text)
+    # For a public item: the external source that makes it public, and that source's level (law |
+    # administrative-regulation | judicial-interpretation | departmental-rule | local-regulation | policy).
+    # A credit service establishment receives a natural person's public item without consent only when
+    # the level is law or administrative-regulation (Art. 14.1).
+    public_basis: Mapped[str | None] = mapped_column(Text)
+    public_basis_level: Mapped[str | None] = mapped_column(String(32))
+    # The fields (canonical import keys) a record of this item stores; None: the documented columns of
+    # its record format (Art. 11: only the catalog's declared fields are aggregated).
+    fields: Mapped[list | None] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16))  # proposed … published | retired
     published_on: Mapped[date | None] = mapped_column(Date)
     retired_on: Mapped[date | None] = mapped_column(Date)

@@ -56,3 +56,7 @@ class InquiryLog(Base):
     reason: Mapped[str] = mapped_column(Text)
     items: Mapped[list | None] = mapped_column(JSON)  # the catalog items the answer could include
     record_ids: Mapped[list | None] = mapped_column(JSON)  # the records returned
+    entry_ids: Mapped[list | None] = mapped_column(JSON)  # the list entries revealed
+    # What opened non-public information beyond the published list, item → basis
+    # ("authorization:12", "law:item", "measure:CODE") — None when nothing but the list and the public did.
+    bases: Mapped[dict | None] = mapped_column(JSON)

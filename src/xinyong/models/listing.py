@@ -32,6 +32,11 @@ class CreditList(Base):
     published_on: Mapped[date | None] = mapped_column(Date)
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # Who may see the entries: "public" (the list's rules publish them) or "organs" (only organs whose
+    # published inquiry list names the list). For a public list, the source that publishes it and its level.
+    disclosure: Mapped[str] = mapped_column(String(16), default="organs")
+    public_basis: Mapped[str | None] = mapped_column(Text)
+    public_basis_level: Mapped[str | None] = mapped_column(String(32))
 
 
 class ListEntry(Base):

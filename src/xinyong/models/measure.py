@@ -27,7 +27,15 @@ class Measure(Base):
     targets: Mapped[list] = mapped_column(JSON)  # subject kinds
     reaches_responsible: Mapped[bool] = mapped_column(Boolean)  # Art. 33
     contexts: Mapped[list] = mapped_column(JSON)  # Art. 28 purpose codes
-    implementing_organ: Mapped[str] = mapped_column(String(200))
+    implementing_organ: Mapped[str] = mapped_column(String(200))  # as the published list words it
+    # Who implements it (Art. 22): these units, and/or a class ("context": every administrative organ
+    # deciding in one of the measure's contexts). An organ's check returns only measures it implements.
+    implementing_units: Mapped[list] = mapped_column(JSON, default=list)
+    implementing_class: Mapped[str | None] = mapped_column(String(16))
+    # A law or administrative regulation that obliges the implementing organ to check the trigger
+    # information (its level and article): the exception of Art. 17.3 for the measure's triggers.
+    check_basis: Mapped[str | None] = mapped_column(Text)
+    check_basis_level: Mapped[str | None] = mapped_column(String(32))
     basis_text: Mapped[str] = mapped_column(Text)
     basis_level: Mapped[str] = mapped_column(String(32))  # law | administrative-regulation | local-regulation | policy
     state: Mapped[str] = mapped_column(String(16))  # draft | published | withdrawn

@@ -32,8 +32,11 @@ class Objection(Base):
     status: Mapped[str] = mapped_column(String(16))
     channel: Mapped[str] = mapped_column(String(8))  # api | cli
     filed_by: Mapped[str] = mapped_column(String(120))  # the actor's label (no personal data)
-    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))  # when it was entered
+    # The day the materials were received (by post, at a window): the deadlines count from it; and the
+    # (Asia/Shanghai) day it was entered on the platform.
     received_on: Mapped[date] = mapped_column(Date)
+    recorded_on: Mapped[date | None] = mapped_column(Date)
     # corrected | upheld | deleted (records) — resolved | rejected (no record)
     outcome: Mapped[str | None] = mapped_column(String(16))
     outcome_reason: Mapped[str | None] = mapped_column(Text)  # the reasons in writing

@@ -40,6 +40,8 @@ class Batch(Base):
     rejected: Mapped[int] = mapped_column(Integer, default=0)
     already_present: Mapped[int] = mapped_column(Integer, default=0)
     notices: Mapped[list | None] = mapped_column(JSON)
+    # Columns of the file that are not the catalog's declared fields: dropped before anything was kept (Art. 11)
+    dropped_columns: Mapped[list | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
 
 

@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, String, UniqueConstraint
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ..db import Base, BigId
@@ -19,6 +19,11 @@ class Unit(Base):
     uscc: Mapped[str] = mapped_column(String(18), unique=True)
     active: Mapped[bool] = mapped_column(Boolean, default=True)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # A judicial organ's kind: court | procuratorate (how it names the case it inquires for).
+    subkind: Mapped[str | None] = mapped_column(String(24))
+    # Art. 28.2: the law or regulation that gives a non-administrative unit public-affairs functions; such
+    # a unit publishes an inquiry list and inquires as an administrative organ does.
+    mandate: Mapped[str | None] = mapped_column(Text)
 
     provides: Mapped[list[UnitProvides]] = relationship(
         cascade="all, delete-orphan", lazy="selectin", order_by="UnitProvides.item_code"
@@ -45,6 +50,18 @@ class UnitInquiryItem(Base):
 
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
     item_code: Mapped[str] = mapped_column(ForeignKey("catalog_item.code"), primary_key=True)
+    purpose: Mapped[str] = mapped_column(String(32), primary_key=True)
+    published_on: Mapped[date] = mapped_column(Date)
+
+
+class UnitInquiryList(Base):
+    """A (list, purpose) pair on an organ's published inquiry list: the organ may see that list's entries
+    for that purpose (Art. 17.2), from the day it was published."""
+
+    __tablename__ = "unit_inquiry_list"
+
+    unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), primary_key=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("credit_list.id"), primary_key=True)
     purpose: Mapped[str] = mapped_column(String(32), primary_key=True)
     published_on: Mapped[date] = mapped_column(Date)
 
