@@ -380,12 +380,22 @@ class DecryptingReader(io.RawIOBase):
         super().close()
 
 
-def open_writer(path: Path, *, context: str) -> EncryptedWriter:
-    return EncryptedWriter(path, context=context)
+def open_writer(path: Path, *, context: str | None = None) -> EncryptedWriter:
+    """An encrypted file at ``path``; its context (associated data) is its file name unless given, so
+    that ``xinyong keys rotate`` can re-encrypt any of the platform's files knowing only where it is."""
+    path = Path(path)
+    return EncryptedWriter(path, context=path.name if context is None else context)
 
 
-def open_reader(path: Path, *, context: str) -> BinaryIO:
-    return io.BufferedReader(DecryptingReader(path, context=context), buffer_size=1 << 16)
+def open_reader(path: Path, *, context: str | None = None) -> BinaryIO:
+    path = Path(path)
+    return io.BufferedReader(DecryptingReader(path, context=path.name if context is None else context),
+                             buffer_size=1 << 16)
+
+
+def is_encrypted_file(path: Path) -> bool:
+    with open(path, "rb") as fh:
+        return fh.read(len(FILE_MAGIC)) == FILE_MAGIC
 
 
 def file_key_id(path: Path) -> str | None:
