@@ -13,7 +13,9 @@ from pathlib import Path
 
 import pytest
 
-PINNED_TODAY = "2025-06-16"  # a Monday; no test depends on the real date
+# A Monday, at a time of day of its own: no test depends on the real date or the real time of day. The
+# pinned clock starts there and runs at real speed (xinyong.clock), far from midnight in either direction.
+PINNED_TODAY = "2025-06-16T10:00:00"
 
 _session_var = Path(os.environ.get("PYTEST_XINYONG_TMP", "/tmp")) / f"xinyong-tests-{uuid.uuid4().hex[:8]}"
 os.environ["XINYONG_TODAY"] = PINNED_TODAY

@@ -37,6 +37,8 @@ class Actor:
     # The officer's query rights within the unit's (Art. 19(2)); None: all of the unit's.
     officer_items: tuple[str, ...] | None = None
     officer_purposes: tuple[str, ...] | None = None
+    unit_subkind: str | None = None  # a judicial organ's kind: court | procuratorate
+    mandate: bool = False  # an Art. 28.2 organization (inquires as an organ does)
 
     @property
     def label(self) -> str:

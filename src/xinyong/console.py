@@ -35,15 +35,57 @@ def handles_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def acting_for(unit_uscc: str | None) -> Actor:
-    """``--unit CODE``: the command acts for that unit from the operator's console (both are logged)."""
+def acting_for(unit_uscc: str | None, reason: str | None = None) -> Actor:
+    """``--unit CODE`` with ``xinyong --console-reason TEXT …`` (or ``XINYONG_CONSOLE_REASON``): the command
+    acts for that unit from the operator's console. The reason is
+    required, recorded (an audit event naming the command, the unit and the reason — shown to the supervisor)
+    before anything else is done, and the act itself names both the unit and the console. Without ``--unit``
+    the console acts as the Center."""
     if not unit_uscc:
         return CONSOLE
     from .unit import service as units
+    from .unit.rules import console_reason
 
+    reason = console_reason(reason or _invocation.get("reason"))
     with session_scope() as s:
         unit = units.get_by_uscc(s, unit_uscc)
-        return Actor(role=unit.kind, unit_id=unit.id, unit_uscc=unit.uscc, officer="console")
+        record_console_act(s, unit_id=unit.id, unit_uscc=unit.uscc, reason=reason)
+        return units.actor_for(unit, officer="console")
+
+
+# What the root command line said for this invocation (``xinyong --console-reason …``): set by the CLI's root
+# callback before any command runs.
+_invocation: dict[str, str | None] = {}
+
+
+def set_invocation(*, reason: str | None, command: str) -> None:
+    _invocation.clear()
+    _invocation.update(reason=reason, command=command)
+
+
+def record_console_act(session, *, unit_id: int, unit_uscc: str, reason: str) -> None:
+    """The audit event of the console acting for a unit: the command (its name, never its arguments, which may
+    hold identifiers), the unit and the reason."""
+    from .audit import service as audit
+
+    command = _invocation.get("command") or "xinyong"
+    audit.append(session, action="console:act-for", actor=CONSOLE, object_type="unit", object_id=unit_id,
+                 details={"command": command, "unit": unit_uscc, "reason": reason[:500]})
+
+
+def identity(token: str | None) -> Actor:
+    """``--token`` (or ``XINYONG_TOKEN``): the command acts as the token's holder — how the supervisor performs
+    its own acts from the console (compiling the application list, Art. 22)."""
+    import os
+
+    from . import tokens
+    from .errors import Unauthorized
+
+    token = token or os.environ.get("XINYONG_TOKEN")
+    if not token:
+        raise Unauthorized("this act is the supervisor's: give its token (--token or XINYONG_TOKEN)")
+    with session_scope() as s:
+        return tokens.authenticate(s, token)
 
 
 def print_json(value: Any) -> None:

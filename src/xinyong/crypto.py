@@ -21,6 +21,7 @@ final-chunk flag (a truncated or reordered file fails), read back as a stream in
 from __future__ import annotations
 
 import base64
+import functools
 import io
 import json
 import os
@@ -30,6 +31,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from collections.abc import Iterable
 from typing import BinaryIO
 
 from cryptography.exceptions import InvalidTag
@@ -211,9 +213,15 @@ def retire(key_ids: list[str]) -> None:
 # --- the ciphers ---------------------------------------------------------------------------------
 
 
+@functools.lru_cache(maxsize=16)
+def _aesgcm(key: Key) -> AESGCM:
+    # Building the AES context costs as much as sealing a short value: one per key.
+    return AESGCM(key.secret)
+
+
 def _seal(key: Key, nonce: bytes, data: bytes, aad: bytes) -> bytes:
     if key.cipher == AES:
-        return AESGCM(key.secret).encrypt(nonce, data, aad)
+        return _aesgcm(key).encrypt(nonce, data, aad)
     enc = Cipher(algorithms.SM4(key.secret), modes.GCM(nonce)).encryptor()
     enc.authenticate_additional_data(aad)
     return enc.update(data) + enc.finalize() + enc.tag
@@ -222,7 +230,7 @@ def _seal(key: Key, nonce: bytes, data: bytes, aad: bytes) -> bytes:
 def _open(key: Key, nonce: bytes, sealed: bytes, aad: bytes) -> bytes:
     try:
         if key.cipher == AES:
-            return AESGCM(key.secret).decrypt(nonce, sealed, aad)
+            return _aesgcm(key).decrypt(nonce, sealed, aad)
         if len(sealed) < TAG:
             raise InvalidTag
         dec = Cipher(algorithms.SM4(key.secret), modes.GCM(nonce, sealed[-TAG:])).decryptor()
@@ -234,7 +242,17 @@ def _open(key: Key, nonce: bytes, sealed: bytes, aad: bytes) -> bytes:
 
 def encrypt_text(value: str, *, context: str) -> str:
     """``value`` sealed under the active key, bound to ``context``."""
+    return _encrypt(key_ring().current, value, context)
+
+
+def encrypt_many(items: Iterable[tuple[str, str]]) -> list[str]:
+    """``encrypt_text`` of each ``(value, context)``, the key ring read once (for bulk inserts and
+    re-encryption: reading the ring costs more than sealing a short value)."""
     key = key_ring().current
+    return [_encrypt(key, value, context) for value, context in items]
+
+
+def _encrypt(key: Key, value: str, context: str) -> str:
     nonce = os.urandom(NONCE)
     sealed = _seal(key, nonce, value.encode(), context.encode())
     body = base64.urlsafe_b64encode(nonce + sealed).decode().rstrip("=")
@@ -281,6 +299,7 @@ class EncryptedWriter(io.RawIOBase):
         fd = os.open(self._tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         self._fh = os.fdopen(fd, "wb")
         self._fh.write(FILE_MAGIC + header)
+        self._fh.flush()  # a file being written shows its key at once (``xinyong keys`` keeps that key)
         self._buf = bytearray()
         self._index = 0
         self._done = False
@@ -319,6 +338,20 @@ class EncryptedWriter(io.RawIOBase):
         finally:
             super().close()
 
+    def __exit__(self, exc_type, exc, tb) -> None:
+        # An error inside ``with`` must not seal what was written so far into a file that
+        # authenticates as whole: it is discarded.
+        if exc_type is not None:
+            self.abort()
+        else:
+            self.close()
+
+    def __del__(self) -> None:
+        # IOBase would close (seal) a writer dropped unclosed, e.g. after an error: a half file that
+        # authenticates. Dropped unclosed means unfinished: discard it.
+        if not getattr(self, "_done", True):
+            self.abort()
+
     def abort(self) -> None:
         """Discard what was written (nothing is left behind)."""
         if not self._done:
@@ -338,8 +371,14 @@ class DecryptingReader(io.RawIOBase):
             self._fh.close()
             raise DecryptionFailed(f"{Path(path).name} is not an encrypted file of the platform")
         header = self._fh.readline()
-        meta = json.loads(header)
-        self._key = key_ring().key(meta["key_id"])
+        try:
+            self._key = key_ring().key(json.loads(header)["key_id"])
+        except (ValueError, KeyError, TypeError):
+            self._fh.close()
+            raise DecryptionFailed(f"{Path(path).name} has a damaged header") from None
+        except BaseException:
+            self._fh.close()
+            raise
         self._aad = FILE_MAGIC + header + context.encode()
         self._index = 0
         self._buf = b""
@@ -404,3 +443,16 @@ def file_key_id(path: Path) -> str | None:
         if fh.read(len(FILE_MAGIC)) != FILE_MAGIC:
             return None
         return json.loads(fh.readline())["key_id"]
+
+
+def reencrypt_file(path: Path) -> bool:
+    """Re-encrypt a platform file under the active key, in place (streamed: one chunk in memory; the new
+    file replaces the old one only once whole). False when it already is under the active key."""
+    path = Path(path)
+    active = key_ring().current.id
+    if file_key_id(path) == active:
+        return False
+    with open_reader(path) as src, open_writer(path) as dst:
+        while block := src.read(CHUNK):
+            dst.write(block)
+    return True

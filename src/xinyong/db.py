@@ -19,10 +19,10 @@ from functools import lru_cache
 import orjson
 
 from sqlalchemy import BigInteger, Integer, MetaData, create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy.engine import URL, Engine, make_url
 from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
 
-from .config import get_settings
+from .config import TIMEZONE, get_settings
 
 NAMING_CONVENTION = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",
@@ -126,6 +126,17 @@ def _json_text(value) -> str:
     return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS).decode()
 
 
+def _postgres_options(url: URL, schema: str | None) -> str:
+    given = url.query.get("options")
+    if given is None:
+        given = os.environ.get("PGOPTIONS")  # libpq ignores it once ``options`` is passed: keep it
+    parts = [given] if isinstance(given, str) else list(given or ())
+    if schema:
+        parts.append(f"-csearch_path={schema}")
+    parts.append(f"-cTimeZone={TIMEZONE}")  # last: a repeated setting takes the last value
+    return " ".join(p for p in parts if p)
+
+
 def make_engine(url: str, *, schema: str | None = None, echo: bool = False) -> Engine:
     # orjson writes and parses the JSON columns (record content, log ids, check results) several times
     # faster than the json module; keys are strings as json.dumps makes them.
@@ -136,8 +147,12 @@ def make_engine(url: str, *, schema: str | None = None, echo: bool = False) -> E
     elif url.startswith("postgresql"):
         if url.startswith("postgresql://"):
             url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-        if schema:
-            kwargs["connect_args"] = {"options": f"-csearch_path={schema}"}
+        parsed = make_url(url)
+        # One libpq ``options`` string (it is sent with the startup packet: no round trip) carries the
+        # URL's own options, the schema, and the platform's time zone, so that timestamps come back and
+        # SQL-side dates are computed in Asia/Shanghai; connect_args would otherwise replace the URL's.
+        # (The URL keeps its options: refcache tells databases apart by it.)
+        kwargs["connect_args"] = {"options": _postgres_options(parsed, schema)}
         # No pre-ping: it costs a round trip on every checkout of the hot path; stale connections
         # are recycled instead.
         kwargs["pool_recycle"] = 1800

@@ -75,7 +75,7 @@ _O = Officer.__table__
 # Every API call authenticates: built once, run on the driver's cursor (``db.Prepared``).
 _AUTH = Prepared(
     select(_T.c.revoked_at, _T.c.expires_at, _T.c.subject_id, _U.c.id.label("unit_id"), _U.c.kind,
-           _U.c.uscc, _U.c.active, _O.c.id.label("officer_id"), _O.c.staff_no, _O.c.active.label("officer_active"),
+           _U.c.uscc, _U.c.active, _U.c.subkind, _U.c.mandate.is_not(None).label("mandate"), _O.c.id.label("officer_id"), _O.c.staff_no, _O.c.active.label("officer_active"),
            _O.c["items"], _O.c["purposes"])
     .select_from(_T.outerjoin(_U, _U.c.id == _T.c.unit_id).outerjoin(_O, _O.c.id == _T.c.officer_id))
     .where(_T.c.token_digest == bindparam("digest"))
@@ -100,8 +100,10 @@ def authenticate(session: Session, token: str) -> Actor:
         return Actor(role=row.kind, unit_id=row.unit_id, unit_uscc=row.uscc, officer=row.staff_no,
                      officer_id=row.officer_id,
                      officer_items=tuple(row.items) if row.items else None,
-                     officer_purposes=tuple(row.purposes) if row.purposes else None)
-    return Actor(role=row.kind, unit_id=row.unit_id, unit_uscc=row.uscc)
+                     officer_purposes=tuple(row.purposes) if row.purposes else None,
+                     unit_subkind=row.subkind, mandate=bool(row.mandate))
+    return Actor(role=row.kind, unit_id=row.unit_id, unit_uscc=row.uscc, unit_subkind=row.subkind,
+                 mandate=bool(row.mandate))
 
 
 def _aware(moment: datetime) -> datetime:

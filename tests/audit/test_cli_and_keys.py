@@ -20,7 +20,7 @@ from xinyong.audit.verify import verify
 from xinyong.auth import CONSOLE
 from xinyong.cli import app
 from xinyong.db import session_scope
-from xinyong.errors import RuleViolation
+from xinyong.errors import DomainError, RuleViolation
 from xinyong.models import AuditCheckpoint, AuditEvent
 from xinyong.record.rules import digest as record_digest
 
@@ -87,7 +87,8 @@ def test_generated_key_is_private_and_reused(engine):
 
 def test_key_and_export_dir_from_the_environment(engine, tmp_path, monkeypatch):
     key = Ed25519PrivateKey.generate()
-    path = tmp_path / "hsm-export.pem"
+    (tmp_path / "hsm").mkdir()
+    path = tmp_path / "hsm" / "hsm-export.pem"
     path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                        serialization.NoEncryption()))
     monkeypatch.setenv("XINYONG_AUDIT_KEY_FILE", str(path))
@@ -105,8 +106,9 @@ def test_key_and_export_dir_from_the_environment(engine, tmp_path, monkeypatch):
     monkeypatch.setenv("XINYONG_AUDIT_KEY_FILE", str(tmp_path / "absent.pem"))
     assert verify(engine).ok
     monkeypatch.delenv("XINYONG_AUDIT_PUBLIC_KEY_FILE")
-    report = verify(engine)  # no key to verify with: not silently accepted
-    assert not report.ok and report.problems[0].kind == "key"
+    with pytest.raises(DomainError) as exc:  # no key to verify with: not silently accepted
+        verify(engine)
+    assert exc.value.message.startswith("no audit public key: 1 checkpoint(s) to verify, but no key at ")
 
 
 def test_concurrent_seals_do_not_fork(engine):

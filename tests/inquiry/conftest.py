@@ -45,7 +45,7 @@ def _unit(s, name, kind, code, **kw):
     officer, token = units.add_officer(s, unit=unit, staff_no=f"{kind[:3].upper()}-001", name="张三",
                                        items=None, purposes=None, expires_at=None, actor=CONSOLE)
     return Actor(role=unit.kind, unit_id=unit.id, unit_uscc=unit.uscc, officer=officer.staff_no,
-                 officer_id=officer.id), token
+                 officer_id=officer.id, unit_subkind=unit.subkind, mandate=unit.mandate is not None), token
 
 
 @pytest.fixture
@@ -75,7 +75,8 @@ def world(engine, tmp_path) -> World:
         person_id = s.query(Subject.id).filter(Subject.kind == "natural_person").scalar()
         organ, organ_token = _unit(s, "上海市某区人民政府办公室", "administrative", uscc(1, prefix="11310000"),
                                    inquires=["penalty", "arrears"], purposes=["permit"])
-        court, court_token = _unit(s, "上海市第一中级人民法院", "judicial", uscc(2, prefix="11310000"))
+        court, court_token = _unit(s, "上海市第一中级人民法院", "judicial", uscc(2, prefix="11310000"),
+                                   subkind="court")
         agency, agency_token = _unit(s, "上海某信用评估有限公司", "credit-service", uscc(3))
         operator, _ = _unit(s, "上海市公共信用信息服务中心", "operator", uscc(4, prefix="12310000"))
         supervisor, supervisor_token = _unit(s, "上海市发展和改革委员会", "supervisor", uscc(5, prefix="11310000"))

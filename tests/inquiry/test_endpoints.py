@@ -62,7 +62,7 @@ def test_officer_inquires_and_is_named_in_the_log(client, engine, world):
 @pytest.mark.article("Art. 17.2")
 def test_denied_inquiry_is_logged_then_refused(client, engine, world):
     res = client.post("/api/v1/inquiries", headers=auth(world.organ_token),
-                      json={"subject": ORG_USCC, "purpose": "funding"})
+                      json={"subject": world.person_ric, "purpose": "funding"})
     assert res.status_code == 403
     body = res.json()
     assert body["article"] == "Art. 17.2" and body["article_text"]
@@ -116,11 +116,31 @@ def test_revoked_token_refused(client, engine, world):
 def test_cli_inquire(database_url, engine, world):
     runner = CliRunner()
     res = runner.invoke(cli, ["inquire", ORG_USCC, "--unit", world.organ.unit_uscc, "--purpose", "permit", "--json"])
+    assert res.exit_code == 1 and "--console-reason" in res.stderr and "Art. 19(2)" in res.stderr
+    reason = ["--console-reason", "counter request 2025-06-16, officer on leave"]
+    res = runner.invoke(cli, [*reason, "inquire", ORG_USCC, "--unit", world.organ.unit_uscc, "--purpose", "permit",
+                              "--json"])
     assert res.exit_code == 0, res.output
     assert len(json.loads(res.stdout)["records"]) == 2
     log = last_log(engine)
     assert (log.channel, log.officer_label) == ("cli", "console")
-    res = runner.invoke(cli, ["inquire", ORG_USCC, "--unit", world.organ.unit_uscc, "--purpose", "promotion"])
+    res = runner.invoke(cli, [*reason, "inquire", world.person_ric, "--unit", world.organ.unit_uscc, "--purpose",
+                              "promotion"])
     assert res.exit_code == 1 and res.stderr.startswith("error [Art. 17.2]:")
-    res = runner.invoke(cli, ["inquiries", "of", ORG_USCC, "--json"])
-    assert [r["decision"] for r in json.loads(res.stdout)] == ["deny", "allow"]
+    res = runner.invoke(cli, ["inquiries", "of", world.person_ric, "--json"])
+    assert [r["decision"] for r in json.loads(res.stdout)] == ["deny"]
+
+
+@pytest.mark.article("Art. 19(2)")
+def test_the_console_acting_for_a_unit_is_recorded_with_its_reason(database_url, engine, world):
+    from xinyong.models import AuditEvent
+
+    runner = CliRunner()
+    res = runner.invoke(cli, ["--console-reason", "window request, file 2025-77", "inquire", world.person_ric,
+                              "--unit", world.organ.unit_uscc, "--purpose", "permit"])
+    assert res.exit_code == 0, res.output
+    with session_scope(engine) as s:
+        acts = s.scalars(select(AuditEvent).where(AuditEvent.action == "console:act-for")).all()
+    assert [(a.details["command"], a.details["reason"], a.object_id) for a in acts] == [
+        ("xinyong inquire", "window request, file 2025-77", str(world.organ.unit_id))]
+    assert world.person_ric not in str(acts[0].details)

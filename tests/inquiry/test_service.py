@@ -73,12 +73,19 @@ def test_only_the_subject_authorizes(engine, world):
 
 @pytest.mark.article("Art. 17.2")
 def test_denials_are_logged_and_name_the_article(engine, world):
-    a = ask(engine, world.organ, purpose="recruitment")
-    assert not a.allowed and a.article == "Art. 17.2" and a.records == []
+    a = ask(engine, world.organ, subject=world.person_ric, purpose="recruitment")
+    assert not a.allowed and a.article == "Art. 17.2" and a.records == [] and a.subject is None
     last = logs(engine)[-1]
     assert (last.decision, last.article, last.purpose, last.unit_id) == ("deny", "Art. 17.2", "recruitment",
                                                                         world.organ.unit_id)
     assert last.record_ids == []
+
+
+@pytest.mark.article("Art. 15")
+def test_an_organ_outside_its_list_sees_what_the_public_sees_of_an_organization(engine, world):
+    a = ask(engine, world.organ, purpose="recruitment")
+    assert a.allowed and a.article == "Art. 15" and docs(a) == docs(ask(engine, Actor(role="public")))
+    assert logs(engine)[-2].items == sorted(a.decision.items)
 
 
 @pytest.mark.article("Art. 17.1")
@@ -93,26 +100,31 @@ def test_subject_sees_its_own_including_restored_marked(engine, world):
 
 @pytest.mark.article("Art. 17.2")
 def test_judicial_with_case(engine, world):
-    assert not ask(engine, world.court).allowed
+    assert not ask(engine, world.court, subject=world.person_ric).allowed
     a = ask(engine, world.court, case_no="(2025)沪01执12号")
     assert a.allowed and "沪税〔2024〕7号" in docs(a)
-    assert logs(engine)[-1].case_no == "(2025)沪01执12号"
+    assert logs(engine)[-1].case_no == "（2025）沪01执12号"  # normalised
+    a = ask(engine, world.court, subject=world.person_ric, case_no="我的案子")
+    assert not a.allowed and "（2025）沪01民初1234号" in a.reason
 
 
 @pytest.mark.article("Art. 20(1)")
 def test_operator_and_supervisor_see_no_content_without_a_case(engine, world):
     for actor in (world.operator, world.supervisor):
-        a = ask(engine, actor, purpose="routine")
+        a = ask(engine, actor, subject=world.person_ric, purpose="routine")
         assert not a.allowed and a.article == "Art. 20(1)"
+        # of an organization, what the public sees and nothing more
+        assert docs(ask(engine, actor)) == docs(ask(engine, Actor(role="public")))
 
 
 @pytest.mark.article("Art. 20(1)")
 def test_operator_within_an_open_case_sees_only_its_records(engine, world, monkeypatch):
     monkeypatch.setattr(service, "_case_providers",
-                        [lambda _s, sid: {"YY-2025-1": frozenset({world.records["objection"]})}
-                         if sid == world.org_id else {}])
-    a = ask(engine, world.operator, case_no="YY-2025-1")
-    assert a.allowed and docs(a) == {"沪罚〔2024〕5号"}
+                        [lambda _s, sid: {"YY-2025-1": frozenset({world.records["person"]})}
+                         if sid == world.person_id else {}])
+    a = ask(engine, world.operator, subject=world.person_ric, case_no="YY-2025-1")
+    assert a.allowed and docs(a) == {"沪罚〔2024〕6号"}
+    assert not ask(engine, world.operator, subject=world.person_ric, case_no="YY-2025-2").allowed
 
 
 @pytest.mark.article("Art. 15")
@@ -120,7 +132,7 @@ def test_public_sees_organizations_public_items_not_persons(engine, world):
     public = Actor(role="public")
     assert docs(ask(engine, public)) == {"沪罚〔2024〕1号", "沪罚〔2024〕5号"}
     a = ask(engine, public, subject=world.person_ric)
-    assert not a.allowed and a.article == "Art. 6.2" and a.subject is None
+    assert not a.allowed and a.article == "Art. 6.1" and a.subject is None
 
 
 @pytest.mark.article("Art. 17.3")
@@ -131,7 +143,7 @@ def test_credit_service_public_only(engine, world):
 
 def test_every_inquiry_logged_with_audit_event_and_unknown_subjects_too(engine, world):
     ask(engine, world.organ, purpose="permit")
-    ask(engine, world.organ, purpose="funding")
+    ask(engine, world.organ, subject=world.person_ric, purpose="funding")
     with pytest.raises(NotFound):
         ask(engine, world.organ, subject=uscc(999999), purpose="permit").raise_if_denied()
     entries = logs(engine)
@@ -149,7 +161,7 @@ def test_subject_lists_who_inquired(engine, world):
     with session_scope(engine) as s:
         rows = service.inquiries_about(s, world.org_id)
     assert [(r["by"]["kind"], r["purpose"], r["case_no"], r["decision"]) for r in rows] == [
-        ("judicial", None, "(2025)沪01执12号", "allow"), ("administrative", "permit", None, "allow")]
+        ("judicial", None, "（2025）沪01执12号", "allow"), ("administrative", "permit", None, "allow")]
 
 
 def test_person_numbers_never_in_the_log_or_audit(engine, world):
@@ -177,3 +189,22 @@ def test_unknown_subject_id_is_a_logged_not_found(engine, world):
     with pytest.raises(NotFound):
         a.raise_if_denied()
     assert logs(engine)[-1].decision == "notfound"
+
+
+@pytest.mark.article("Art. 6.1")
+def test_a_refused_inquiry_reads_the_same_for_a_known_and_an_unknown_person(engine, world):
+    """Whether a natural person is on the platform is information too: a refusal does not tell."""
+    from ..factories import ric
+
+    known = ask(engine, Actor(role="public"), subject=world.person_ric)
+    unknown = ask(engine, Actor(role="public"), subject=ric(date(1990, 1, 2), seq=777))
+    assert (known.allowed, known.found, known.article, known.reason, known.subject) == \
+        (unknown.allowed, unknown.found, unknown.article, unknown.reason, unknown.subject)
+    assert [e.decision for e in logs(engine)[-2:]] == ["deny", "deny"]
+
+
+@pytest.mark.article("Art. 14.1")
+def test_credit_service_gets_a_persons_penalty_only_because_a_law_publishes_it(engine, world):
+    a = ask(engine, world.agency, subject=world.person_ric, purpose="credit-assessment")
+    assert a.allowed and a.article == "Art. 14.1" and docs(a) == {"沪罚〔2024〕6号"}
+    assert a.subject["name"] and a.subject["identifier"] != world.person_ric  # masked

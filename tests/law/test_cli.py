@@ -87,7 +87,25 @@ def test_params():
     assert "objection.center.decide_working_days" in names
     in_force = next(r for r in rows if r["name"] == "regulation.in_force_from")
     assert in_force["value"] == "2017-10-01"
+    assert (in_force["kind"], in_force["level"]) == ("legal", None)
+    policy = next(r for r in rows if r["name"] == "listing.comment_min_days")
+    assert (policy["value"], policy["article"], policy["kind"]) == (30, "Art. 24", "platform-policy")
     assert runner.invoke(app, ["params"]).exit_code == 0
+
+
+@pytest.mark.article("Art. 35.1")
+def test_params_show_the_level_of_an_items_own_period():
+    from xinyong.law.parameters import load_parameters, overlaid
+
+    extra = load_parameters(
+        "inquiry.untrustworthy_period_years.X01:\n  description: d\n  unit: years\n  article: Art. 35.1\n"
+        "  level: administrative-regulation\n  source: s\n  values: [{value: 3, since: 2017-10-01}]\n")
+    with overlaid(extra):
+        rows = json.loads(runner.invoke(app, ["params", "--json"]).stdout)
+        human = runner.invoke(app, ["params"])
+    row = next(r for r in rows if r["name"] == "inquiry.untrustworthy_period_years.X01")
+    assert (row["value"], row["level"], row["article"]) == (3, "administrative-regulation", "Art. 35.1")
+    assert human.exit_code == 0 and "administrative-regulation" in human.stdout
 
 
 SAMPLE_TESTS = (Path(__file__).parent / "data" / "sample_marked_tests.py.txt").read_text(encoding="utf-8")
@@ -127,10 +145,13 @@ def test_map_json(sample_tests: Path):
     assert any(t["ref"] == "Art. 36.2(1)" and t["test"].endswith("::test_center_decides") for t in art36["tests"])
     assert by_article["Art. 56"]["parameters"][0]["name"] == "regulation.in_force_from"
     assert by_article["Art. 15"]["parameters"]
-    # an article nothing implements is listed as such
-    for article in data["not_implemented"]:
-        entry = by_article[article]
-        assert not (entry["rules"] or entry["parameters"] or entry["tests"])
+    # implemented only with a rule that cites it and a test marked with it; everything else is listed
+    for entry in data["articles"]:
+        assert entry["implemented"] == bool(entry["rules"] and entry["tests"])
+        assert entry["state"] in data["states"] and entry["article"] in data["states"][entry["state"]]
+        assert (entry["article"] in data["not_implemented"]) == (not entry["implemented"])
+    assert art36["state"] == "implemented"  # rules, and the sample marks Art. 36.2(1)
+    assert sorted(a for listed in data["states"].values() for a in listed) == sorted(by_article)
     assert data["problems"]
 
 
@@ -157,3 +178,69 @@ def test_map_human(sample_tests: Path):
     assert result.exit_code == 0, result.output
     assert "not implemented" in result.stdout
     assert "Art. 36" in result.stdout
+    # the sample marks no Art. 56 test and no rule cites it: its parameter alone does not implement it
+    assert "parameters only" in result.stdout and "rules, untested" in result.stdout
+
+
+def _free_articles(n: int) -> list[int]:
+    """Articles no rule cites and no parameter names (found, not assumed: others may add rules)."""
+    from xinyong.law.cli import build_map
+
+    data = build_map(Path("/nonexistent"))
+    free = [int(a["article"].split()[1]) for a in data["articles"] if not a["rules"] and not a["parameters"]]
+    assert len(free) >= n
+    return free[:n]
+
+
+def test_map_states_are_truthful(tmp_path: Path):
+    from xinyong.law import rules
+    from xinyong.law.cli import build_map
+    from xinyong.law.parameters import load_parameters, overlaid
+
+    a, b = _free_articles(2)
+    directory = tmp_path / "tests"
+    directory.mkdir()
+    param = load_parameters(f"x.example:\n  description: d\n  unit: days\n  article: Art. {a}\n  source: s\n"
+                            "  values: [{value: 1, since: 2017-10-01}]\n")
+
+    def state(article: int, data=None) -> str:
+        data = data or build_map(directory)
+        return next(e for e in data["articles"] if e["article"] == f"Art. {article}")["state"]
+
+    assert state(a) == "not implemented"
+    with overlaid(param):  # a number alone does not enforce anything
+        data = build_map(directory)
+        assert state(a, data) == "parameters only" and f"Art. {a}" in data["not_implemented"]
+
+        @rules.rule(f"Art. {a}", id="test.law.map_example")
+        def map_example() -> None:
+            """An example rule for the map."""
+
+        try:
+            data = build_map(directory)
+            entry = next(e for e in data["articles"] if e["article"] == f"Art. {a}")
+            assert entry["state"] == "rules, untested" and not entry["implemented"]
+            assert entry["rules"][0]["tested"] is False
+            (directory / "test_x.py").write_text(
+                f'import pytest\n\n\n@pytest.mark.article("Art. {a}")\ndef test_x():\n    pass\n\n\n'
+                f'@pytest.mark.article("Art. {b}")\ndef test_y():\n    pass\n', encoding="utf-8")
+            data = build_map(directory)
+            entry = next(e for e in data["articles"] if e["article"] == f"Art. {a}")
+            assert entry["state"] == "implemented" and entry["implemented"] and entry["rules"][0]["tested"]
+            assert f"Art. {a}" not in data["not_implemented"]
+            assert state(b, data) == "tests only" and f"Art. {b}" in data["not_implemented"]
+            human = runner.invoke(app, ["map", "--tests", str(directory)])
+            assert human.exit_code == 0 and "tests only (1)" in human.stdout
+        finally:
+            rules.REGISTRY.pop("test.law.map_example", None)
+
+
+def test_map_of_the_real_tests_has_no_article_implemented_by_parameters_alone():
+    from xinyong.law.cli import build_map
+
+    data = build_map(Path(__file__).parents[1])
+    for entry in data["articles"]:
+        if entry["parameters"] and not entry["rules"]:
+            assert entry["state"] == "parameters only" and not entry["implemented"], entry["article"]
+    assert "Art. 51" in data["states"]["parameters only"] or any(
+        e["rules"] for e in data["articles"] if e["article"] == "Art. 51")

@@ -6,7 +6,7 @@ import pytest
 
 from xinyong.law.articles import ArticleRef
 from xinyong.law.errors import LawError, ParameterNotInForce
-from xinyong.law.parameters import all_parameters, load_parameters, parameter, value
+from xinyong.law.parameters import all_parameters, load_parameters, overlaid, parameter, value
 
 IN_FORCE = date(2017, 10, 1)
 DAY = date(2024, 6, 3)
@@ -148,3 +148,80 @@ def test_later_value_takes_over():
     assert p.at(date(2030, 1, 1)).value == 2
     assert p.at(date(2030, 1, 1)).source == "an amendment"
     assert p.at(date(2029, 12, 31)).source == "s"
+
+
+# ---------------------------------------------------------------------------------------------
+# Where a number comes from: platform policy, and the level of another legal source
+
+
+@pytest.mark.article("Art. 24")
+def test_list_comment_minimum_is_a_dated_platform_policy_parameter():
+    p = parameter("listing.comment_min_days")
+    assert p.article == ArticleRef.parse("Art. 24") and p.unit == "days"
+    assert p.kind == "platform-policy" and p.is_policy and p.level is None
+    assert "platform policy" in p.source and "国办发〔2020〕49号" in p.source
+    assert value("listing.comment_min_days", DAY) == 30
+    with pytest.raises(ParameterNotInForce):
+        value("listing.comment_min_days", date(2017, 9, 30))
+
+
+@pytest.mark.article("Art. 36.2(2)")
+def test_inform_promptly_is_a_dated_platform_policy_parameter():
+    p = parameter("objection.center.inform_working_days")
+    assert p.article == ArticleRef.parse("Art. 36.2(2)") and p.unit == "working_days"
+    assert p.kind == "platform-policy" and "及时" in p.source and "PLATFORM POLICY" in p.description
+    assert value("objection.center.inform_working_days", DAY) == 1
+    # the regulation's own numbers are legal, not policy
+    assert parameter("objection.center.decide_working_days").kind == "legal"
+
+
+def test_no_environment_variable_replaces_a_parameter(monkeypatch):
+    # the numbers used to come from XINYONG_LIST_COMMENT_MIN_DAYS / XINYONG_OBJECTION_INFORM_WORKING_DAYS
+    from xinyong.listing import rules as listing_rules
+
+    monkeypatch.setenv("XINYONG_LIST_COMMENT_MIN_DAYS", "3")
+    monkeypatch.setenv("XINYONG_OBJECTION_INFORM_WORKING_DAYS", "9")
+    assert listing_rules.comment_min_days(DAY) == 30
+    assert "listing.comment_min_days" in listing_rules.COMMENT_SOURCE
+
+
+_OVERRIDE = (
+    "inquiry.untrustworthy_period_years.X01:\n  description: d\n  unit: years\n  article: Art. 35.1\n"
+    "  source: s\n{extra}  values: [{{value: 3, since: 2017-10-01}}]\n"
+)
+
+
+@pytest.mark.article("Art. 35.1")
+@pytest.mark.parametrize("level", ["law", "administrative-regulation", "local-regulation", "national-provision"])
+def test_an_items_own_period_records_the_level_of_its_source(level):
+    p = load_parameters(_OVERRIDE.format(extra=f"  level: {level}\n"))["inquiry.untrustworthy_period_years.X01"]
+    assert p.level == level and p.kind == "legal"
+
+
+@pytest.mark.article("Art. 35.1")
+@pytest.mark.parametrize(
+    ("extra", "fragment"),
+    [
+        ("", "give the level of its source"),  # an override exists only because another source says so
+        ("  level: guideline\n", "level 'guideline' is not one of"),
+        ("  level: law\n  kind: platform-policy\n", "a platform policy has no legal level"),
+        ("  level: law\n  kind: custom\n", "kind 'custom' is not one of"),
+    ],
+)
+def test_level_and_kind_are_validated(extra, fragment):
+    with pytest.raises(LawError) as info:
+        load_parameters(_OVERRIDE.format(extra=extra))
+    assert fragment in info.value.message
+
+
+def test_overlaid_parameters_apply_only_inside_the_block():
+    extra = load_parameters(_OVERRIDE.format(extra="  level: law\n"))
+    name = "inquiry.untrustworthy_period_years.X01"
+    with pytest.raises(LawError):
+        parameter(name)
+    with overlaid(extra):
+        assert value(name, DAY) == 3
+        assert value("inquiry.untrustworthy_period_years", DAY) == 5  # the packaged ones stay
+        assert name in {p.name for p in all_parameters()}
+    with pytest.raises(LawError):
+        parameter(name)

@@ -208,3 +208,74 @@ def test_deadline_needs_a_working_day_parameter():
         deadline("inquiry.untrustworthy_period_years", date(2026, 3, 2))
     with pytest.raises(LawError):
         deadline("no.such.parameter", date(2026, 3, 2))
+
+
+# ---------------------------------------------------------------------------------------------
+# Art. 35.1: "法律、法规和国家另有规定的除外" — an item's own inquiry period
+
+_ITEM_PERIODS = """
+inquiry.untrustworthy_period_years.TAX_SERIOUS:
+  description: an item's own inquiry period (a test file, not a real provision)
+  unit: years
+  article: Art. 35.1
+  level: national-provision
+  source: a national provision (test)
+  values:
+    - value: 3
+      since: 2020-01-01
+      until: 2030-12-31
+inquiry.untrustworthy_period_years.LONG:
+  description: a longer period set by a law (a test file)
+  unit: years
+  article: Art. 35.1
+  level: law
+  source: a law (test)
+  values:
+    - value: 7
+      since: 2017-10-01
+"""
+
+
+@pytest.fixture
+def item_periods():
+    from xinyong.law.parameters import load_parameters, overlaid
+
+    with overlaid(load_parameters(_ITEM_PERIODS)):
+        yield
+
+
+@pytest.mark.article("Art. 35.1")
+def test_an_items_own_period_overrides_the_default_while_in_force(item_periods):
+    from xinyong.law.periods import inquiry_period_years
+
+    assert inquiry_period_years("TAX_SERIOUS", date(2024, 6, 3)) == 3
+    assert inquiry_period_years("LONG", date(2024, 6, 3)) == 7
+    # another item, no item, or a day the override does not hold: the 5-year default
+    assert inquiry_period_years("CF", date(2024, 6, 3)) == 5
+    assert inquiry_period_years(None, date(2024, 6, 3)) == 5
+    assert inquiry_period_years("TAX_SERIOUS", date(2019, 12, 31)) == 5
+    assert inquiry_period_years("TAX_SERIOUS", date(2031, 1, 1)) == 5
+
+
+@pytest.mark.article("Art. 35.2")
+def test_an_items_own_period_decides_the_end_and_whether_it_is_open(item_periods):
+    ended = date(2021, 3, 10)
+    assert untrustworthy_inquiry_end(ended, "TAX_SERIOUS") == date(2024, 3, 10)
+    assert untrustworthy_inquiry_end(ended, item_code="LONG") == date(2028, 3, 10)
+    assert untrustworthy_inquiry_end(ended) == date(2026, 3, 10)  # backward compatible: the default
+    assert inquiry_period_open(ended, date(2024, 3, 10), item_code="TAX_SERIOUS")
+    assert not inquiry_period_open(ended, date(2024, 3, 11), item_code="TAX_SERIOUS")
+    assert inquiry_period_open(ended, date(2024, 3, 11))  # without the item: 5 years
+    assert inquiry_period_open(ended, date(2027, 1, 1), "LONG")
+    assert not inquiry_period_open(ended, date(2026, 3, 11), "CF")
+    # the period in force on the inquiry day governs: after the override lapses, the default is back
+    assert untrustworthy_inquiry_end(date(2027, 1, 1), "TAX_SERIOUS", as_of=date(2031, 1, 1)) == date(2032, 1, 1)
+
+
+@pytest.mark.article("Art. 35.1")
+def test_no_item_period_is_shipped_without_a_source():
+    from xinyong.law.parameters import LEVELS, all_parameters
+
+    for p in all_parameters():
+        if p.name.startswith("inquiry.untrustworthy_period_years."):
+            assert p.level in LEVELS and p.source and p.article.article == 35

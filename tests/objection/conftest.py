@@ -82,9 +82,9 @@ def subject_token(engine, subject_id: int) -> str:
 
 @pytest.fixture
 def pin(monkeypatch):
-    """Pin the clock to a day (YYYY-MM-DD)."""
-    def set_day(day: str) -> None:
-        monkeypatch.setenv("XINYONG_TODAY", day)
+    """Pin the clock to a day (YYYY-MM-DD) at a time of day (Asia/Shanghai; 10:00 unless given)."""
+    def set_day(day: str, at: str = "10:00:00") -> None:
+        monkeypatch.setenv("XINYONG_TODAY", f"{day}T{at}")
     return set_day
 
 

@@ -7,7 +7,7 @@ from fastapi.testclient import TestClient
 
 from xinyong.app import create_app
 
-from .conftest import subject_token
+from .conftest import ORG_USCC, subject_token
 
 
 def _h(token: str) -> dict[str, str]:
@@ -79,8 +79,13 @@ def test_api_filing_is_the_subjects_own(client, engine, world):
     res = client.post("/api/v1/objections", headers=me, json={"record_ids": [w.records["foreign"]],
                                                              "reason": "r"})
     assert res.status_code == 403 and res.json()["article"] == "Art. 36.1"
+    res = client.post("/api/v1/objections", headers=_h(w.provider_token),
+                      json={"subject": ORG_USCC, "record_ids": [], "reason": "r"})
+    assert res.status_code == 403  # units do not file objections for subjects (only the Center enters them)
     res = client.post("/api/v1/objections", headers=_h(w.center_token), json={"record_ids": [], "reason": "r"})
-    assert res.status_code == 403  # units do not file objections for subjects
+    assert res.status_code == 422 and res.json()["field"] == "subject"  # the Center names the subject
+    res = client.post("/api/v1/objections", headers=me, json={"subject": ORG_USCC, "reason": "r"})
+    assert res.status_code == 422 and res.json()["field"] == "subject"  # a subject files about itself
     assert client.get("/api/v1/objections/inbox").status_code == 401
 
 

@@ -134,10 +134,12 @@ def test_provider_scope_transferred_and_decided_by_the_provider(engine, world, p
                        reason="经复核" + ("原决定无误" if outcome == "upheld" else "予以处理"), **kw)
     v = _view(engine, number)
     assert v["status"] == "decided" and v["decision"]["decided_by"] == "provider"
-    # informing the objector "promptly": a configuration default (1 working day), not a regulation number
+    # informing the objector "promptly": the platform's policy (1 working day), not a regulation number
     inform = _step(v, "inform")
     assert inform["due_on"] == "2025-10-14"
-    assert inform["basis"]["kind"] == "configuration" and inform["basis"]["parameter"].startswith("config:")
+    assert inform["basis"] == {"parameter": "objection.center.inform_working_days", "value": 1,
+                               "article": "Art. 36.2(2)", "kind": "platform-policy",
+                               "note": service.INFORM_NOTE}
     # The objector does not see the outcome until the Center tells it.
     with session_scope(engine) as s:
         assert service.inbox(s, subject_id=w.org_id)[0]["decision"] is None

@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select, text
 
+from xinyong import crypto
 from xinyong.auth import CONSOLE
 from xinyong.db import session_scope
 from xinyong.errors import RuleViolation
@@ -15,6 +16,7 @@ from xinyong.inquiry import service as inquiry
 from xinyong.law.errors import UnknownCalendarYear
 from xinyong.models import AuditEvent, Record, RecordAction, RecordHistory, RecordTombstone
 from xinyong.record import importer, workflows
+from xinyong.record.spool import SpoolReader
 
 from ..factories import CF_COLUMNS, OTHER_PROVIDER_USCC, cf_row, to_csv
 from ..helpers import add_provider, run_file
@@ -88,7 +90,9 @@ def test_revoked_hidden_at_once_deleted_by_purge_with_tombstone(engine, stored):
     with session_scope(engine) as s:
         a = inquiry.inquire(s, actor=CONSOLE.__class__(role="public"), subject=code, channel="api")
     assert a.records == []  # never served from the moment it is reported
-    assert "沪市监浦处〔2024〕000001号" in copy.read_text(encoding="utf-8")
+    assert crypto.is_encrypted_file(copy) and "沪市监浦处〔2024〕000001号".encode() not in copy.read_bytes()
+    assert [row.line for row in SpoolReader(copy)] == [2, 3, 4]
+    assert "沪市监浦处〔2024〕000001号" in str([row.values for row in SpoolReader(copy)])
     with session_scope(engine) as s:
         report = workflows.purge(s, actor=CONSOLE)
     with session_scope(engine) as s:
@@ -101,9 +105,12 @@ def test_revoked_hidden_at_once_deleted_by_purge_with_tombstone(engine, stored):
         assert (tomb.record_id, tomb.item_code, tomb.revoking_document) == (ids[0], "penalty", "沪府复决〔2025〕9号")
         assert not hasattr(tomb, "content")
         assert s.scalars(select(AuditEvent.action).where(AuditEvent.action == "record:delete")).one()
-    lines = copy.read_text(encoding="utf-8").split("\n")
-    assert lines[1] == "" and "沪市监浦处〔2024〕000001号" not in copy.read_text(encoding="utf-8")
-    assert "沪市监浦处〔2024〕000002号" in lines[2]  # the other lines keep their numbers
+    # the stored copy (encrypted) is rewritten without the deleted record's row
+    assert crypto.is_encrypted_file(copy)
+    rows = list(SpoolReader(copy))
+    assert [row.line for row in rows] == [3, 4]  # the other rows keep their line numbers
+    assert "沪市监浦处〔2024〕000001号" not in str([row.values for row in rows])
+    assert rows[0].values["CF_WSH"] == "沪市监浦处〔2024〕000002号"
     with session_scope(engine) as s:
         assert workflows.purge(s, actor=CONSOLE).deleted == []  # safe to run again
 

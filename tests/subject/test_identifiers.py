@@ -126,6 +126,43 @@ def test_ric_abolished_shanghai_region_accepted_and_flagged():
     assert i.masked() == "310103********" + code[-4:]
 
 
+@pytest.mark.parametrize(
+    ("region", "name", "year"),
+    [("310103", "上海市卢湾区", 2011), ("310108", "上海市闸北区", 2015), ("310119", "上海市南汇区", 2009)],
+)
+def test_ric_region_abolished_before_birth_is_refused(region, name, year):
+    born_after = make_ric(region, f"{year + 1}0101", "002")
+    for parse in (parse_ric, parse_identifier):
+        with pytest.raises(InvalidInput) as exc:
+            parse(born_after, today=TODAY)
+        assert reason(exc) == "region_abolished_before_birth"
+        assert exc.value.message == (f"invalid resident ID number: region code {region} ({name}) was abolished in "
+                                     f"{year}, before the holder's birth: no number is issued under it after that")
+        assert born_after not in exc.value.message and born_after[6:14] not in exc.value.message
+    assert not ids.is_valid(born_after, today=TODAY)
+    # born in the year of abolition, or before: the number may have been issued under it
+    for born in (f"{year}1231", f"{year}0101", "19800115"):
+        i = parse_identifier(make_ric(region, born, "002"), today=TODAY)
+        assert i.scheme == "ric" and i.region_abolished and f"abolished {year}" in i.warnings[0]
+
+
+def test_ric_region_created_after_birth_is_fine():
+    # 310151 崇明区 since 2016; 310118 青浦区 since 1999: numbers are issued (or re-issued) after birth
+    assert lookup_region("310151").since == 2016
+    assert parse_ric(make_ric("310151", "19700101", "003"), today=TODAY).region_name == "上海市崇明区"
+    assert parse_ric(make_ric("310118", "19600101", "003"), today=TODAY).region_code == "310118"
+
+
+def test_ric_region_abolished_in_an_unknown_year_is_not_refused(monkeypatch):
+    from xinyong.subject import regions
+
+    gone = regions.Region(code="310103", name="卢湾区", abolished=True, province="上海市", until=None)
+    table = {**regions.all_regions(), "310103": gone}
+    monkeypatch.setattr(regions, "_table", lambda: table)
+    i = parse_ric(make_ric("310103", "20200101", "002"), today=TODAY)
+    assert i.region_abolished and i.region.until is None
+
+
 def test_ric_future_birth_date():
     code = make_ric("110105", "20310203", "002")
     with pytest.raises(InvalidInput) as exc:
@@ -322,22 +359,46 @@ def test_abolished_shanghai_region_in_uscc_accepted_and_flagged():
 
 def test_unknown_region_rejected():
     with pytest.raises(InvalidInput) as exc:
-        parse_uscc(make_uscc("91319999", "12345678"), today=TODAY)
-    assert exc.value.message.endswith("region code 319999 does not exist in GB/T 2260")
+        parse_uscc(make_uscc("91990101", "12345678"), today=TODAY)
+    assert exc.value.message.endswith(
+        "region code 990101 does not exist in GB/T 2260, nor is it in a province that does")
     assert reason(exc) == "region"
 
 
-def test_development_zone_codes_rejected_by_default_accepted_on_request():
+def test_registration_authority_codes_outside_gbt2260_are_valid_with_a_note_everywhere():
     code = "91610131MA6U0FBF96"  # real: 西安高新区's registration authority uses 610131
-    with pytest.raises(InvalidInput, match=r"region code 610131 does not exist in GB/T 2260"):
-        parse_uscc(code, today=TODAY)
-    i = parse_uscc(code, today=TODAY, allow_unlisted_region=True)
-    assert i.region_listed is False
-    assert i.region.province == "陕西省"
-    assert "610131 is not in GB/T 2260" in i.warnings[0]
+    # one rule for every front door: the keyword is still accepted and changes nothing
+    for kw in ({}, {"allow_unlisted_region": False}, {"allow_unlisted_region": True}):
+        for parse in (parse_uscc, parse_identifier):
+            i = parse(code, today=TODAY, **kw)
+            assert i.region_listed is False and i.region.province == "陕西省"
+            assert "610131 is not in GB/T 2260" in i.warnings[0]
+            assert "registration authority outside GB/T 2260" in i.warnings[0]
+            assert "未列入GB/T 2260" in i.region_name  # the name check and the API show
+        assert ids.is_valid(code, today=TODAY, **kw) and ids.describe_defects(code, today=TODAY, **kw) == []
+        assert check_uscc(code, **kw) == []
     # …but only inside a province that exists
-    with pytest.raises(InvalidInput, match=r"region code 990101 does not exist"):
-        parse_uscc(make_uscc("91990101", "12345678"), today=TODAY, allow_unlisted_region=True)
+    for kw in ({}, {"allow_unlisted_region": True}):
+        with pytest.raises(InvalidInput, match=r"region code 990101 does not exist"):
+            parse_uscc(make_uscc("91990101", "12345678"), today=TODAY, **kw)
+    # and never in a resident ID number: a birth place is a place of GB/T 2260
+    with pytest.raises(InvalidInput, match=r"region code 610131 does not exist in GB/T 2260"):
+        parse_ric(make_ric("610131", "19800101", "001"), today=TODAY)
+
+
+@pytest.mark.parametrize(
+    ("code", "province"),
+    [  # real codes from the published tax A-grade lists of 2018 (shared/data/real-samples)
+        ("9123019905630429XJ", "黑龙江省"),
+        ("913601060516037411", "江西省"),
+        ("91233003132049009P", "黑龙江省"),
+        ("912330051316663717", "黑龙江省"),
+    ],
+)
+def test_development_zone_and_reclamation_area_codes_from_real_lists(code, province):
+    i = parse_identifier(code, today=TODAY)
+    assert (i.scheme, i.region_code, i.region_listed, i.region.province) == ("uscc", code[2:8], False, province)
+    assert i.warnings and f"region code {code[2:8]} is not in GB/T 2260" in i.warnings[0]
 
 
 # --- dispatch ---------------------------------------------------------------------------------------------
@@ -486,6 +547,6 @@ def test_identifier_is_frozen():
 
 
 def test_check_uscc_reports_every_defect():
-    defects = check_uscc("94319999123456780X")
+    defects = check_uscc("94999999123456780X")
     codes = [d.code for d in defects]
     assert codes == ["check_character", "org_type", "region", "org_code_check"]

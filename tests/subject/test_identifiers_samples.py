@@ -44,17 +44,17 @@ def _values(name: str, column: str) -> list[str]:
         ]
 
 
-def _tally(values: list[str], *, lenient: bool) -> tuple[Counter, dict[str, str]]:
-    return _tally_cached(tuple(values), lenient)
+def _tally(values: list[str]) -> tuple[Counter, dict[str, str]]:
+    return _tally_cached(tuple(values))
 
 
 @cache
-def _tally_cached(values: tuple[str, ...], lenient: bool) -> tuple[Counter, dict[str, str]]:
+def _tally_cached(values: tuple[str, ...]) -> tuple[Counter, dict[str, str]]:
     counts: Counter = Counter()
     stdnum_valid_rejected: dict[str, str] = {}
     for v in values:
         try:
-            parse_identifier(v, today=TODAY, allow_unlisted_region=lenient)
+            parse_identifier(v, today=TODAY)
         except InvalidInput as exc:
             assert exc.message and exc.message.strip(), v
             assert exc.article == "Art. 2" and exc.code == "invalid_identifier"
@@ -70,39 +70,70 @@ def _tally_cached(values: tuple[str, ...], lenient: bool) -> tuple[Counter, dict
 @pytest.mark.parametrize(("name", "column"), FILES)
 def test_every_sample_value_parses_or_gets_a_specific_reason(name, column):
     values = _values(name, column)
-    strict, _ = _tally(values, lenient=False)
-    lenient, stdnum_rejected = _tally(values, lenient=True)
+    counts, stdnum_rejected = _tally(values)
     print(f"\n{name} {column}: {len(values)} non-empty")
-    print("  strict :", dict(sorted(strict.items())))
-    print("  lenient:", dict(sorted(lenient.items())))
-    assert sum(n for k, n in strict.items() if k != "stdnum valid") == len(values)
+    print("  ", dict(sorted(counts.items())))
+    assert sum(n for k, n in counts.items() if k != "stdnum valid") == len(values)
     # where we refuse what stdnum accepts, it is for a reason stdnum cannot see
     assert set(stdnum_rejected.values()) <= {"spreadsheet_zeroed", "org_code_check", "bad_character", "length"}
 
 
 def test_sample_counts_mot_highway():
     values = _values(*FILES[0])
-    counts, _ = _tally(values, lenient=False)
+    counts, stdnum_rejected = _tally(values)
     assert len(values) == 14619
     assert counts["rejected: spreadsheet_number"] == 4308  # SOURCES.md: 4,308 `9.14E+17`
-    assert counts["accepted"] == 10105
-    assert counts["rejected: region"] == 196  # development-zone registration codes
-    lenient, stdnum_rejected = _tally(values, lenient=True)
-    assert lenient["accepted"] == 10301 == lenient["stdnum valid"]  # same set as stdnum here
+    # 196 of them carry development-zone registration codes (absent from GB/T 2260): valid, with a note
+    assert counts["accepted"] == 10301 == counts["stdnum valid"]  # same set as stdnum here
+    assert counts["rejected: region"] == 0
     assert stdnum_rejected == {}
 
 
 def test_sample_counts_sichuan_transport():
     values = _values(*FILES[1])
-    counts, _ = _tally(values, lenient=False)
+    counts, stdnum_rejected = _tally(values)
     assert counts["rejected: spreadsheet_zeroed"] == 1548
     assert counts["rejected: org_code"] == 2259
     assert counts["rejected: fifteen_digit"] == 245
     assert counts["rejected: masked"] == 7
-    lenient, stdnum_rejected = _tally(values, lenient=True)
     # distinct codes stdnum accepts that we refuse: 38 spreadsheet-damaged ones whose outer check
     # passed by chance (only the embedded organization code check catches them), one genuine
     # embedded-check failure, and one ending with a '-' that stdnum silently strips
     assert Counter(stdnum_rejected.values()) == Counter(
         {"spreadsheet_zeroed": 38, "org_code_check": 1, "length": 1}
     )
+
+
+TAX_FILES = [("tax_a_grade_heilongjiang_2018.csv", "纳税人识别号"), ("tax_a_grade_jiangxi_2018.csv", "纳税人识别号")]
+UNLISTED = ("230199", "360106", "233003", "233005")  # registration authorities outside GB/T 2260
+
+
+def _tax_codes() -> list[str]:
+    """The 18-character values of the tax A-grade lists (the first column; one file has a header of its own)."""
+    out: list[str] = []
+    for name, _ in TAX_FILES:
+        with open(SAMPLES / name, encoding="utf-8-sig", newline="") as f:
+            for row in csv.reader(f):
+                out += [v.strip() for v in row if len(v.strip()) == 18 and v.strip()[:2].isdigit()]
+    return out
+
+
+def test_unlisted_registration_authority_regions_in_real_lists_are_valid_with_a_note():
+    from xinyong.subject.identifiers import check_uscc, normalise
+
+    codes = [c for c in _tax_codes() if c[2:8] in UNLISTED]
+    by_region = Counter(c[2:8] for c in codes)
+    assert set(by_region) == set(UNLISTED), by_region
+    accepted = 0
+    for code in codes:
+        # the only thing that could refuse them was the region; where the rest holds they are valid
+        others = [d for d in check_uscc(normalise(code)[0]) if d.code != "region"]
+        if others:
+            continue
+        i = parse_identifier(code, today=TODAY)
+        assert (i.scheme, i.region_listed) == ("uscc", False), code
+        assert any("registration authority outside GB/T 2260" in w for w in i.warnings), code
+        # the same answer whatever a caller passes: one rule for every front door
+        assert parse_identifier(code, today=TODAY, allow_unlisted_region=False).region_listed is False
+        accepted += 1
+    assert accepted >= 700  # 489 + 240 + 12 + 12 distinct valid codes in these files

@@ -9,11 +9,17 @@ inserting events, so that no event with a lower id can commit after a seal has p
 Checkpoints are stored in ``audit_checkpoint`` and exported, signed, one file each
 (``checkpoint-000042.json``, never overwritten) to ``XINYONG_AUDIT_EXPORT_DIR`` (default
 ``$XINYONG_VAR_DIR/audit/checkpoints``) — a place outside the database, ideally append-only
-storage on another machine, so that cutting the database's tail is seen.
+storage on another machine, so that cutting the database's tail is seen. The export directory is
+never the signing key's directory nor inside it (sealing refuses): whoever may write one must not
+thereby hold the other. The latest checkpoint is also published (``GET /api/v1/public/checkpoint``,
+the portal's ``/transparency``), so that anyone can keep a copy and hold the log to it
+(``xinyong audit verify --against FILE``).
 
 The Ed25519 key is read from ``XINYONG_AUDIT_KEY_FILE`` (PKCS#8 PEM) if set, else generated once
-as ``$XINYONG_VAR_DIR/audit/ed25519.key`` (mode 0600) with ``ed25519.pub`` beside it. Verifying
-needs only the public key (``XINYONG_AUDIT_PUBLIC_KEY_FILE`` overrides where it is read from).
+as ``$XINYONG_VAR_DIR/keys/audit/ed25519.key`` (mode 0600, in a directory of mode 0700) with
+``ed25519.pub`` beside it; a key at the old place (``$XINYONG_VAR_DIR/audit/ed25519.key``) is still
+read. Verifying needs only the public key (``XINYONG_AUDIT_PUBLIC_KEY_FILE`` overrides where it is
+read from).
 """
 
 from __future__ import annotations
@@ -56,14 +62,42 @@ def audit_dir() -> Path:
     return get_settings().var_dir / "audit"
 
 
+def keys_dir() -> Path:
+    return get_settings().var_dir / "keys" / "audit"
+
+
+def legacy_key_path() -> Path:
+    """Where the key was generated before revision 0011: beside the exported checkpoints."""
+    return audit_dir() / "ed25519.key"
+
+
 def key_path() -> Path:
     env = os.environ.get("XINYONG_AUDIT_KEY_FILE")
-    return Path(env) if env else audit_dir() / "ed25519.key"
+    if env:
+        return Path(env)
+    new = keys_dir() / "ed25519.key"
+    if not new.exists() and legacy_key_path().exists():
+        return legacy_key_path()
+    return new
 
 
 def export_dir() -> Path:
     env = os.environ.get("XINYONG_AUDIT_EXPORT_DIR")
     return Path(env) if env else audit_dir() / "checkpoints"
+
+
+def check_separation() -> None:
+    """Refuse to export checkpoints into the signing key's directory or below it."""
+    key = key_path()
+    keydir, export = key.parent.resolve(), export_dir().resolve()
+    if export == keydir or keydir in export.parents:
+        hint = ""
+        if key == legacy_key_path():
+            hint = (f"; move the key to {keys_dir()} (mkdir -p {keys_dir()} && mv {key} {key.with_suffix('.pub')} "
+                    f"{keys_dir()}/)")
+        raise DomainError(f"the checkpoint export directory {export_dir()} is inside the audit signing key's "
+                          f"directory {key.parent}: keep them apart (XINYONG_AUDIT_EXPORT_DIR, "
+                          f"XINYONG_AUDIT_KEY_FILE){hint}", code="audit_configuration")
 
 
 def signing_key(*, create: bool = True) -> Ed25519PrivateKey:
@@ -72,6 +106,8 @@ def signing_key(*, create: bool = True) -> Ed25519PrivateKey:
         if os.environ.get("XINYONG_AUDIT_KEY_FILE") or not create:
             raise DomainError(f"the audit signing key {path} does not exist")
         path.parent.mkdir(parents=True, exist_ok=True)
+        if path.parent == keys_dir():
+            os.chmod(path.parent, 0o700)
         key = Ed25519PrivateKey.generate()
         pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
                                 serialization.NoEncryption())
@@ -103,7 +139,10 @@ def verify_key() -> Ed25519PublicKey | None:
     """The public key checkpoints are verified with; None when there is no key at all."""
     env = os.environ.get("XINYONG_AUDIT_PUBLIC_KEY_FILE")
     if env:
-        key = serialization.load_pem_public_key(Path(env).read_bytes())
+        path = Path(env)
+        if not path.exists():
+            raise DomainError(f"the audit public key {env} (XINYONG_AUDIT_PUBLIC_KEY_FILE) does not exist")
+        key = serialization.load_pem_public_key(path.read_bytes())
         if not isinstance(key, Ed25519PublicKey):
             raise DomainError(f"{env} is not an Ed25519 public key")
         return key
@@ -114,6 +153,49 @@ def verify_key() -> Ed25519PublicKey | None:
         key = serialization.load_pem_public_key(pub.read_bytes())
         return key if isinstance(key, Ed25519PublicKey) else None
     return None
+
+
+def public_pem() -> str | None:
+    key = verify_key()
+    return None if key is None else _public_pem(key).decode()
+
+
+def no_public_key(checkpoints: int) -> DomainError:
+    """The one-line refusal when there are checkpoints and no key to check them with."""
+    where = os.environ.get("XINYONG_AUDIT_KEY_FILE") or str(key_path())
+    return DomainError(f"no audit public key: {checkpoints} checkpoint(s) to verify, but no key at {where} "
+                       f"(nor {Path(where).with_suffix('.pub').name} beside it); set XINYONG_AUDIT_PUBLIC_KEY_FILE "
+                       "to the platform's public key (GET /api/v1/public/checkpoint gives it)",
+                       code="audit_key_missing")
+
+
+# --- the database -------------------------------------------------------------------------------
+
+
+def database_label(engine: Engine) -> str:
+    return engine.url.render_as_string(hide_password=True)
+
+
+def require_migrated(engine: Engine) -> None:
+    """Refuse, in one line, a database that is not at the current schema revision."""
+    from alembic.script import ScriptDirectory
+    from sqlalchemy.exc import SQLAlchemyError
+
+    from ..migrations import alembic_config, current
+
+    try:
+        rev = current(engine)
+    except SQLAlchemyError as exc:
+        raise DomainError(f"cannot open the database at {database_label(engine)}: "
+                          f"{str(exc.orig if getattr(exc, 'orig', None) else exc).splitlines()[0]}",
+                          code="database_unavailable") from None
+    head = ScriptDirectory.from_config(alembic_config(engine)).get_current_head()
+    if rev is None:
+        raise DomainError(f"the database at {database_label(engine)} is not migrated (run xinyong db upgrade)",
+                          code="database_not_migrated")
+    if rev != head:
+        raise DomainError(f"the database at {database_label(engine)} is at revision {rev}, not {head}: it is "
+                          "not migrated (run xinyong db upgrade)", code="database_not_migrated")
 
 
 def _public_pem(key: Ed25519PublicKey) -> bytes:
@@ -146,6 +228,27 @@ def signature_ok(doc: dict[str, Any], key: Ed25519PublicKey | None) -> bool:
     except (InvalidSignature, ValueError):
         return False
     return True
+
+
+def unwrap(doc: Any) -> dict[str, Any]:
+    """A checkpoint document, also from the published form (``{"checkpoint": …, "public_key": …}``)."""
+    if isinstance(doc, dict) and isinstance(doc.get("checkpoint"), dict) and "root_hash" not in doc:
+        return doc["checkpoint"]
+    return doc if isinstance(doc, dict) else {}
+
+
+def load_witness(path: Path) -> dict[str, Any]:
+    """A checkpoint kept elsewhere (``--against FILE``): the exported file, or the published JSON."""
+    try:
+        doc = orjson.loads(path.read_bytes())
+    except FileNotFoundError:
+        raise DomainError(f"no checkpoint file {path}") from None
+    except orjson.JSONDecodeError:
+        raise DomainError(f"{path} is not a checkpoint document (not JSON)") from None
+    doc = unwrap(doc)
+    if doc.get("log") != LOG_NAME or "root_hash" not in doc:
+        raise DomainError(f"{path} is not a checkpoint of the {LOG_NAME}")
+    return doc
 
 
 def render(doc: dict[str, Any]) -> str:
@@ -304,6 +407,15 @@ def export_missing(engine: Engine, directory: Path | None = None) -> list[Path]:
 
 def seal(engine: Engine, *, batch: int = BATCH) -> SealResult:
     """Chain every event not yet sealed, and sign and export a checkpoint of the whole log."""
+    require_migrated(engine)
+    check_separation()
+    if not key_path().exists():
+        with engine.connect() as conn:
+            row = conn.execute(select(func.count(), func.max(AuditCheckpoint.key_id)).select_from(AuditCheckpoint)).one()
+        if row[0]:
+            raise DomainError(f"no audit signing key at {key_path()}, but the log has {row[0]} checkpoint(s) "
+                              f"signed with key {row[1][:16]}…: restore the key (or set XINYONG_AUDIT_KEY_FILE); "
+                              "a new key would not verify them", code="audit_key_missing")
     key = signing_key(create=True)
     pub = key.public_key()
     directory = export_dir()

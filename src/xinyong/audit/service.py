@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from collections.abc import Sequence
 from typing import Any
 
-import orjson
 from sqlalchemy import String, Table, bindparam, cast, insert, select
 from sqlalchemy.orm import Session
 
@@ -15,15 +15,48 @@ from ..clock import now
 from ..config import get_settings
 from ..db import Prepared
 from ..models import AuditEvent
+from . import binding
+from .canonical import canonical_json
 
-
-def canonical_json(value: Any) -> bytes:
-    return orjson.dumps(value, option=orjson.OPT_SORT_KEYS | orjson.OPT_NON_STR_KEYS, default=str)
+__all__ = ["canonical_json", "keyed_digest", "event_row", "append", "append_many", "insert_with_events",
+           "insert_with_event", "insert_many_with_events", "member_digest", "chunk_digest"]
 
 
 def keyed_digest(value: Any) -> str:
     """HMAC of the canonical JSON of ``value``: proves content without holding personal data."""
     return hmac.new(get_settings().hmac_key, canonical_json(value), hashlib.sha256).hexdigest()
+
+
+# --- import chunks ------------------------------------------------------------------------------
+#
+# A chunk's event (``record:import``) holds one keyed digest of its records. Scheme 2 (details
+# ``"chunk": 2``) is the HMAC of the member digests in line order, each member digest the HMAC of one
+# record's ``[subject id, item, document number, content digest as imported]``: a record deleted
+# under Art. 37 leaves its member digest (in its tombstone and its ``record:delete`` event), and the
+# chunk is recomputed from the records still there and those digests, without any content or
+# document number. Scheme 1 (no ``chunk``; events before revision 0011) is the HMAC of the JSON list
+# of the members themselves.
+
+CHUNK_SCHEME = 2
+CHUNK_PREFIX = b"xinyong/chunk/2\n"
+
+
+def member_digest(member: Sequence[Any]) -> str:
+    """The keyed digest of one record as a member of its import chunk."""
+    return hmac.digest(get_settings().hmac_key, canonical_json(list(member)), "sha256").hex()
+
+
+def chunk_digest(members: Sequence[Sequence[Any]] | None = None, *, digests: Sequence[str] | None = None) -> str:
+    """Scheme 2: the keyed digest of a chunk from its members (or their member digests), in line order."""
+    key = get_settings().hmac_key
+    mac = hmac.new(key, CHUNK_PREFIX, hashlib.sha256)
+    if digests is None:
+        for m in members or ():
+            mac.update(hmac.digest(key, canonical_json(list(m)), "sha256"))
+    else:
+        for d in digests:
+            mac.update(bytes.fromhex(d))
+    return mac.hexdigest()
 
 
 def event_row(
@@ -35,7 +68,19 @@ def event_row(
     subject_id: int | None = None,
     content: Any = None,
     details: dict | None = None,
+    digest: str | None = None,
 ) -> dict:
+    """An event row. Its digest: ``digest`` if given; for a ``record:import`` the chunk digest of its
+    ``content`` (the members, scheme 2); else the keyed digest of ``content`` (or of ``details``).
+    ``insert_with_events`` replaces it, for a bound table, with the digest of the row it inserts."""
+    if digest is None:
+        if binding.is_alias(object_type, action):
+            digest = ""  # the row's digest: ``insert_with_events`` computes it from the row it inserts
+        elif action == "record:import" and isinstance(content, list):
+            digest = chunk_digest(content)
+            details = {**(details or {}), "chunk": CHUNK_SCHEME}
+        else:
+            digest = keyed_digest(content if content is not None else details)
     return {
         "at": now(),
         "action": action,
@@ -43,7 +88,7 @@ def event_row(
         "object_type": object_type,
         "object_id": str(object_id),
         "subject_id": subject_id,
-        "digest": keyed_digest(content if content is not None else details),
+        "digest": digest,
         "details": details,
     }
 
@@ -53,11 +98,16 @@ _INSERT_EVENT = insert(_EVENT)
 
 
 def append(session: Session, **kw: Any) -> None:
-    session.connection().execute(_INSERT_EVENT, [event_row(**kw)])
+    row = event_row(**kw)
+    if not row["digest"]:
+        raise ValueError(f"a {row['action']} event is written with its row (insert_with_events)")
+    binding.set_actor(session, row["actor"])
+    session.connection().execute(_INSERT_EVENT, [row])
 
 
 def append_many(session: Session, rows: list[dict]) -> None:
     if rows:
+        binding.set_actor(session, rows[-1]["actor"])
         session.connection().execute(_INSERT_EVENT, rows)
 
 
@@ -88,13 +138,33 @@ def _pg_chain(tables: tuple[Table, ...]) -> Prepared:
     return stmt
 
 
+def _bind(table: Table, row: dict, event: dict, naive_wall: bool) -> None:
+    """A row of a bound table: its event carries the keyed digest of the row (``binding``), computed
+    here from the values inserted — the one digest computed for the row."""
+    b = binding.BOUND.get(table.name)
+    if b is None:
+        if not event.get("digest"):
+            raise ValueError(f"the event for a row of {table.name} has no digest")
+        return
+    if event["object_type"] != table.name and not any(
+            event["object_type"] == t and event["action"].startswith(a) for t, a in b.aliases):
+        raise ValueError(f"a row of the bound table {table.name} is inserted with an event about "
+                         f"{event['object_type']!r}: name the table (or a registered alias) as its object type")
+    event["digest"] = binding.form(table.name).digest(row, naive_wall=naive_wall)
+
+
 def insert_with_events(session: Session, items: list[tuple[Table, dict, dict]]) -> list[int]:
     """Insert each ``(table, row, event)``: the row, and its audit event (an ``event_row`` whose object
     id becomes the row's new id). Returns the new ids in order. PostgreSQL: one round trip for all.
-    Every inquiry and check writes through here: the statements run on the driver's cursor (``Prepared``)."""
+    Every inquiry and check writes through here: the statements run on the driver's cursor (``Prepared``).
+    For a bound table (``binding.BOUND``) the event's digest is the keyed digest of the row inserted."""
     if not items:
         return []
     conn = session.connection()
+    naive_wall = conn.dialect.name == "sqlite"
+    for table, row, event in items:
+        _bind(table, row, event, naive_wall)
+    binding.set_actor(session, items[-1][2]["actor"])
     if conn.dialect.name == "postgresql":
         params: dict[str, Any] = {}
         for n, (table, row, event) in enumerate(items):
@@ -132,6 +202,13 @@ def insert_many_with_events(session: Session, table: Table, rows: list[dict], ev
     if len(rows) <= 1:
         return insert_with_events(session, [(table, r, e) for r, e in zip(rows, events, strict=True)])
     conn = session.connection()
+    if table.name in binding.BOUND:
+        cols = _columns(table)
+        rows = [{c: r.get(c) for c in cols} for r in rows]  # every column bound, as the digest sees it
+        naive_wall = conn.dialect.name == "sqlite"
+        for r, e in zip(rows, events, strict=True):
+            _bind(table, r, e, naive_wall)
+    binding.set_actor(session, events[-1]["actor"])
     result = conn.execute(insert(table).returning(table.c.id, sort_by_parameter_order=True), rows)
     ids = [int(i) for i in result.scalars()]
     conn.execute(_INSERT_EVENT, [{**e, "object_id": str(i)} for e, i in zip(events, ids, strict=True)])
@@ -160,6 +237,24 @@ def record_change_details(record: Any, new_digest: str | None) -> dict:
             "item_code": record.item_code,
             "doc_no": record.doc_no,
         },
+    }
+
+
+def record_delete_details(record: Any, member: str) -> dict:
+    """The details of a ``record:delete`` event from the purge (Art. 37): where the record was imported
+    (unit, batch, line, item — no document number, no content) and its keyed member digest, which is all
+    ``audit verify`` needs to recompute its import chunk (scheme 2); ``previous_digest`` the content
+    digest it had (held to the one its last change recorded)."""
+    return {
+        "content_digest": None,
+        "previous_digest": record.content_digest,
+        "record": {
+            "unit_id": record.unit_id,
+            "batch_id": record.batch_id,
+            "line_no": record.line_no,
+            "item_code": record.item_code,
+        },
+        "member_digest": member,
     }
 
 

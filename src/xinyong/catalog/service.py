@@ -63,6 +63,9 @@ def describe(item: CatalogItem) -> dict:
         "legal_basis": item.legal_basis,
         "disclosure": item.disclosure,
         "record_format": item.record_format,
+        # The fields (canonical import keys) a record of the item stores, Art. 11; None: the documented
+        # columns of its record format (docs/import-format.md, "Declared fields").
+        "fields": list(item.fields) if item.fields is not None else None,
         "providers": item.providers,
         "state": item.state,
         "published_on": item.published_on.isoformat() if item.published_on else None,

@@ -38,6 +38,7 @@ def load_demo(*, records: int, seed: int, echo: Callable[[str], None] = print) -
                 unit, token = units.add_unit(
                     s, name=u.name, kind=u.kind, uscc=u.uscc, provides=list(u.provides),
                     inquires=list(u.inquires), purposes=list(u.purposes), published_on=day, actor=CONSOLE,
+                    subkind="court" if u.kind == "judicial" else None,
                 )
                 tokens[u.uscc] = {"name": u.name, "kind": u.kind, "token": token}
             actors[u.uscc] = Actor(role=unit.kind, unit_id=unit.id, unit_uscc=unit.uscc, officer="demo")

@@ -115,7 +115,7 @@ def may_grade(subject_kind: str, basis: str | None) -> str | None:
 def counts(rec: RecordFacts, on: date) -> bool:
     """A record counts toward a grade only while in force: within its Art. 35 period, not revoked, withdrawn or restored."""
     return (not_revoked(rec.status) and not_withdrawn(rec.status) and rec.status != "restored"
-            and within_inquiry_period(rec.untrustworthy, rec.ended_on, on))
+            and within_inquiry_period(rec.untrustworthy, rec.ended_on, on, rec.item_code))
 
 
 def record_line(t: Table, rec: RecordFacts) -> Line | None:

@@ -4,6 +4,9 @@ Nothing is stored, so a grade is recomputed whenever a record or list entry chan
 a restoration, the end of an Art. 35 period, a removal from a list). Reading never writes, except
 the inquiry log for a request by an organ or the console (``grade_for_organ``), which the front door
 commits.
+
+A grade given to anyone but the subject is computed from what the one visibility decision lets that asker
+see, and from nothing else: a grade that counted hidden records would tell the asker they exist.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ from sqlalchemy.orm import Session
 from ..auth import Actor
 from ..clock import today
 from ..errors import Forbidden, NotFound, RuleViolation
+from ..inquiry import rules as visibility
 from ..inquiry import service as inquiries
 from ..listing import service as listing
 from ..models import CatalogItem, Record, Subject
@@ -29,12 +33,12 @@ def find_subject(session: Session, raw: str) -> Subject:
     return subjects.find(session, raw)
 
 
-def grade(session: Session, *, subject_id: int, visible: set[int] | None = None,
+def grade(session: Session, *, subject_id: int, decision: visibility.Decision | None = None,
           on: date | None = None) -> dict[str, Any]:
     """The grade of one subject with every contribution explained.
 
-    ``visible``: the records the asker may see (None: all). Contributions of the others show only
-    the item, the rule line and the points — no record id, no document, no content.
+    ``decision``: the visibility decision for the asker (None: the subject itself). Only the records and list
+    entries it lets the asker see are counted.
     """
     day = on or today()
     subj = session.get(Subject, subject_id)
@@ -47,9 +51,12 @@ def grade(session: Session, *, subject_id: int, visible: set[int] | None = None,
                Record.doc_no, Record.doc_date, Record.objection_open, CatalogItem.name_zh, CatalogItem.name_en)
         .join(CatalogItem, CatalogItem.code == Record.item_code)
         .where(Record.subject_id == subject_id).order_by(Record.doc_date, Record.id)).all()
+    if decision is not None:
+        rows = [r for r in rows if visibility.servable(visibility.RecordFacts(
+            r.id, r.item_code, r.untrustworthy, r.ended_on, r.status, r.objection_open), decision, day)[0]]
     by_id = {r.id: r for r in rows}
     entries = [e for e in listing.active_entries(session, [subject_id], day).get(subject_id, [])
-               if e["relation"] == "subject"]
+               if e["relation"] == "subject" and (decision is None or visibility.entry_visible(e["list_id"], decision))]
     by_entry = {e["entry_id"]: e for e in entries}
     score, letter, parts = rules.grade(
         t, [rules.RecordFacts(r.id, r.item_code, r.untrustworthy, r.severity, r.ended_on, r.status) for r in rows],
@@ -60,13 +67,6 @@ def grade(session: Session, *, subject_id: int, visible: set[int] | None = None,
         if kind == "record":
             r = by_id[ident]
             item = {"code": r.item_code, "name_zh": r.name_zh, "name_en": r.name_en}
-            if visible is not None and ident not in visible:
-                # Not even the item: naming it would tell the asker that non-public information
-                # of that kind exists (Art. 17.3). The points keep the explanation adding up.
-                contributions.append({"type": "record", "hidden": True, "article": "Art. 17.3",
-                                      "note": "information this inquirer may not see",
-                                      "points": line.points})
-                continue
             contributions.append({"type": "record", "record_id": r.id, "item": item,
                                   "document": {"number": r.doc_no, "date": r.doc_date.isoformat()},
                                   "markers": ["under_objection"] if r.objection_open else [],
@@ -86,7 +86,9 @@ def grade(session: Session, *, subject_id: int, visible: set[int] | None = None,
                   "scale": [{"grade": g, "min": m} for g, m in t.scale]},
         "legal_basis_for_natural_persons": basis,
         "contributions": contributions,
-        "computed": "at read time from the records and list entries in force; recomputed when they change",
+        "computed": ("at read time from the records and list entries in force; recomputed when they change"
+                     + ("" if decision is None or decision.self_view else
+                        "; only those this inquirer may see are counted")),
     }
 
 
@@ -98,7 +100,7 @@ def grade_for_organ(session: Session, *, actor: Actor, subject: str, purpose: st
                     ) -> tuple[inquiries.Answer, dict[str, Any] | None]:
     """An organ's request (or the Center's, on a case): an inquiry, decided and logged; a natural person
     without a basis is refused (Art. 23) before the inquiry policy runs, and that refusal is logged too.
-    The grade counts every record in force but explains in full only those the asker may see.
+    The grade counts only what the asker may see, and explains every point.
     The caller commits, then calls ``answer.raise_if_denied()``."""
     if actor.role not in GRADERS:
         raise Forbidden("grades are given to administrative organs and to the Center handling a case; "
@@ -114,9 +116,9 @@ def grade_for_organ(session: Session, *, actor: Actor, subject: str, purpose: st
         return inquiries.log_refusal(session, actor=actor, subject_id=subj.id, purpose=purpose, channel=channel,
                                      article=exc.article, reason=exc.message, case_no=case_no), None
     answer = inquiries.inquire(session, actor=actor, subject_id=subj.id, purpose=purpose, case_no=case_no,
-                               channel=channel)
+                               channel=channel, with_lists=True)
     if not answer.allowed:
         return answer, None
-    out = grade(session, subject_id=subj.id, visible={r["id"] for r in answer.records})
+    out = grade(session, subject_id=subj.id, decision=answer.decision)
     out["inquiry_id"] = answer.inquiry_id
     return answer, out

@@ -3,7 +3,7 @@ from __future__ import annotations
 from fastapi import APIRouter, Depends
 from sqlalchemy.engine import Engine
 
-from ..auth import Actor
+from ..auth import PROVIDER_KINDS, Actor
 from ..clock import today
 from ..db import session_scope
 from .. import tokens
@@ -11,7 +11,7 @@ from ..deps import bearer_token, engine, require_role
 from ..errors import InvalidInput
 from ..responses import JSON
 from . import authorizations, service
-from .schemas import AuthorizationIn, InquiryIn
+from .schemas import AuthorizationIn, FindIn, InquiryIn
 
 router = APIRouter(tags=["inquiries"])
 
@@ -69,3 +69,14 @@ def withdraw(authorization_id: int, who: Actor = Depends(subject_only), eng: Eng
     with session_scope(eng) as s:
         authorizations.withdraw(s, authorization_id=authorization_id, reason="", actor=who)
     return JSON({"id": authorization_id, "withdrawn": True})
+
+
+@router.post("/records/find", tags=["records"])
+def find_records(body: FindIn, who: Actor = Depends(require_role(*PROVIDER_KINDS)),
+                 eng: Engine = Depends(engine)) -> JSON:
+    """The provider's own records by their identity (item, document number, subject in the body): answered the
+    same way whether or not the platform knows the subject, and logged as an inquiry (Art. 11, 34)."""
+    with session_scope(eng) as s:
+        ids = service.find_own_records(s, actor=who, subject=body.subject, item_code=body.catalog_item,
+                                       doc_no=body.doc_no, channel="api")
+    return JSON({"record_ids": ids})

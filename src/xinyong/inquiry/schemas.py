@@ -19,3 +19,9 @@ class AuthorizationIn(BaseModel):
     valid_until: date
     valid_from: date | None = None
     document: str = Field(..., description="The written authorization's title or number (Art. 17.3)")
+
+
+class FindIn(BaseModel):
+    catalog_item: str
+    doc_no: str
+    subject: str = Field(..., description="USCC or resident ID number (in the body, never in a URL)")

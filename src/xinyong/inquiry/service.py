@@ -1,12 +1,15 @@
 """Inquiries: decide, answer within the law, and log every one before the answer leaves.
 
-The front door commits the session (and with it the log entry and its audit event) before it
-returns anything; a denied inquiry is logged too, and only then refused.
+Two steps every read path composes: ``decide_many`` (no writes) gathers the facts and runs the one
+visibility decision (``rules.decide``) for each subject asked about; ``log`` writes one inquiry-log row per
+subject — what was asked, the decision, and exactly what the answer revealed — with its audit event. The
+front door commits the session (and with it the log entries) before it returns anything; a denied inquiry is
+logged too, and only then refused. ``inquire`` is the two for one subject, answering with its records.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
@@ -21,13 +24,14 @@ from ..auth import Actor
 from ..clock import now, today
 from ..db import Prepared
 from ..errors import InvalidInput, NotFound, RuleViolation
-from ..models import (Authorization, CatalogItem, InquiryLog, ListEntry, ListEntryPerson, Record, Subject, Unit,
-                      UnitInquiryItem)
-from ..subject import service as subjects
+from ..law import parameters
 from ..law.periods import untrustworthy_inquiry_end
+from ..models import (Authorization, CatalogItem, CreditList, InquiryLog, ListEntry, ListEntryPerson, Record,
+                      Subject, Unit, UnitInquiryItem, UnitInquiryList)
+from ..subject import service as subjects
 from ..subject.identifiers import mask_ric, parse_identifier
 from . import rules
-from .rules import AuthorizationFacts, Decision, ItemFacts, RecordFacts, Request
+from .rules import AuthorizationFacts, Decision, Facts, ItemFacts, ListFacts, RecordFacts, Request
 
 # Open cases of the Center about a subject (objections, revocations, restorations). The workflows
 # that create cases register a provider here; until then the Center has no case to inquire under.
@@ -50,6 +54,7 @@ class Answer:
     authorization_id: int | None
     records: list[dict[str, Any]] = field(default_factory=list)
     found: bool = True
+    decision: Decision | None = None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -74,14 +79,33 @@ class Answer:
 
 @dataclass
 class Loaded:
-    """One subject as asked for: its row and all its records (``target`` None: not known; ``who`` is
-    how an unknown subject is named in the refusal — masked)."""
+    """One subject as asked for: its row and all its records (``target`` None: not known; ``who`` is how an
+    unknown subject is named in an answer — masked — and ``kind`` what its identifier says it is)."""
 
     target: dict[str, Any] | None
     rows: list[Any]
     digest: str | None = None
     who: str = ""
     listed: bool | None = None  # a lean load only: does any list entry name the subject?
+    kind: str | None = None
+
+    @property
+    def subject_kind(self) -> str:
+        return self.target["kind"] if self.target else (self.kind or "organization")
+
+
+@dataclass
+class Decided:
+    """One subject, decided: the request as the asker made it, the facts read, and the decision."""
+
+    loaded: Loaded
+    request: Request
+    facts: Facts
+    decision: Decision
+
+    def redecide(self, request: Request) -> Decision:
+        """The same decision for a variant of the request (e.g. a check's measure basis): same facts."""
+        return rules.decide(request, self.facts)
 
 
 def inquire(
@@ -94,95 +118,162 @@ def inquire(
     case_no: str | None = None,
     channel: str,
     on: date | None = None,
+    with_lists: bool = False,
 ) -> Answer:
-    """Decide and answer one inquiry; the log entry is written with the answer's record ids.
+    """Decide and answer one inquiry with the records it may reveal; the log entry is written with them.
 
-    Hot path: one query reads the subject with all its records; the catalog and the organ's
-    published list come from the reference cache; authorizations are read only when non-public
-    items are in play; the log row and its audit event are one statement on PostgreSQL.
+    Hot path: one query reads the subject with all its records; the catalog and the organ's published list
+    come from the reference cache; authorizations are read only when they could open something; the log row
+    and its audit event are one statement on PostgreSQL.
     """
     day = on or today()
+    loaded = load_one(session, subject=subject, subject_id=subject_id, day=day)
+    [decided] = decide_many(session, actor=actor, loaded=[loaded], purpose=purpose, case_no=case_no, on=day,
+                            with_lists=with_lists)
+    [answer] = answers_for([decided], day)
+    [answer.inquiry_id] = log(session, actor=actor, decided=[decided], answers=[answer], channel=channel)[0]
+    return answer
+
+
+def load_one(session: Session, *, subject: str | None = None, subject_id: int | None = None,
+             day: date | None = None, lean: bool = False) -> Loaded:
+    """One subject by its surrogate id or by its identifier (parsed strictly; unknown → an empty Loaded)."""
     conn = session.connection()
     if subject_id is not None:
-        found = load_subjects(conn, ids=[subject_id]).get(subject_id)
-        loaded = found or Loaded(None, [], who=f"#{subject_id}")
-    else:
-        if not subject:
-            raise InvalidInput("name the subject (a USCC or resident identity card number)", field="subject")
-        ident = parse_identifier(subject, today=day, allow_unlisted_region=True)
-        digest = subjects.identifier_digest(ident)
-        loaded = load_subjects(conn, digests=[digest]).get(digest) or Loaded(None, [], digest, ident.masked())
-    return answer_many(session, actor=actor, loaded=[loaded], purpose=purpose, case_no=case_no,
-                       channel=channel, on=day)[0]
+        found = load_subjects(conn, ids=[subject_id], lean=lean).get(subject_id)
+        return found or Loaded(None, [], who=f"#{subject_id}")
+    if not subject:
+        raise InvalidInput("name the subject (a USCC or resident identity card number)", field="subject")
+    ident = parse_identifier(subject, today=day or today(), allow_unlisted_region=True)
+    digest = subjects.identifier_digest(ident)
+    return load_subjects(conn, digests=[digest], lean=lean).get(digest) or Loaded(
+        None, [], digest, ident.masked(), kind=ident.kind)
 
 
 def answer_many(session: Session, *, actor: Actor, loaded: list[Loaded], purpose: str | None,
                 case_no: str | None = None, channel: str, on: date | None = None) -> list[Answer]:
-    """Decide and answer one inquiry per loaded subject (in order), writing every log row and its audit
-    event in two statements. Unknown subjects are logged as such (by digest) and refused."""
-    return answer_many_with(session, actor=actor, loaded=loaded, purpose=purpose, case_no=case_no,
-                            channel=channel, on=on)[0]
-
-
-def answer_many_with(session: Session, *, actor: Actor, loaded: list[Loaded], purpose: str | None,
-                     case_no: str | None = None, channel: str, on: date | None = None,
-                     record_views: bool = True, also: Callable[[list[Answer]], tuple[Table, dict, dict]] | None = None
-                     ) -> tuple[list[Answer], int | None]:
-    """``answer_many``, also inserting a row of the caller's with its audit event, built by
-    ``also(answers)`` from the decided answers (their inquiry ids are not known yet). For one inquiry on
-    PostgreSQL the log row, the caller's row and both events are one round trip. Returns the answers,
-    each with its inquiry id, and the caller's row id. ``record_views=False``: each answer's records are
-    only ``{"id": …}`` (a caller that answers with something else, e.g. a check's grounds)."""
+    """Decide and answer one inquiry per loaded subject (in order), writing every log row and its audit event
+    in two statements."""
     day = on or today()
-    items = _items(session)
-    unit_list = _unit_list(session, actor.unit_id)
-    requests = [_request(session, actor, ld.target, purpose, case_no) if ld.target else None for ld in loaded]
-    need_auths = [r.target_id for r in requests if r is not None and _needs_authorizations(r, items, unit_list)]
-    auths = _authorizations(session, need_auths, actor.unit_id) if need_auths else {}
-    logs: list[dict] = []
-    answers: list[Answer] = []
+    decided = decide_many(session, actor=actor, loaded=loaded, purpose=purpose, case_no=case_no, on=day)
+    answers = answers_for(decided, day)
+    ids, _ = log(session, actor=actor, decided=decided, answers=answers, channel=channel)
+    for answer, log_id in zip(answers, ids, strict=True):
+        answer.inquiry_id = log_id
+    return answers
+
+
+def decide_many(session: Session, *, actor: Actor, loaded: Sequence[Loaded], purpose: str | None,
+                case_no: str | None = None, on: date | None = None, with_lists: bool = False,
+                own_records: bool = False) -> list[Decided]:
+    """The visibility decision for each subject (no writes): reads the reference data (cached), the open
+    cases of the Center and, only when one could open something, the subject's authorizations."""
+    day = on or today()
+    items = _items(session, day)
+    organ_items = _organ_items(session, actor.unit_id)
+    lists = _lists(session, day) if with_lists else {}
+    organ_lists = _organ_lists(session, actor.unit_id) if with_lists else {}
+    requests = [_request(session, actor, ld, purpose, case_no, own_records) for ld in loaded]
+    need = [r.target_id for r in requests
+            if r.target_id is not None and _needs_authorizations(r, items, organ_items)]
+    auths = _authorizations(session, need, actor.unit_id) if need else {}
+    out = []
     for ld, request in zip(loaded, requests, strict=True):
-        if request is None:
-            logs.append(_log_row(actor, subject_id=None, subject_digest=ld.digest, purpose=purpose,
-                                 case_no=case_no, channel=channel, decision=None, record_ids=None))
-            answers.append(Answer(inquiry_id=0, allowed=False, article="Art. 17", subject=None, purpose=purpose,
-                                  reason=f"no information subject {ld.who} is known to the platform",
-                                  authorization_id=None, found=False))
+        facts = Facts(items, organ_items, organ_lists, lists, auths.get(request.target_id, ()), day)
+        out.append(Decided(ld, request, facts, rules.decide(request, facts)))
+    return out
+
+
+def visible_records(decided: Decided, day: date, decision: Decision | None = None) -> list[tuple[Any, tuple]]:
+    """The loaded records the decision lets the answer reveal, with their markers."""
+    decision = decision or decided.decision
+    if not decision.allowed:
+        return []
+    out = []
+    for row in decided.loaded.rows:
+        ok, markers = rules.servable(RecordFacts(row.id, row.item_code, row.untrustworthy, row.ended_on,
+                                                 row.status, row.objection_open, row.unit_id), decision, day)
+        if ok:
+            out.append((row, markers))
+    return out
+
+
+def answers_for(decided: Sequence[Decided], day: date, *, record_views: bool = True) -> list[Answer]:
+    """The answer to each decided inquiry: the subject (as far as the decision says who it is) and the records
+    it may reveal. An unknown subject is answered like a known one with nothing to show when the decision
+    would not say who the subject is (a refused inquiry into an unknown identifier is refused the same way as
+    into a known one: existence is information too); otherwise it is "not known" (404)."""
+    answers = []
+    for d in decided:
+        dec, ld = d.decision, d.loaded
+        if ld.target is None:
+            answers.append(Answer(
+                inquiry_id=0, allowed=dec.allowed, article=dec.article if not dec.allowed else "Art. 17",
+                reason=dec.reason if not dec.allowed else f"no information subject {ld.who} is known to the platform",
+                subject=None, purpose=d.request.purpose, authorization_id=None, found=not dec.allowed,
+                decision=dec))
             continue
-        decision = rules.decide(request, items, unit_list, auths.get(request.target_id, []), day)
-        records: list[dict[str, Any]] = []
-        if decision.allowed:
-            for row in ld.rows:
-                ok, markers = rules.servable(
-                    RecordFacts(row.id, row.item_code, row.untrustworthy, row.ended_on, row.status,
-                                row.objection_open), decision, day)
-                if ok:
-                    records.append(record_view(row, markers) if record_views else {"id": row.id})
-        logs.append(_log_row(actor, subject_id=request.target_id, subject_digest=None, purpose=purpose,
-                             case_no=case_no, channel=channel, decision=decision,
-                             record_ids=[r["id"] for r in records]))
+        records = [record_view(row, markers) if record_views else {"id": row.id}
+                   for row, markers in visible_records(d, day)]
         answers.append(Answer(
             inquiry_id=0,
-            allowed=decision.allowed,
-            article=decision.article,
-            reason=decision.reason,
-            subject=_public_subject(ld.target) if decision.allowed else None,
-            purpose=purpose,
-            authorization_id=decision.authorization_id,
+            allowed=dec.allowed,
+            article=dec.article,
+            reason=dec.reason,
+            subject=subject_view(ld.target, dec) if dec.allowed else None,
+            purpose=d.request.purpose,
+            authorization_id=dec.authorization_id,
             records=records,
+            decision=dec,
         ))
-    also_id = None
-    extra = also(answers) if also is not None else None
-    if extra is not None and len(logs) == 1:
-        log_id, also_id = audit.insert_with_events(session, [(_LOG, logs[0], _log_event(actor, logs[0])), extra])
-        log_ids = [log_id]
-    else:
-        log_ids = _write_logs(session, actor, logs)
-        if extra is not None:
-            also_id = audit.insert_with_event(session, *extra)
-    for answer, log_id in zip(answers, log_ids, strict=True):
-        answer.inquiry_id = log_id
-    return answers, also_id
+    return answers
+
+
+def subject_view(target: dict, decision: Decision) -> dict:
+    """Who the subject is, as far as the decision lets the answer say: natural persons' numbers masked."""
+    code = target["identifier"]
+    if target["kind"] == "natural_person":
+        code = mask_ric(code)
+    if not decision.identity:
+        return {"kind": target["kind"], "identifier": code}
+    return {"id": target["id"], "kind": target["kind"], "name": target["name"], "identifier": code}
+
+
+def log(session: Session, *, actor: Actor, decided: Sequence[Decided], answers: Sequence[Answer] | None = None,
+        revealed: Sequence[tuple[Sequence[int], Sequence[int]]] | None = None, channel: str,
+        also: Callable[[], tuple[Table, dict, dict]] | None = None, bases: Sequence[dict | None] | None = None
+        ) -> tuple[list[int], int | None]:
+    """One log row per decided subject, with what its answer revealed: ``answers`` (their records) or
+    ``revealed`` ((record ids, entry ids) per subject). ``also()`` builds a row of the caller's with its audit
+    event (a check's row), written with the log rows — for one subject on PostgreSQL one round trip for all.
+    Returns the log ids (in order) and the caller's row id."""
+    rows = []
+    for i, d in enumerate(decided):
+        if revealed is not None:
+            record_ids, entry_ids = list(revealed[i][0]), list(revealed[i][1])
+        else:
+            record_ids, entry_ids = [r["id"] for r in answers[i].records], []
+        known = d.loaded.target is not None
+        outcome = ("allow" if d.decision.allowed else "deny") if known or not d.decision.allowed else "notfound"
+        rows.append(_log_row(actor, subject_id=d.loaded.target["id"] if known else None,
+                             subject_digest=None if known else d.loaded.digest, purpose=d.request.purpose,
+                             case_no=_logged_case(d), channel=channel, decision=d.decision, outcome=outcome,
+                             record_ids=record_ids if known else None, entry_ids=entry_ids or None,
+                             bases=(bases[i] if bases is not None else d.decision.bases())))
+    extra = also() if also is not None else None
+    if extra is not None and len(rows) == 1:
+        log_id, also_id = audit.insert_with_events(session, [(_LOG, rows[0], _log_event(actor, rows[0])), extra])
+        return [log_id], also_id
+    ids = _write_logs(session, actor, rows)
+    also_id = audit.insert_with_event(session, *extra) if extra is not None else None
+    return ids, also_id
+
+
+def _logged_case(d: Decided) -> str | None:
+    case = d.request.case_no
+    if case and d.decision.kind == rules.K_JUDICIAL:
+        return rules.normalise_case_number(case)[:100]
+    return case
 
 
 def log_refusal(session: Session, *, actor: Actor, subject_id: int, purpose: str | None, channel: str,
@@ -192,9 +283,34 @@ def log_refusal(session: Session, *, actor: Actor, subject_id: int, purpose: str
     decision = Decision(False, article, reason)
     [log_id] = _write_logs(session, actor, [_log_row(actor, subject_id=subject_id, subject_digest=None,
                                                      purpose=purpose, case_no=case_no, channel=channel,
-                                                     decision=decision, record_ids=[])])
+                                                     decision=decision, outcome="deny", record_ids=[])])
     return Answer(inquiry_id=log_id, allowed=False, article=article, reason=reason, subject=None,
                   purpose=purpose, authorization_id=None)
+
+
+def servable_ids(session: Session, record_ids: Sequence[int], decision: Decision, day: date) -> set[int]:
+    """Of these records, those the decision lets the answer reveal (one statement)."""
+    if not record_ids or not decision.allowed:
+        return set()
+    out = set()
+    for r in session.execute(select(_R.c.id, _R.c.item_code, _R.c.untrustworthy, _R.c.ended_on, _R.c.status,
+                                    _R.c.objection_open, _R.c.unit_id).where(_R.c.id.in_(sorted(set(record_ids))))):
+        if rules.servable(RecordFacts(*r), decision, day)[0]:
+            out.add(r.id)
+    return out
+
+
+def find_own_records(session: Session, *, actor: Actor, subject: str, item_code: str, doc_no: str,
+                     channel: str) -> list[int]:
+    """A provider's look-up of the records it provided by their identity (item, document number, subject):
+    answered the same way whether or not the platform knows the subject, and logged (Art. 11, 34)."""
+    day = today()
+    loaded = load_one(session, subject=subject, day=day)
+    [decided] = decide_many(session, actor=actor, loaded=[loaded], purpose=None, on=day, own_records=True)
+    ids = [row.id for row, _m in visible_records(decided, day)
+           if row.item_code == item_code and row.doc_no == doc_no]
+    log(session, actor=actor, decided=[decided], revealed=[(ids, ())], channel=channel)
+    return ids
 
 
 _R = Record.__table__
@@ -205,7 +321,7 @@ _SUBJECT_RECORDS = (
     select(
         _S.c.id.label("s_id"), _S.c.kind.label("s_kind"), _S.c.name.label("s_name"),
         _S.c.identifier.label("s_identifier"), _S.c.identifier_digest.label("s_digest"),
-        _R.c.id, _R.c.item_code, _R.c.untrustworthy, _R.c.doc_no, _R.c.doc_date, _R.c.doc_org,
+        _R.c.id, _R.c.item_code, _R.c.untrustworthy, _R.c.doc_no, _R.c.doc_date, _R.c.doc_org, _R.c.unit_id,
         _R.c.conduct_date, _R.c.ended_on, _R.c.ended_on_source, _R.c.amount_yuan, _R.c.content,
         _R.c.status, _R.c.objection_open, _R.c.version, _R.c.batch_id, _R.c.line_no, _R.c.received_at,
         _U.c.name.label("unit_name"), _U.c.uscc.label("unit_uscc"),
@@ -238,7 +354,7 @@ _SUBJECT_RECORDS_LEAN = (
         or_(_probe(_E, _E.c.subject_id == _S.c.id, _E.c.status == "listed"),
             _probe(_EP, _EP.c.subject_id == _S.c.id)).label("s_listed"),
         _R.c.id, _R.c.item_code, _R.c.untrustworthy, _R.c.doc_no, _R.c.doc_date, _R.c.doc_org, _R.c.ended_on,
-        _R.c.status, _R.c.objection_open, _C.c.name_zh.label("item_zh"), _C.c.article.label("item_article"),
+        _R.c.unit_id, _R.c.status, _R.c.objection_open, _C.c.name_zh.label("item_zh"), _C.c.article.label("item_article"),
     )
     .select_from(_S.outerjoin(_R, _R.c.subject_id == _S.c.id).outerjoin(_C, _C.c.code == _R.c.item_code))
     .order_by(_S.c.id, _R.c.doc_date.desc(), _R.c.id)
@@ -291,40 +407,43 @@ def load_subjects(conn, *, ids: list[int] | None = None, digests: list[str] | No
         if loaded is None:
             loaded = out[key] = Loaded({"id": row.s_id, "kind": row.s_kind, "name": row.s_name,
                                         "identifier": row.s_identifier}, [], row.s_digest,
-                                       listed=row.s_listed if lean else None)
+                                       listed=row.s_listed if lean else None, kind=row.s_kind)
         if row.id is not None:
             loaded.rows.append(row)
     return out
 
 
-def _public_subject(target: dict) -> dict:
-    code = target["identifier"]
-    if target["kind"] == "natural_person":
-        code = mask_ric(code)
-    return {"id": target["id"], "kind": target["kind"], "name": target["name"], "identifier": code}
-
-
-def _needs_authorizations(req: Request, items: dict[str, ItemFacts], unit_list) -> bool:
-    if req.unit_id is None or req.role in (rules.JUDICIAL, rules.OPERATOR, rules.SUPERVISOR, rules.CONSOLE):
+def _needs_authorizations(req: Request, items: dict[str, ItemFacts], organ_items) -> bool:
+    """Whether the subject's authorizations could open anything for this request (else they are not read)."""
+    if req.unit_id is None or req.own_records or req.role in (rules.JUDICIAL, rules.OPERATOR, rules.SUPERVISOR,
+                                                               rules.CONSOLE):
         return False
-    candidates = ({i for i, p in unit_list if p == req.purpose} if req.role == rules.ORGAN else set(items))
-    return any(items[c].disclosure != "public" and not items[c].inquiry_law_basis
-               for c in candidates if c in items)
+    organ = req.role == rules.ORGAN or req.mandate
+    for code, item in items.items():
+        if organ and (code, req.purpose) not in organ_items:
+            continue
+        if item.disclosure != "public" and not item.inquiry_law_basis:
+            return True
+        if (req.role == rules.CREDIT_SERVICE and req.target_kind == rules.PERSON
+                and item.public_basis_level not in rules.LEVELS_BY_LAW):
+            return True
+    return False
 
 
-def _request(session: Session, actor: Actor, target: dict, purpose: str | None,
-             case_no: str | None) -> Request:
+def _request(session: Session, actor: Actor, ld: Loaded, purpose: str | None, case_no: str | None,
+             own_records: bool = False) -> Request:
     # The officer's rights travel on the Actor (read with the token): no second read per inquiry.
     officer_items = frozenset(actor.officer_items) if actor.officer_items else None
     officer_purposes = frozenset(actor.officer_purposes) if actor.officer_purposes else None
+    target_id = ld.target["id"] if ld.target else None
     open_cases: dict[str, frozenset[int]] = {}
-    if actor.role in (rules.OPERATOR, rules.CONSOLE):
+    if actor.role in (rules.OPERATOR, rules.CONSOLE) and target_id is not None and (case_no or "").strip():
         for provider in _case_providers:
-            open_cases.update(provider(session, target["id"]))
+            open_cases.update(provider(session, target_id))
     return Request(
         role=actor.role,
-        target_id=target["id"],
-        target_kind=target["kind"],
+        target_id=target_id,
+        target_kind=ld.subject_kind,
         purpose=purpose,
         unit_id=actor.unit_id,
         asker_subject_id=actor.subject_id,
@@ -332,31 +451,72 @@ def _request(session: Session, actor: Actor, target: dict, purpose: str | None,
         officer=actor.officer,
         officer_items=officer_items,
         officer_purposes=officer_purposes,
+        unit_subkind=actor.unit_subkind,
+        mandate=actor.mandate,
+        own_records=own_records,
         open_cases=open_cases,
     )
 
 
-def _items(session: Session) -> dict[str, ItemFacts]:
+def _opened(name: str, day: date) -> frozenset[str]:
+    """Items or lists opened to the public for natural persons on an external basis (a dated parameter)."""
+    return frozenset(parameters.value(name, day) or ())
+
+
+def _items(session: Session, day: date) -> dict[str, ItemFacts]:
+    opened = _opened("disclosure.natural_person_public_items", day)
+
     def load() -> dict[str, ItemFacts]:
         return {
-            code: ItemFacts(code, disclosure, untrust, basis)
-            for code, disclosure, untrust, basis in session.connection().execute(
-                select(_C.c.code, _C.c.disclosure, _C.c.untrustworthy, _C.c.inquiry_law_basis))
+            code: ItemFacts(code, disclosure, untrust, basis, level, code in opened)
+            for code, disclosure, untrust, basis, level in session.connection().execute(
+                select(_C.c.code, _C.c.disclosure, _C.c.untrustworthy, _C.c.inquiry_law_basis,
+                       _C.c.public_basis_level))
         }
 
-    return refcache.get(("catalog", refcache.database_key(session)), load)
+    return refcache.get(("catalog", refcache.database_key(session), opened), load)
 
 
-def _unit_list(session: Session, unit_id: int | None) -> frozenset[tuple[str, str]]:
+def _lists(session: Session, day: date) -> dict[int, ListFacts]:
+    """The published lists (a list not yet published has no entries that count)."""
+    opened = _opened("disclosure.natural_person_public_lists", day)
+    t = CreditList.__table__
+
+    def load() -> dict[int, ListFacts]:
+        return {
+            i: ListFacts(i, code, kind, disclosure, level, code in opened)
+            for i, code, kind, disclosure, level in session.connection().execute(
+                select(t.c.id, t.c.code, t.c.kind, t.c.disclosure, t.c.public_basis_level)
+                .where(t.c.state == "published"))
+        }
+
+    return refcache.get(("lists", refcache.database_key(session), opened), load)
+
+
+def _organ_items(session: Session, unit_id: int | None) -> dict[tuple[str, str], date]:
+    """The organ's published inquiry list of items: (item, purpose) → the day it was published."""
     if unit_id is None:
-        return frozenset()
+        return {}
     t = UnitInquiryItem.__table__
 
-    def load() -> frozenset[tuple[str, str]]:
-        return frozenset((i, p) for i, p in session.connection().execute(
-            select(t.c.item_code, t.c.purpose).where(t.c.unit_id == unit_id)))
+    def load() -> dict[tuple[str, str], date]:
+        return {(i, p): d for i, p, d in session.connection().execute(
+            select(t.c.item_code, t.c.purpose, t.c.published_on).where(t.c.unit_id == unit_id))}
 
     return refcache.get(("inquiry-list", refcache.database_key(session), unit_id), load)
+
+
+def _organ_lists(session: Session, unit_id: int | None) -> dict[tuple[int, str], date]:
+    """The lists on the organ's published inquiry list: (list id, purpose) → the day it was published."""
+    if unit_id is None:
+        return {}
+    t = UnitInquiryList.__table__
+
+    def load() -> dict[tuple[int, str], date]:
+        return {(i, p): d for i, p, d in session.connection().execute(
+            select(t.c.list_id, t.c.purpose, t.c.published_on).where(t.c.unit_id == unit_id))}
+
+    return refcache.get(("inquiry-list-lists", refcache.database_key(session), unit_id), load)
 
 
 def _authorizations(session: Session, subject_ids: list[int], unit_id: int | None
@@ -383,7 +543,7 @@ def record_view(row: Any, markers: tuple[str, ...]) -> dict[str, Any]:
         "conduct_date": row.conduct_date.isoformat() if row.conduct_date else None,
         "ended_on": row.ended_on.isoformat() if row.ended_on else None,
         "ended_on_source": row.ended_on_source,
-        "inquiry_period_ends": (untrustworthy_inquiry_end(row.ended_on).isoformat()
+        "inquiry_period_ends": (untrustworthy_inquiry_end(row.ended_on, item_code=row.item_code).isoformat()
                                 if row.untrustworthy and row.ended_on else None),
         "amount_yuan": str(row.amount_yuan) if row.amount_yuan is not None else None,
         "content": row.content,
@@ -396,7 +556,8 @@ _LOG = InquiryLog.__table__
 
 
 def _log_row(actor: Actor, *, subject_id: int | None, subject_digest: str | None, purpose: str | None,
-             case_no: str | None, channel: str, decision: Decision | None, record_ids: list[int] | None) -> dict:
+             case_no: str | None, channel: str, decision: Decision, outcome: str, record_ids: list[int] | None,
+             entry_ids: list[int] | None = None, bases: dict | None = None) -> dict:
     return {
         "at": now(),
         "subject_id": subject_id,
@@ -408,12 +569,14 @@ def _log_row(actor: Actor, *, subject_id: int | None, subject_digest: str | None
         "channel": channel,
         "purpose": purpose,
         "case_no": case_no,
-        "authorization_id": decision.authorization_id if decision else None,
-        "decision": ("allow" if decision.allowed else "deny") if decision else "notfound",
-        "article": decision.article if decision else "Art. 17",
-        "reason": decision.reason if decision else "no such subject",
-        "items": sorted(decision.items) if decision and decision.allowed else None,
+        "authorization_id": decision.authorization_id,
+        "decision": outcome,
+        "article": decision.article,
+        "reason": decision.reason,
+        "items": sorted(decision.items) if decision.allowed else None,
         "record_ids": record_ids,
+        "entry_ids": entry_ids,
+        "bases": bases,
     }
 
 

@@ -160,16 +160,21 @@ def params(as_json: Annotated[bool, typer.Option("--json", help="print JSON")] =
                     "since": pv.since.isoformat(),
                     "until": pv.until.isoformat() if pv.until else None,
                     "source": pv.source,
+                    "kind": p.kind,
+                    "level": p.level,
                 }
             )
     if as_json:
         typer.echo(json.dumps(rows, ensure_ascii=False, indent=2))
         return
     table = Table(title="Legal parameters")
-    for col in ("name", "value", "unit", "article", "since", "until", "source"):
-        table.add_column(col)
+    columns = ("name", "value", "unit", "article", "basis", "since", "until", "source")
+    for col in columns:
+        table.add_column(col, overflow="fold", no_wrap=col in ("basis", "since", "until"))
     for r in rows:
-        table.add_row(*(escape(str(r[c])) if r[c] is not None else "" for c in ("name", "value", "unit", "article", "since", "until", "source")))
+        # basis: "platform policy" where the law sets no number, else the level of the source when recorded
+        r = {**r, "basis": "platform policy" if r["kind"] == "platform-policy" else r["level"]}
+        table.add_row(*(escape(str(r[c])) if r[c] is not None else "" for c in columns))
     _console().print(table)
 
 
@@ -226,11 +231,37 @@ def scan_tests(directory: Path) -> tuple[list[MarkedTest], list[str]]:
     return found, problems
 
 
+# An article's state in the map. Only a registered rule that cites it, with a test marked with it,
+# makes it "implemented": a parameter is a number, not its enforcement, and a rule nobody tests is a claim.
+IMPLEMENTED = "implemented"
+RULES_UNTESTED = "rules, untested"
+PARAMETERS_ONLY = "parameters only"
+TESTS_ONLY = "tests only"
+NOT_IMPLEMENTED = "not implemented"
+STATES = (IMPLEMENTED, RULES_UNTESTED, PARAMETERS_ONLY, TESTS_ONLY, NOT_IMPLEMENTED)
+
+
+def _state(entry: dict[str, Any]) -> str:
+    if entry["rules"]:
+        return IMPLEMENTED if entry["tests"] else RULES_UNTESTED
+    if entry["parameters"]:
+        return PARAMETERS_ONLY
+    return TESTS_ONLY if entry["tests"] else NOT_IMPLEMENTED
+
+
+def _canonical(ref: str) -> str | None:
+    try:
+        return ArticleRef.parse(ref).canonical
+    except LawError:
+        return None
+
+
 def build_map(tests_dir: Path) -> dict[str, Any]:
     from .rules import load_all  # noqa: PLC0415 - imports every domain's rules
 
     rules = load_all()
     marked, problems = scan_tests(tests_dir)
+    exact = {c for c in (_canonical(t.ref) for t in marked if t.article is not None) if c}
     articles = []
     for ref in all_articles():
         n = ref.article
@@ -238,23 +269,27 @@ def build_map(tests_dir: Path) -> dict[str, Any]:
             "article": ref.canonical,
             "zh": ref.zh(),
             "rules": [
-                {"id": r.id, "article": r.article, "summary": r.summary, "source": r.source}
+                {"id": r.id, "article": r.article, "summary": r.summary, "source": r.source,
+                 "tested": r.article in exact}  # a test is marked with exactly its reference
                 for r in sorted(rules.values(), key=lambda r: (r.article, r.id))
                 if ArticleRef.parse(r.article).article == n
             ],
             "parameters": [
-                {"name": p.name, "article": p.article.canonical} for p in all_parameters() if p.article.article == n
+                {"name": p.name, "article": p.article.canonical, "kind": p.kind, "level": p.level}
+                for p in all_parameters() if p.article.article == n
             ],
             "tests": sorted(
                 ({"ref": t.ref, "test": t.test} for t in marked if t.article == n),
                 key=lambda t: (t["test"], t["ref"]),
             ),
         }
-        entry["implemented"] = bool(entry["rules"] or entry["parameters"] or entry["tests"])
+        entry["state"] = _state(entry)
+        entry["implemented"] = entry["state"] == IMPLEMENTED
         articles.append(entry)
     return {
         "articles": articles,
         "not_implemented": [a["article"] for a in articles if not a["implemented"]],
+        "states": {state: [a["article"] for a in articles if a["state"] == state] for state in STATES},
         "problems": problems,
     }
 
@@ -265,26 +300,35 @@ def map_(
     tests: Annotated[Path, typer.Option("--tests", help="tests directory to scan for article marks")] = Path("tests"),
     as_json: Annotated[bool, typer.Option("--json", help="print JSON")] = False,
 ) -> None:
-    """Article → rules → parameters → tests, and what is not implemented."""
+    """Article → rules → parameters → tests, each article's state, and what is not implemented.
+
+    An article is implemented only when a registered rule cites it and a test is marked with it;
+    otherwise it is "rules, untested", "parameters only", "tests only" or "not implemented".
+    """
     data = build_map(tests)
     if as_json:
         typer.echo(json.dumps(data, ensure_ascii=False, indent=2))
         return
     console = _console()
     table = Table(title="上海市社会信用条例 — what implements each article", show_lines=True)
-    for col in ("article", "rules", "parameters", "tests"):
+    for col in ("article", "state", "rules", "parameters", "tests"):
         table.add_column(col)
     for a in data["articles"]:
-        if not a["implemented"]:
+        if a["state"] == NOT_IMPLEMENTED:
             continue
         table.add_row(
             f"{a['article']}\n{a['zh']}",
-            escape("\n".join(f"{r['article']} {r['id']}: {r['summary']}" for r in a["rules"])),
-            escape("\n".join(f"{p['article']} {p['name']}" for p in a["parameters"])),
+            a["state"],
+            escape("\n".join(f"{r['article']} {r['id']}: {r['summary']}" + ("" if r["tested"] else " (untested)")
+                             for r in a["rules"])),
+            escape("\n".join(f"{p['article']} {p['name']}" + (" (platform policy)" if p["kind"] == "platform-policy"
+                                                              else f" ({p['level']})" if p["level"] else "")
+                             for p in a["parameters"])),
             escape("\n".join(f"{t['ref']} {t['test']}" for t in a["tests"])),
         )
     console.print(table)
-    missing = data["not_implemented"]
-    console.print(f"not implemented ({len(missing)}): " + (", ".join(missing) if missing else "none"))
+    for state in STATES[1:]:
+        listed = data["states"][state]
+        console.print(f"{state} ({len(listed)}): " + (", ".join(listed) if listed else "none"))
     for problem in data["problems"]:
         console.print(f"[yellow]warning[/yellow]: {escape(problem)}")

@@ -7,10 +7,18 @@ Every legal number a rule uses is looked up here for the day it applies to::
 
 A day on which no value holds raises :class:`ParameterNotInForce`, naming the parameter, the day
 and the article: the kernel fails closed rather than guess.
+
+Two optional keys say where a number comes from: ``kind`` — ``legal`` (the default: a legal source
+sets it) or ``platform-policy`` (the law sets no number; the platform's own choice, stated with what
+it implements) — and ``level``, the rank of the legal source (``law``, ``administrative-regulation``,
+``local-regulation``, ``national-provision``): required where the regulation defers to another
+source, as for an item's own inquiry period (Art. 35.1, ``inquiry.untrustworthy_period_years.<item>``).
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date
 from functools import lru_cache
@@ -24,7 +32,13 @@ from .errors import LawError, ParameterNotInForce
 
 PARAMETERS_FILE = "parameters.yaml"
 _PARAM_KEYS = {"description", "unit", "article", "source", "values"}
+_OPTIONAL_KEYS = {"kind", "level"}
 _VALUE_KEYS = {"value", "since", "until", "source"}
+KINDS = ("legal", "platform-policy")
+# the rank of the source of a number the regulation defers to ("法律、法规和国家另有规定", Art. 35.1)
+LEVELS = ("law", "administrative-regulation", "local-regulation", "national-provision")
+# parameters whose names start so exist only because another source provides otherwise: their level is required
+LEVEL_REQUIRED = ("inquiry.untrustworthy_period_years.",)
 
 
 @dataclass(frozen=True)
@@ -47,6 +61,12 @@ class Parameter:
     article: ArticleRef
     source: str
     values: tuple[ParameterValue, ...]
+    kind: str = "legal"  # legal | platform-policy (the law sets no number)
+    level: str | None = None  # law | administrative-regulation | local-regulation | national-provision
+
+    @property
+    def is_policy(self) -> bool:
+        return self.kind == "platform-policy"
 
     def at(self, day: date) -> ParameterValue:
         """The value in force on ``day``; raises ParameterNotInForce when none holds."""
@@ -83,10 +103,21 @@ def _build(name: str, spec: Any) -> Parameter:
     where = f"{PARAMETERS_FILE}: {name}"
     if not isinstance(spec, dict):
         raise LawError(f"{where}: expected a mapping")
-    unknown = set(spec) - _PARAM_KEYS
+    unknown = set(spec) - _PARAM_KEYS - _OPTIONAL_KEYS
     missing = _PARAM_KEYS - set(spec)
     if unknown or missing:
         raise LawError(f"{where}: unknown keys {sorted(unknown)}, missing keys {sorted(missing)}")
+    kind = str(spec.get("kind") or "legal")
+    if kind not in KINDS:
+        raise LawError(f"{where}: kind {kind!r} is not one of {', '.join(KINDS)}")
+    level = spec.get("level")
+    if level is not None and level not in LEVELS:
+        raise LawError(f"{where}: level {level!r} is not one of {', '.join(LEVELS)}")
+    if level is not None and kind == "platform-policy":
+        raise LawError(f"{where}: a platform policy has no legal level (level {level!r})")
+    if level is None and name.startswith(LEVEL_REQUIRED):
+        raise LawError(f"{where}: give the level of its source ({', '.join(LEVELS)}): it applies only "
+                       "because that source provides otherwise")
     article = ArticleRef.parse(str(spec["article"]))
     raw_values = spec["values"]
     if not isinstance(raw_values, list) or not raw_values:
@@ -115,6 +146,8 @@ def _build(name: str, spec: Any) -> Parameter:
         article=article,
         source=str(spec["source"]),
         values=tuple(values),
+        kind=kind,
+        level=level,
     )
 
 
@@ -127,9 +160,36 @@ def load_parameters(text: str) -> dict[str, Parameter]:
 
 
 @lru_cache(maxsize=1)
-def _registry() -> dict[str, Parameter]:
+def _packaged() -> dict[str, Parameter]:
     text = resources.files(__package__).joinpath(PARAMETERS_FILE).read_text(encoding="utf-8")
     return load_parameters(text)
+
+
+_overlay: dict[str, Parameter] = {}
+
+
+def _registry() -> dict[str, Parameter]:
+    return {**_packaged(), **_overlay} if _overlay else _packaged()
+
+
+@contextmanager
+def overlaid(extra: Mapping[str, Parameter]) -> Iterator[None]:
+    """Look parameters up in ``extra`` first, then in the packaged file, while the block runs.
+
+    For tests and what-if runs with a parameters file of their own (``load_parameters``), e.g. an
+    item's own inquiry period that the packaged file does not ship. Process-wide: not for serving.
+    """
+    saved = dict(_overlay)
+    _overlay.update(extra)
+    try:
+        yield
+    finally:
+        _overlay.clear()
+        _overlay.update(saved)
+
+
+def has_parameter(name: str) -> bool:
+    return name in _registry()
 
 
 def parameter(name: str) -> Parameter:

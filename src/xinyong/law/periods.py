@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 from . import calendar
 from .errors import UnknownCalendarYear
-from .parameters import parameter, value
+from .parameters import has_parameter, parameter, value
 
 # A safety bound: no legal deadline is anywhere near this many calendar days per working day.
 _MAX_SPAN_PER_DAY = 40
@@ -79,13 +79,38 @@ def add_months(day: date, n: int) -> date:
 INQUIRY_PERIOD = "inquiry.untrustworthy_period_years"
 
 
-def untrustworthy_inquiry_end(ended_on: date, *, as_of: date | None = None) -> date:
+def item_period_parameter(item_code: str) -> str:
+    """The name of an item's own inquiry period: ``inquiry.untrustworthy_period_years.<item_code>``."""
+    return f"{INQUIRY_PERIOD}.{item_code}"
+
+
+def inquiry_period_years(item_code: str | None, day: date) -> int:
+    """The inquiry period in years for information of ``item_code``, under the law in force on ``day``.
+
+    Art. 35.1: five years, "法律、法规和国家另有规定的除外" — a law, a regulation or a national
+    provision may set an item's own period. Such a period is the dated, sourced parameter
+    ``inquiry.untrustworthy_period_years.<item_code>`` (its source's level recorded); when the item
+    has one in force on ``day`` it governs, otherwise the 5-year default does.
+    """
+    if item_code:
+        name = item_period_parameter(item_code)
+        if has_parameter(name):
+            own = parameter(name)
+            if any(pv.holds_on(day) for pv in own.values):
+                return int(own.value(day))
+    return int(value(INQUIRY_PERIOD, day))
+
+
+def untrustworthy_inquiry_end(ended_on: date, item_code: str | None = None, *, as_of: date | None = None) -> date:
     """The last day untrustworthiness information may be served (Art. 35).
 
     The period runs from the day the untrustworthy conduct or event ended (失信行为或者事件终止之日),
     that day not counted, so a period of 5 years ends at the end of the same calendar date 5 years
     later: conduct that ended on 2020-03-10 may be served up to and including 2025-03-10 and not
     from 2025-03-11. A 29 February end date ends on 28 February of a common year.
+
+    ``item_code``: the catalog item, whose own period (:func:`inquiry_period_years`) replaces the
+    default where a law, a regulation or a national provision sets one. Without it, the default.
 
     Which law: the duty "must not provide inquiry" binds the act of serving, so the period in force
     on the day of the inquiry governs — pass ``as_of`` (the inquiry day) when deciding one. Without
@@ -98,19 +123,18 @@ def untrustworthy_inquiry_end(ended_on: date, *, as_of: date | None = None) -> d
     if as_of is None:
         in_force: date = parameter("regulation.in_force_from").values[0].value
         as_of = max(ended_on, in_force)
-    years = value(INQUIRY_PERIOD, as_of)
-    return add_years(ended_on, years)
+    return add_years(ended_on, inquiry_period_years(item_code, as_of))
 
 
-def inquiry_period_open(ended_on: date | None, on: date) -> bool:
-    """Whether untrustworthiness information may be served on ``on`` (Art. 35).
+def inquiry_period_open(ended_on: date | None, today: date, item_code: str | None = None) -> bool:
+    """Whether untrustworthiness information (of ``item_code``, when given) may be served on ``today`` (Art. 35).
 
     ``ended_on`` None means the conduct continues (arrears, refusal to perform): the period has
     not begun, so it is open.
     """
     if ended_on is None:
         return True
-    return on <= untrustworthy_inquiry_end(ended_on, as_of=on)
+    return today <= untrustworthy_inquiry_end(ended_on, item_code, as_of=today)
 
 
 # --------------------------------------------------------------------------------------------

@@ -23,13 +23,19 @@ def define(code: str = typer.Argument(...), name: str = typer.Option(..., "--nam
            removal: str = typer.Option(..., "--removal-requirements"),
            remedy: str = typer.Option(..., "--remedy-paths"),
            comment_from: str = typer.Option(None, "--comment-from"), comment_to: str = typer.Option(None, "--comment-to"),
-           unit: str = typer.Option(None, "--unit")) -> None:
+           disclosure: str = typer.Option("organs", "--disclosure", help="public (its rules publish the entries) | "
+                                          "organs (only organs whose published inquiry list names it)"),
+           public_basis: str = typer.Option(None, "--public-basis", help="The rule that publishes the entries."),
+           public_level: str = typer.Option(None, "--public-basis-level", help="law | administrative-regulation | "
+                                            "judicial-interpretation | departmental-rule | local-regulation | policy"),
+           unit: str = typer.Option(..., "--unit", help="The organ that keeps the list (USCC).")) -> None:
     with session_scope() as s:
         lst = service.define(s, code=code, name=name, kind=kind, keeper_organ=organ, entry_standard=standard,
                              legal_basis=basis, entry_requirements=entry, removal_requirements=removal,
                              remedy_paths=remedy,
                              comment_from=date.fromisoformat(comment_from) if comment_from else None,
                              comment_to=date.fromisoformat(comment_to) if comment_to else None,
+                             disclosure=disclosure, public_basis=public_basis, public_basis_level=public_level,
                              actor=acting_for(unit))
         out.print(f"list {lst.id} {lst.code} defined (draft)")
 

@@ -1,16 +1,17 @@
 """Lists of seriously untrustworthy subjects (Art. 24, 25, 33) and positive lists: pure rules.
 
-The national minimum public comment period for the standards of a list is not in the regulation:
-it is CONFIGURATION with its source (``COMMENT_MIN_DAYS``, env ``XINYONG_LIST_COMMENT_MIN_DAYS``).
+The minimum public comment period for the standard of a list is not in the regulation: it is the
+platform-policy parameter ``listing.comment_min_days`` (``law/parameters.yaml``, with its source),
+looked up for the day concerned.
 """
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass
 from datetime import date
 
 from ..errors import InvalidInput, RuleViolation
+from ..law import parameters
 from ..law.rules import rule
 
 BLACK, RED = "black", "red"
@@ -24,14 +25,13 @@ GROUNDS = {
 }
 PERSON_ROLES = ("legal-representative", "principal", "directly-responsible")
 DECIDERS = ("organ", "reconsideration", "court")
-COMMENT_MIN_DAYS = 30
-COMMENT_SOURCE = ("configuration: national rule on lists of seriously untrustworthy subjects "
-                  "(criteria put out for comment, at least 30 days); not in the regulation")
+COMMENT_PARAMETER = "listing.comment_min_days"
+COMMENT_SOURCE = f"{COMMENT_PARAMETER}: {parameters.parameter(COMMENT_PARAMETER).source}"
 
 
-def comment_min_days() -> int:
-    raw = os.environ.get("XINYONG_LIST_COMMENT_MIN_DAYS")
-    return int(raw) if raw else COMMENT_MIN_DAYS
+def comment_min_days(day: date) -> int:
+    """The minimum comment period (days) in force on ``day`` (platform policy, Art. 24)."""
+    return int(parameters.value(COMMENT_PARAMETER, day))
 
 
 @dataclass(frozen=True)
@@ -161,3 +161,21 @@ def remedy_outcome(decided_by: str, outcome: str, document: str) -> None:
         raise InvalidInput("the outcome is 'upheld' or 'revoked'", field="outcome")
     if not (document or "").strip():
         raise RuleViolation("name the deciding document", article="Art. 25.3")
+
+
+DISCLOSURES = ("public", "organs")
+BASIS_LEVELS = ("law", "administrative-regulation", "judicial-interpretation", "departmental-rule",
+                "local-regulation", "policy")
+
+
+@rule("Art. 25.3")
+def check_disclosure(disclosure: str, basis: str | None, level: str | None) -> None:
+    """A list's entries are public only when the rules it rests on publish them (that source and its level named); otherwise only organs whose published inquiry list names it see them."""
+    if disclosure not in DISCLOSURES:
+        raise InvalidInput(f"a list's disclosure is one of {', '.join(DISCLOSURES)}, not '{disclosure}'",
+                           field="disclosure")
+    if disclosure == "public" and (not basis or level not in BASIS_LEVELS):
+        raise RuleViolation("a list whose entries are public names the rule that publishes them and its level "
+                            f"({', '.join(BASIS_LEVELS)})", article="Art. 25.3", field="public_basis")
+    if disclosure == "organs" and basis:
+        raise InvalidInput("a list seen by organs only has no public basis", field="public_basis")

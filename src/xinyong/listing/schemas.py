@@ -17,6 +17,11 @@ class ListIn(BaseModel):
     remedy_paths: str
     comment_from: date | None = Field(None, description="Public comment period on the standard (Art. 24)")
     comment_to: date | None = None
+    disclosure: str = Field("organs", description="public (its rules publish the entries) | organs (only organs "
+                            "whose published inquiry list names it)")
+    public_basis: str | None = Field(None, description="For a public list: the rule that publishes its entries")
+    public_basis_level: str | None = Field(None, description="law | administrative-regulation | "
+                                           "judicial-interpretation | departmental-rule | local-regulation | policy")
 
 
 class PersonIn(BaseModel):

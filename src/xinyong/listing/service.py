@@ -23,14 +23,15 @@ from ..subject import service as subjects
 from ..subject.identifiers import mask_ric, parse_identifier
 from . import rules
 
-KEEPERS = ("administrative", "console")
+KEEPERS = ("administrative",)
 
 
 def _may_keep(actor: Actor, lst: CreditList | None = None) -> None:
+    """Lists are kept by administrative organs (the console acts for one only with a recorded reason)."""
     if actor.role not in KEEPERS:
-        raise Forbidden("lists are kept by administrative organs (Art. 25.1)")
-    if lst is not None and actor.role != "console" and lst.keeper_unit_id not in (None, actor.unit_id):
-        raise Forbidden("only the organ that keeps the list acts on it")
+        raise Forbidden("lists are kept by administrative organs (Art. 25.1)", article="Art. 25.1")
+    if lst is not None and lst.keeper_unit_id not in (None, actor.unit_id):
+        raise Forbidden("only the organ that keeps the list acts on it", article="Art. 25.1")
 
 
 def _facts(lst: CreditList) -> rules.ListFacts:
@@ -56,9 +57,14 @@ def get_entry(session: Session, entry_id: int) -> ListEntry:
 
 def define(session: Session, *, code: str, name: str, kind: str, keeper_organ: str, entry_standard: str,
            legal_basis: str, entry_requirements: str, removal_requirements: str, remedy_paths: str,
-           comment_from: date | None = None, comment_to: date | None = None, actor: Actor) -> CreditList:
+           comment_from: date | None = None, comment_to: date | None = None, disclosure: str = "organs",
+           public_basis: str | None = None, public_basis_level: str | None = None, actor: Actor) -> CreditList:
+    """A draft list. ``disclosure``: "public" when the list's rules publish its entries (name the source that
+    publishes them and its level), else "organs": only organs whose published inquiry list names it see them."""
     _may_keep(actor)
     rules.check_kind(kind)
+    public_basis = (public_basis or "").strip() or None
+    rules.check_disclosure(disclosure, public_basis, public_basis_level)
     if not code.strip() or not name.strip():
         raise InvalidInput("a list has a code and a name", field="code")
     if session.scalar(select(CreditList.id).where(CreditList.code == code)) is not None:
@@ -70,7 +76,8 @@ def define(session: Session, *, code: str, name: str, kind: str, keeper_organ: s
                      entry_standard=entry_standard, legal_basis=legal_basis, comment_from=comment_from,
                      comment_to=comment_to, entry_requirements=entry_requirements,
                      removal_requirements=removal_requirements, remedy_paths=remedy_paths, state="draft",
-                     created_at=now())
+                     created_at=now(), disclosure=disclosure, public_basis=public_basis,
+                     public_basis_level=public_basis_level if public_basis else None)
     session.add(lst)
     session.flush()
     audit.append(session, action="list:define", actor=actor, object_type="credit_list", object_id=lst.id,
@@ -84,12 +91,12 @@ def publish(session: Session, *, list_id: int | str, on: date | None = None, act
     day = on or today()
     facts = _facts(lst)
     rules.publishable(facts)
-    rules.comment_period_held(facts, day, rules.comment_min_days())
+    rules.comment_period_held(facts, day, rules.comment_min_days(day))
     lst.state, lst.published_on = "published", day
     session.flush()
     audit.append(session, action="list:publish", actor=actor, object_type="credit_list", object_id=lst.id,
                  content=view_list(lst), details={"published_on": day.isoformat(),
-                                                  "comment_min_days": rules.comment_min_days()})
+                                                  "comment_min_days": rules.comment_min_days(day)})
     return lst
 
 
@@ -193,10 +200,12 @@ def view_list(lst: CreditList) -> dict[str, Any]:
         "entry_standard": lst.entry_standard, "legal_basis": lst.legal_basis,
         "comment_period": {"from": lst.comment_from.isoformat() if lst.comment_from else None,
                            "to": lst.comment_to.isoformat() if lst.comment_to else None,
-                           "minimum_days": rules.comment_min_days(), "minimum_source": rules.COMMENT_SOURCE},
+                           "minimum_days": rules.comment_min_days(lst.published_on or today()),
+                           "minimum_source": rules.COMMENT_SOURCE},
         "entry_requirements": lst.entry_requirements, "removal_requirements": lst.removal_requirements,
         "remedy_paths": lst.remedy_paths, "state": lst.state,
         "published_on": lst.published_on.isoformat() if lst.published_on else None,
+        "disclosure": {"level": lst.disclosure, "basis": lst.public_basis, "basis_level": lst.public_basis_level},
     }
 
 

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ..auth import CONSOLE
-from ..console import acting_for, err, handles_errors, out, print_json
+from ..console import acting_for, err, handles_errors, identity, out, print_json
 from ..db import session_scope
 from . import service
 
@@ -25,34 +24,48 @@ def add(code: str = typer.Argument(...), name: str = typer.Option(..., "--name")
         targets: list[str] = typer.Option(..., "--target", help="natural_person | organization | government_organ"),
         responsible: bool = typer.Option(False, "--reaches-responsible", help="Art. 33"),
         contexts: list[str] = typer.Option(..., "--context", help="An Art. 28 purpose code (repeatable)."),
-        organ: str = typer.Option(..., "--organ", help="The implementing organ."),
+        organ: str = typer.Option(..., "--organ", help="The implementing organ, as the published list words it."),
+        implementing: list[str] = typer.Option([], "--implemented-by", help="The USCC of an implementing organ "
+                                               "(repeatable)."),
+        implementing_class: str = typer.Option(None, "--implemented-by-class", help="'context': every organ "
+                                               "deciding in one of its contexts."),
         basis: str = typer.Option(..., "--basis"), level: str = typer.Option(..., "--level"),
+        check_basis: str = typer.Option(None, "--check-basis", help="A law or administrative regulation obliging "
+                                        "the organ to check the triggers, with its article (Art. 17.3)."),
+        check_level: str = typer.Option(None, "--check-basis-level", help="law | administrative-regulation"),
+        token: str = typer.Option(None, "--token", help="The supervisor's token (or XINYONG_TOKEN)."),
         as_json: bool = typer.Option(False, "--json")) -> None:
-    """Add a draft line to the application list (as the supervisor)."""
+    """Add a draft line to the application list (the supervisor, under its own token)."""
+    actor = identity(token)
     with session_scope() as s:
         m = service.add(s, code=code, name=name, description=measure, kind=kind, item=item, incident=incident,
                         incident_items=items, incident_lists=lists, targets=targets, reaches_responsible=responsible,
                         contexts=contexts, implementing_organ=organ, basis_text=basis, basis_level=level,
-                        actor=CONSOLE)
+                        implementing_units=implementing, implementing_class=implementing_class,
+                        check_basis=check_basis, check_basis_level=check_level, actor=actor)
         view = service.view(m)
     print_json(view) if as_json else out.print(f"measure {view['id']} {view['code']} added (draft, {view['article']})")
 
 
 @app.command("publish")
 @handles_errors
-def publish(measure: str = typer.Argument(...)) -> None:
-    """Record the public announcement of a measure (today)."""
+def publish(measure: str = typer.Argument(...),
+            token: str = typer.Option(None, "--token", help="The supervisor's token (or XINYONG_TOKEN).")) -> None:
+    """Record the public announcement of a measure (today; the supervisor, under its own token)."""
+    actor = identity(token)
     with session_scope() as s:
-        m = service.publish(s, measure=measure, actor=CONSOLE)
+        m = service.publish(s, measure=measure, actor=actor)
         out.print(f"measure {m.code} published on {m.published_on}")
 
 
 @app.command("withdraw")
 @handles_errors
-def withdraw(measure: str = typer.Argument(...)) -> None:
+def withdraw(measure: str = typer.Argument(...),
+             token: str = typer.Option(None, "--token", help="The supervisor's token (or XINYONG_TOKEN).")) -> None:
     """Withdraw a measure from the application list (today): no check returns it, none applies it again."""
+    actor = identity(token)
     with session_scope() as s:
-        m = service.withdraw(s, measure=measure, actor=CONSOLE)
+        m = service.withdraw(s, measure=measure, actor=actor)
         out.print(f"measure {m.code} withdrawn on {m.withdrawn_on}")
 
 
@@ -74,9 +87,8 @@ def check(subjects: list[str] = typer.Argument(..., help="USCCs or resident ID n
           context: str = typer.Option(..., "--context", help="An Art. 28 purpose code."),
           unit: str = typer.Option(..., "--unit", help="The administrative organ checking (its USCC)."),
           as_json: bool = typer.Option(False, "--json")) -> None:
-    """Before a decision: the announced measures that apply, with their basis and grounds (each an inquiry).
-
-    Exit 0; 3 when some identifiers were not valid (the others were checked)."""
+    """Before a decision: the announced measures the organ implements that apply, with their basis and grounds
+    (each subject an inquiry). Exit 0; 3 when some identifiers were not valid (the others were checked)."""
     actor = acting_for(unit)
     with session_scope() as s:
         result = service.check(s, actor=actor, subjects_raw=subjects, context=context, channel="cli")
@@ -90,12 +102,13 @@ def check(subjects: list[str] = typer.Argument(..., help="USCCs or resident ID n
             e = a["error"]
             err.print(f"error [{e['article']}]: {e['field']}: {e['message']}", markup=False)
             continue
-        out.print(f"{a['subject']['identifier']}: " + (f"{len(a['measures'])} measure(s)" if a["found"]
-                                                       else "not known to the platform"))
+        out.print(f"{a['subject']['identifier']}: " + ("not known to the platform" if a.get("found") is False
+                                                       else f"{len(a['measures'])} measure(s)"))
         for m in a["measures"]:
             out.print(f"  {m['code']} [{m['article']}] {m['name']} — basis: {m['basis']['text']} ({m['basis']['level']})")
             for g in m["grounds"]:
                 label = (g.get("document") or {}).get("number") if g["type"] == "record" else g.get("list")
-                out.print(f"    ground: {g['type']} {g.get('item') or g.get('ground') or ''} [{g['article']}]"
-                          + (f" {label}" if label else " (not visible to this organ)"))
+                out.print(f"    ground: {g['type']} {g.get('item') or g.get('ground') or ''} [{g['article']}] {label}")
+        for m in a.get("not_evaluable", ()):
+            out.print(f"  {m['reason']}")
     raise typer.Exit(3 if invalid else 0)

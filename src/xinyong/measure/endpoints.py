@@ -34,7 +34,9 @@ def add(body: MeasureIn, who: Actor = Depends(supervisor_only), eng: Engine = De
                         incident_lists=body.incident_lists, targets=body.targets,
                         reaches_responsible=body.reaches_responsible, contexts=body.contexts,
                         implementing_organ=body.implementing_organ, basis_text=body.basis_text,
-                        basis_level=body.basis_level, actor=who)
+                        basis_level=body.basis_level, implementing_units=body.implementing_units,
+                        implementing_class=body.implementing_class, check_basis=body.check_basis,
+                        check_basis_level=body.check_basis_level, actor=who)
         out = service.view(m)
     return JSON(out, status_code=201)
 

@@ -1,6 +1,9 @@
 """The application list (Art. 22), the measures' legal limits (Art. 29–32) and the check (Art. 28, 33).
 
-Pure functions: the service gathers measures, records and list entries; these decide.
+Pure functions: the service gathers measures, records and list entries; these decide. What a check may
+reveal is not decided here: it is the one visibility decision (``inquiry.rules.decide``) for the checking
+organ and the context — grounds are only records and list entries that decision lets the organ see, and a
+measure whose trigger it may not see is answered "cannot be evaluated", the same for every subject.
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ INCENTIVE, PUNISHMENT, RESTRICTION = "incentive", "punishment", "restriction"
 KINDS = {INCENTIVE: ("Art. 29", 5), PUNISHMENT: ("Art. 30", 6), RESTRICTION: ("Art. 31", 7)}
 LEVELS = ("law", "administrative-regulation", "local-regulation", "policy")
 SUBJECT_KINDS = ("natural_person", "organization", "government_organ")
-COMPILERS = ("supervisor", "console")
+COMPILERS = ("supervisor",)
+BASIS_LEVELS_BY_LAW = ("law", "administrative-regulation")
+IMPLEMENTING_CLASSES = {"context": "every administrative organ deciding in one of the measure's contexts"}
 _ITEM = re.compile(r"^\(?([1-7])\)?$")
 
 
@@ -33,13 +38,78 @@ class MeasureFacts:
     incident_items: frozenset[str]
     incident_lists: frozenset[int]
     reaches_responsible: bool
+    code: str = ""
+    implementing_units: frozenset[int] = frozenset()
+    implementing_class: str | None = None
+    check_basis: str | None = None
+    check_basis_level: str | None = None
 
 
 @rule("Art. 22")
 def may_compile(role: str) -> None:
-    """The application list is compiled by the social credit supervisor."""
+    """The application list is compiled by the social credit supervisor, under its own identity."""
     if role not in COMPILERS:
-        raise Forbidden("the application list is compiled by the social credit supervisor (Art. 22)")
+        raise Forbidden("the application list is compiled by the social credit supervisor, under its own identity "
+                        "(its token: the console acting for it is not the supervisor)", article="Art. 22")
+
+
+@rule("Art. 22")
+def implementing_named(units: list[int], cls: str | None) -> None:
+    """A measure names its implementing organs: one or more organs, or a class of them."""
+    if not units and not cls:
+        raise RuleViolation("name the implementing organs: their USCCs, or the class 'context' (every organ "
+                            "deciding in one of the measure's contexts)", article="Art. 22",
+                            field="implementing_units")
+    if cls is not None and cls not in IMPLEMENTING_CLASSES:
+        raise InvalidInput(f"an implementing class is one of: {', '.join(IMPLEMENTING_CLASSES)}",
+                           field="implementing_class")
+
+
+@rule("Art. 22")
+def implements(m: MeasureFacts, unit_id: int | None) -> bool:
+    """An organ's check returns only the measures it implements."""
+    return unit_id is not None and (unit_id in m.implementing_units or m.implementing_class == "context")
+
+
+@rule("Art. 17.3")
+def check_basis_valid(basis: str | None, level: str | None) -> None:
+    """A measure's own check basis opens non-public triggers only when it is a law or an administrative regulation, named with its article."""
+    if not (basis or "").strip() and not level:
+        return
+    if not (basis or "").strip() or level not in BASIS_LEVELS_BY_LAW:
+        raise RuleViolation("a measure's check basis (the exception of Art. 17.3) is a law or an administrative "
+                            "regulation obliging the organ to check, named with its article, and its level "
+                            "(law | administrative-regulation)", article="Art. 17.3", field="check_basis")
+
+
+@rule("Art. 31")
+def restriction_triggers(kind: str, items: list[str], list_kinds: list[str]) -> None:
+    """Art. 31 restrictions apply to the seriously untrustworthy only: triggered by lists of seriously untrustworthy subjects, never by a catalog record alone (platform policy)."""
+    # The regulation does not say how the status 严重失信主体 is established; the platform knows it through an
+    # entry on a list of seriously untrustworthy subjects (Art. 24, 25). Art. 30 measures may still rest on records.
+    if kind != RESTRICTION:
+        return
+    if items:
+        raise RuleViolation("an Art. 31 restriction applies to seriously untrustworthy subjects, whom the platform "
+                            "knows by their entry on a list of seriously untrustworthy subjects (Art. 24, 25): it is "
+                            "triggered by such lists, not by catalog records (platform policy)", article="Art. 31",
+                            field="incident_items")
+    if not list_kinds or any(k != "black" for k in list_kinds):
+        raise RuleViolation("an Art. 31 restriction is triggered by lists of seriously untrustworthy subjects "
+                            "(black lists) only", article="Art. 31", field="incident_lists")
+
+
+@rule("Art. 17.2")
+def triggers_visible(missing: list[tuple[str, str, str, str]]) -> None:
+    """A measure is published only when each implementing organ may see each of its triggers for each of its contexts; an organ's inquiry list is not narrowed so as to orphan one."""
+    if missing:
+        shown = "; ".join(f"({organ}, {what}, {purpose})" for organ, what, purpose, _reason in missing[:20])
+        more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
+        raise RuleViolation(f"an implementing organ may not see a trigger of the measure for one of its contexts — "
+                            f"(organ, item or list, purpose): {shown}{more}; put them on the organ's published "
+                            "inquiry list first", article="Art. 17.2",
+                            details=[{"organ": o, "trigger": w, "purpose": p, "reason": r}
+                                     for o, w, p, r in missing])
 
 
 def kind_article(kind: str, item: str | int | None) -> str:
@@ -106,11 +176,12 @@ def check_announced(state: str, published_on: date | None, on: date) -> None:
 
 
 @rule("Art. 28.1")
-def may_check(role: str, officer: str | None) -> None:
-    """A pre-decision check is made by an administrative organ, through a named officer."""
-    if role not in ("administrative", "console"):
-        raise Forbidden("checks before a decision are made by administrative organs (Art. 28.1)")
-    if role == "administrative" and not officer:
+def may_check(role: str, officer: str | None, mandate: bool = False) -> None:
+    """A pre-decision check is made by an administrative organ (or an Art. 28.2 organization), through a named officer."""
+    if role != "administrative" and not mandate:
+        raise Forbidden("checks before a decision are made by administrative organs (Art. 28.1) and the "
+                        "organizations of Art. 28.2", article="Art. 28.1")
+    if not officer:
         raise RuleViolation("an organ checks through one of its officers: use the officer's own token",
                             article="Art. 19(2)", status=403)
 
@@ -124,12 +195,12 @@ def reaches_through_responsibility(m: MeasureFacts, list_id: int) -> bool:
 @rule("Art. 32.1")
 def grounds_for(m: MeasureFacts, subject_kind: str, context: str, on: date, records: list[dict],
                 entries: list[dict]) -> list[dict]:
-    """A measure applies only on grounds — the records and list entries that trigger it — which the answer cites."""
+    """A measure applies only on grounds — the records and list entries that trigger it, of those the organ may see — which the answer cites."""
     if not announced(m.state, m.published_on, on) or context not in m.contexts:
         return []
     grounds = []
     direct = subject_kind in m.targets
-    if direct:
+    if direct and m.kind != RESTRICTION:  # Art. 31: lists only (restriction_triggers)
         grounds += [r for r in records if r["item"] in m.incident_items]
     for e in entries:
         if e["relation"] == "subject" and direct and e["list_id"] in m.incident_lists:
@@ -139,12 +210,15 @@ def grounds_for(m: MeasureFacts, subject_kind: str, context: str, on: date, reco
     return grounds
 
 
-@rule("Art. 17.2")
-def ground_view(ground: dict, visible: bool) -> dict:
-    """A record ground the organ may not see through the inquiry policy shows only its item and article."""
-    if ground["type"] != "record" or visible:
-        return ground
-    return {"type": "record", "item": ground["item"], "article": ground["article"], "hidden": True}
+def triggers_for(m: MeasureFacts, subject_kind: str) -> tuple[list[str], list[int]]:
+    """The items and lists that could trigger the measure for a subject of this kind — what the organ must be
+    able to see to evaluate it: a direct target's items (none for Art. 31) and lists; a responsible person's
+    lists (Art. 33)."""
+    if subject_kind in m.targets:
+        return ([] if m.kind == RESTRICTION else sorted(m.incident_items)), sorted(m.incident_lists)
+    if m.reaches_responsible and subject_kind == "natural_person":
+        return [], sorted(m.incident_lists)
+    return [], []
 
 
 @rule("Art. 32.1")

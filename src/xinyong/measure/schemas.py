@@ -15,9 +15,15 @@ class MeasureIn(BaseModel):
     targets: list[str] = Field(..., description="Subject kinds: natural_person | organization | government_organ")
     reaches_responsible: bool = Field(False, description="Also reaches responsible persons of a listed organization (Art. 33)")
     contexts: list[str] = Field(..., description="Art. 28 purpose codes")
-    implementing_organ: str
+    implementing_organ: str = Field(..., description="The implementing organ as the published list words it")
+    implementing_units: list[str] = Field(default_factory=list, description="USCCs of the organs that implement it")
+    implementing_class: str | None = Field(None, description="'context': every administrative organ deciding in "
+                                           "one of its contexts")
     basis_text: str
     basis_level: str = Field(..., description="law | administrative-regulation | local-regulation | policy")
+    check_basis: str | None = Field(None, description="A law or administrative regulation obliging the organ to "
+                                    "check the triggers, with its article (the exception of Art. 17.3)")
+    check_basis_level: str | None = Field(None, description="law | administrative-regulation")
 
 
 class CheckIn(BaseModel):

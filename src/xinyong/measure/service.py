@@ -1,8 +1,9 @@
 """The application list (Art. 22), the pre-decision check (Art. 28–33) and applications (Art. 32).
 
-Every subject checked is an inquiry (``inquiry.service.inquire``): logged, shown to the subject, and
-passing its grounds through the inquiry policy. Flushes, never commits: the front door commits the
-check (all its inquiries) in one transaction.
+Every subject checked is an inquiry: the check composes the inquiry service's two steps — the one visibility
+decision for the checking organ and the context (``inquiry.service.decide_many``), then one log row per subject
+with exactly what the answer revealed (``inquiry.service.log``). Flushes, never commits: the front door commits
+the check (all its inquiries) in one transaction.
 """
 
 from __future__ import annotations
@@ -18,12 +19,14 @@ from ..audit import service as audit
 from ..auth import Actor
 from ..clock import now, today
 from ..errors import Forbidden, InvalidInput, NotFound
+from ..inquiry import rules as visibility
 from ..inquiry import service as inquiry
 from ..inquiry.rules import Decision, RecordFacts, servable
 from ..listing import service as listing
-from ..models import CatalogItem, Measure, MeasureApplication, MeasureCheck, Record
+from ..models import CatalogItem, CreditList, Measure, MeasureApplication, MeasureCheck, Record, Unit
 from ..subject import service as subjects
 from ..subject.identifiers import parse_identifier
+from ..unit import service as units
 from ..unit.rules import check_purpose
 from . import rules
 
@@ -42,25 +45,36 @@ def get(session: Session, ident: int | str) -> Measure:
 def add(session: Session, *, code: str, name: str, description: str, kind: str, item: str | int,
         incident: str, incident_items: list[str], incident_lists: list[int | str], targets: list[str],
         reaches_responsible: bool, contexts: list[str], implementing_organ: str, basis_text: str,
-        basis_level: str, actor: Actor) -> Measure:
-    """A draft line of the application list, compiled by the supervisor."""
+        basis_level: str, actor: Actor, implementing_units: list[str] = (), implementing_class: str | None = None,
+        check_basis: str | None = None, check_basis_level: str | None = None) -> Measure:
+    """A draft line of the application list, compiled by the supervisor. ``implementing_units``: the USCCs of
+    the organs that implement it (and/or ``implementing_class`` "context"); ``check_basis``: a law or
+    administrative regulation obliging those organs to check its triggers (the exception of Art. 17.3)."""
     rules.may_compile(actor.role)
     article = rules.kind_article(kind, item)
     rules.basis_named(basis_text, basis_level)
     rules.restriction_basis(kind, basis_level)
-    list_ids = [listing.get_list(session, x).id for x in incident_lists]
+    lists = [listing.get_list(session, x) for x in incident_lists]
+    list_ids = [lst.id for lst in lists]
     known = {c for (c,) in session.execute(select(CatalogItem.code))}
     unknown = [c for c in incident_items if c not in known]
     if unknown:
         raise InvalidInput(f"unknown catalog items: {', '.join(unknown)}", field="incident_items")
     rules.columns_complete(incident, incident_items, list_ids, targets, implementing_organ, contexts)
+    rules.restriction_triggers(kind, list(incident_items), [lst.kind for lst in lists])
+    unit_ids = [units.get_by_uscc(session, u).id for u in dict.fromkeys(implementing_units)]
+    rules.implementing_named(unit_ids, implementing_class or None)
+    check_basis = (check_basis or "").strip() or None
+    rules.check_basis_valid(check_basis, check_basis_level or None)
     if session.scalar(select(Measure.id).where(Measure.code == code)) is not None or not code.strip():
         raise InvalidInput(f"measure code '{code}' is empty or taken", field="code")
     m = Measure(code=code, name=name, description=description, kind=kind, article=article, incident=incident,
                 incident_items=list(incident_items), incident_lists=list_ids, targets=list(targets),
                 reaches_responsible=reaches_responsible, contexts=list(contexts),
-                implementing_organ=implementing_organ, basis_text=basis_text, basis_level=basis_level,
-                state="draft", created_at=now())
+                implementing_organ=implementing_organ, implementing_units=unit_ids,
+                implementing_class=implementing_class or None, check_basis=check_basis,
+                check_basis_level=check_basis_level if check_basis else None, basis_text=basis_text,
+                basis_level=basis_level, state="draft", created_at=now())
     session.add(m)
     session.flush()
     audit.append(session, action="measure:add", actor=actor, object_type="measure", object_id=m.id,
@@ -70,14 +84,17 @@ def add(session: Session, *, code: str, name: str, description: str, kind: str, 
 
 
 def publish(session: Session, *, measure: int | str, on: date | None = None, actor: Actor) -> Measure:
-    """Record the public announcement (Art. 22, 32.2) and its date."""
+    """Record the public announcement (Art. 22, 32.2) and its date — refused while an implementing organ could
+    not see one of its triggers for one of its contexts (Art. 17.2)."""
     rules.may_compile(actor.role)
     m = get(session, measure)
     if m.state != "draft":
         raise InvalidInput(f"the measure is {m.state}, not a draft", field="measure")
+    day = on or today()
     rules.basis_named(m.basis_text, m.basis_level)
     rules.restriction_basis(m.kind, m.basis_level)
-    m.state, m.published_on = "published", on or today()
+    rules.triggers_visible(missing_triples(session, facts(m), day))
+    m.state, m.published_on = "published", day
     session.flush()
     audit.append(session, action="measure:publish", actor=actor, object_type="measure", object_id=m.id,
                  content=view(m), details={"published_on": m.published_on.isoformat()})
@@ -98,13 +115,109 @@ def withdraw(session: Session, *, measure: int | str, actor: Actor) -> Measure:
     return m
 
 
+# --- who may see a measure's triggers (the one visibility decision, for the organs that implement it) -----
+
+
+def _organ_request(unit: Unit, purpose: str, target_kind: str, m: rules.MeasureFacts) -> visibility.Request:
+    """The request an implementing organ's check would make, for any subject of ``target_kind``: the same
+    decision, with no subject data (the triggers' visibility is configuration only)."""
+    basis = _measure_basis(m)
+    return visibility.Request(role=unit.kind, target_id=None, target_kind=target_kind, purpose=purpose,
+                              unit_id=unit.id, officer="(publication)", mandate=unit.mandate is not None,
+                              measure_basis=basis)
+
+
+def _measure_basis(m: rules.MeasureFacts) -> visibility.MeasureBasis | None:
+    if not m.check_basis:
+        return None
+    return visibility.MeasureBasis(m.code, m.check_basis_level or "", m.check_basis, m.incident_items)
+
+
+def _implementing_organs(session: Session, m: rules.MeasureFacts,
+                         organ_lists: dict[int, tuple[dict, dict]]) -> list[tuple[Unit, list[str]]]:
+    """The organs implementing ``m`` with the contexts each implements it in: the named organs in every context;
+    for the class "context", every organ whose published inquiry list covers one of the contexts, in those."""
+    out: dict[int, tuple[Unit, list[str]]] = {}
+    for uid in m.implementing_units:
+        out[uid] = (session.get(Unit, uid), sorted(m.contexts))
+    if m.implementing_class == "context":
+        for uid, (items, lsts) in organ_lists.items():
+            covered = sorted({p for _i, p in items} | {p for _l, p in lsts}) if uid not in out else []
+            ctx = [c for c in covered if c in m.contexts]
+            if ctx:
+                out[uid] = (session.get(Unit, uid), ctx)
+    return [v for v in out.values() if v[0] is not None and v[0].active]
+
+
+def _all_organ_lists(session: Session) -> dict[int, tuple[dict, dict]]:
+    from ..models import UnitInquiryItem, UnitInquiryList
+
+    out: dict[int, tuple[dict, dict]] = {}
+    for uid, item, purpose, day in session.execute(select(UnitInquiryItem.unit_id, UnitInquiryItem.item_code,
+                                                          UnitInquiryItem.purpose, UnitInquiryItem.published_on)):
+        out.setdefault(uid, ({}, {}))[0][(item, purpose)] = day
+    for uid, lst, purpose, day in session.execute(select(UnitInquiryList.unit_id, UnitInquiryList.list_id,
+                                                         UnitInquiryList.purpose, UnitInquiryList.published_on)):
+        out.setdefault(uid, ({}, {}))[1][(lst, purpose)] = day
+    return out
+
+
+def missing_triples(session: Session, m: rules.MeasureFacts, day: date,
+                    override: tuple[int, dict, dict] | None = None) -> list[tuple[str, str, str, str]]:
+    """(organ, item or list, purpose, why) for every trigger an implementing organ may not see for one of its
+    contexts, on ``day``, under its published inquiry list (or ``override``: (unit id, items, lists) as the
+    organ would publish them). Refusals that depend on each subject's authorization (Art. 17.3) are not missing:
+    they are answered per subject."""
+    organ_lists = _all_organ_lists(session)
+    if override is not None:
+        organ_lists[override[0]] = (override[1], override[2])
+    items = inquiry._items(session, day)
+    lists = inquiry._lists(session, day)
+    missing = []
+    for unit, contexts in _implementing_organs(session, m, organ_lists):
+        own_items, own_lists = organ_lists.get(unit.id, ({}, {}))
+        for context in contexts:
+            for kind in sorted(m.targets | ({"natural_person"} if m.reaches_responsible else set())):
+                trig_items, trig_lists = rules.triggers_for(m, kind)
+                req = _organ_request(unit, context, kind, m)
+                decision = visibility.decide(req, visibility.Facts(items, own_items, own_lists, lists, (), day))
+                for code in trig_items:
+                    a = decision.access.get(code)
+                    if a is not None and not a.visible and a.article != "Art. 17.3":
+                        missing.append((unit.uscc, f"item {code}", context, a.reason))
+                for lid in trig_lists:
+                    a = decision.list_access.get(lid)
+                    if a is not None and not a.visible:
+                        missing.append((unit.uscc, f"list {lists[lid].code}", context, a.reason))
+    return sorted(set(missing))
+
+
+def _guard_inquiry_list(session: Session, unit: Unit, new_items: dict, new_lists: dict, day: date) -> None:
+    """Refuse an organ's new inquiry list that would orphan a published measure it implements (Art. 17.2): a
+    trigger it could see for one of the measure's contexts and no longer could."""
+    found = []
+    for m in session.scalars(select(Measure).where(Measure.state == "published")):
+        f = facts(m)
+        if unit.id not in f.implementing_units and f.implementing_class != "context":
+            continue
+        before = {t for t in missing_triples(session, f, day) if t[0] == unit.uscc}
+        after = {t for t in missing_triples(session, f, day, (unit.id, new_items, new_lists)) if t[0] == unit.uscc}
+        found += [(o, f"{w} (measure {m.code})", p, r) for o, w, p, r in sorted(after - before)]
+    rules.triggers_visible(found)
+
+
+units.register_inquiry_list_guard(_guard_inquiry_list)
+
+
 def view(m: Measure) -> dict[str, Any]:
     return {
         "id": m.id, "code": m.code, "name": m.name, "measure": m.description, "kind": m.kind, "article": m.article,
         "incident": {"text": m.incident, "items": m.incident_items, "lists": m.incident_lists},
         "target": {"kinds": m.targets, "reaches_responsible_persons": m.reaches_responsible},
         "contexts": m.contexts, "implementing_organ": m.implementing_organ,
+        "implementing": {"units": m.implementing_units, "class": m.implementing_class},
         "basis": {"text": m.basis_text, "level": m.basis_level},
+        "check_basis": {"text": m.check_basis, "level": m.check_basis_level} if m.check_basis else None,
         "state": m.state, "published_on": m.published_on.isoformat() if m.published_on else None,
         "withdrawn_on": m.withdrawn_on.isoformat() if m.withdrawn_on else None,
     }
@@ -118,9 +231,11 @@ def application_list(session: Session, *, include_drafts: bool = False) -> list[
     return [view(m) for m in session.scalars(q)]
 
 
-def _facts(m: Measure) -> rules.MeasureFacts:
+def facts(m: Measure) -> rules.MeasureFacts:
     return rules.MeasureFacts(m.id, m.kind, m.state, m.published_on, frozenset(m.targets), frozenset(m.contexts),
-                              frozenset(m.incident_items), frozenset(m.incident_lists), m.reaches_responsible)
+                              frozenset(m.incident_items), frozenset(m.incident_lists), m.reaches_responsible,
+                              m.code, frozenset(m.implementing_units or ()), m.implementing_class, m.check_basis,
+                              m.check_basis_level)
 
 
 def _published(session: Session) -> list[tuple[rules.MeasureFacts, dict[str, Any]]]:
@@ -128,7 +243,7 @@ def _published(session: Session) -> list[tuple[rules.MeasureFacts, dict[str, Any
     cache (invalidated by add/publish/withdraw in this process; other processes see a change within
     ``refcache.TTL_SECONDS``, and ``apply`` re-reads the measure, so a withdrawn one is never applied)."""
     def load() -> list[tuple[rules.MeasureFacts, dict[str, Any]]]:
-        return [(_facts(m), _brief(m)) for m in session.scalars(select(Measure).where(Measure.state == "published")
+        return [(facts(m), _brief(m)) for m in session.scalars(select(Measure).where(Measure.state == "published")
                                                                   .order_by(Measure.id))]
 
     return refcache.get(("measures", refcache.database_key(session)), load)
@@ -140,14 +255,17 @@ def _published(session: Session) -> list[tuple[rules.MeasureFacts, dict[str, Any
 
 def check(session: Session, *, actor: Actor, subjects_raw: list[str], context: str, channel: str,
           on: date | None = None) -> dict[str, Any]:
-    """Which announced measures apply to each subject in this Art. 28 context, with basis and grounds.
+    """Which announced measures the checking organ implements apply to each subject in this Art. 28 context,
+    with basis and grounds — grounds only among what the one visibility decision lets this organ see for this
+    purpose; a measure whose trigger it may not see is answered "cannot be evaluated by you", the same way for
+    every subject.
 
-    Every subject asked about is an inquiry (``inquiry.service.answer_many``), logged with the check.
-    An identifier that is not valid is answered with its error, in its place; the others are checked.
-    Hot path: the subjects with their records in one statement (per 500), their list entries in one,
-    the log rows and the check row each with their audit events; the application list is cached.
+    Every subject asked about is an inquiry, logged with the check (what was revealed: the grounds). An
+    identifier that is not valid is answered with its error, in its place; the others are checked. Hot path:
+    the subjects with their records in one statement (per 500), their list entries in one (only for subjects a
+    list names), the log rows and the check row each with their audit events; the application list is cached.
     """
-    rules.may_check(actor.role, actor.officer)
+    rules.may_check(actor.role, actor.officer, actor.mandate)
     check_purpose(context)
     if not subjects_raw:
         raise InvalidInput("name at least one subject", field="subjects")
@@ -170,53 +288,111 @@ def check(session: Session, *, actor: Actor, subjects_raw: list[str], context: s
     conn = session.connection()
     found = inquiry.load_subjects(conn, digests=[d for _i, _id, d in asked], lean=True)
     measures = [(f, brief) for f, brief in _published(session)
-                if context in f.contexts and rules.announced(f.state, f.published_on, day)]
-    triggers = {c for f, _b in measures for c in f.incident_items}
-    listed = sorted({ld.target["id"] for ld in found.values() if ld.listed})
-    entries = (listing.active_entries(session, listed, day) if any(f.incident_lists for f, _b in measures)
-               else {})
-    loaded = [found.get(d) or inquiry.Loaded(None, [], d, ident.masked()) for _i, ident, d in asked]
+                if context in f.contexts and rules.announced(f.state, f.published_on, day)
+                and rules.implements(f, actor.unit_id)]
+    need_lists = any(f.incident_lists for f, _b in measures)
+    loaded = [found.get(d) or inquiry.Loaded(None, [], d, ident.masked(), kind=ident.kind) for _i, ident, d in asked]
+    decided = inquiry.decide_many(session, actor=actor, loaded=loaded, purpose=context, on=day,
+                                  with_lists=need_lists)
+    listed = sorted({ld.target["id"] for ld in loaded if ld.target and ld.listed})
+    entries = listing.active_entries(session, listed, day) if need_lists and listed else {}
     out: list[dict[str, Any] | None] = [None] * len(subjects_raw)
     for i, exc in invalid.items():
         out[i] = {"found": False, "measures": [],
                   "error": {"code": "invalid_identifier", "field": f"subjects[{i}]", "message": exc.message,
                             "article": exc.article}}
+    results: dict[str, dict[str, list]] = {}
+    revealed: list[tuple[list[int], list[int]]] = []
+    bases: list[dict | None] = []
+    for (i, ident, _d), d in zip(asked, decided, strict=True):
+        answer, stored, shown, used = _check_one(d, ident, measures, entries, context, day)
+        out[i] = answer
+        if stored:
+            results[str(d.loaded.target["id"])] = stored
+        revealed.append(shown)
+        bases.append(used)
 
-    def answer(answers: list[inquiry.Answer]):
-        """The measures per subject, and the check's row (written with the inquiries' log rows)."""
-        results: dict[str, dict[str, list]] = {}
-        for (i, ident, _d), ld, ans in zip(asked, loaded, answers, strict=True):
-            if ld.target is None:
-                out[i] = {"subject": {"identifier": ident.masked()}, "found": False, "measures": []}
-                continue
-            sid, kind = ld.target["id"], ld.target["kind"]
-            visible = {r["id"] for r in ans.records}
-            records = _grounds_in_force(ld.rows, triggers, day)
-            applying = []
-            for f, brief in measures:
-                grounds = rules.grounds_for(f, kind, context, day, records, entries.get(sid, []))
-                if not grounds:
-                    continue
-                results.setdefault(str(sid), {})[str(f.id)] = [_stored(g, g.get("record_id") in visible)
-                                                               for g in grounds]
-                applying.append({**brief, "grounds": [rules.ground_view(g, g.get("record_id") in visible)
-                                                      for g in grounds]})
-            out[i] = {"subject": {"id": sid, "kind": kind, "identifier": ident.masked()}, "found": True,
-                      "inquiry": {"decision": "allow" if ans.allowed else "deny", "article": ans.article},
-                      "measures": applying}
-        row = {"at": now(), "checked_on": day, "unit_id": actor.unit_id, "officer_label": actor.officer,
-               "context": context, "subjects": len(subjects_raw), "results": results}
+    def row():
+        """The check's row, written with the inquiries' log rows (one round trip for one subject on PostgreSQL)."""
+        values = {"at": now(), "checked_on": day, "unit_id": actor.unit_id, "officer_label": actor.officer,
+                  "context": context, "subjects": len(subjects_raw), "results": results}
         event = audit.event_row(action="measure:check", actor=actor, object_type="measure_check", object_id="",
-                                content={**row, "at": row["at"].isoformat(), "checked_on": day.isoformat()},
+                                content={**values, "at": values["at"].isoformat(), "checked_on": day.isoformat()},
                                 details={"context": context, "subjects": len(subjects_raw),
                                          "invalid": len(invalid), "with_measures": len(results)})
-        return MeasureCheck.__table__, row, event
+        return MeasureCheck.__table__, values, event
 
-    answers, check_id = inquiry.answer_many_with(session, actor=actor, loaded=loaded, purpose=context,
-                                                 channel=channel, on=day, record_views=False, also=answer)
-    for (i, _ident, _d), ans in zip(asked, answers, strict=True):
-        out[i]["inquiry_id"] = ans.inquiry_id
+    log_ids, check_id = inquiry.log(session, actor=actor, decided=decided, revealed=revealed, channel=channel,
+                                    also=row, bases=bases)
+    for (i, _ident, _d), log_id in zip(asked, log_ids, strict=True):
+        out[i]["inquiry_id"] = log_id
     return {"check_id": check_id, "context": context, "checked_on": day.isoformat(), "subjects": out}
+
+
+def _check_one(d: inquiry.Decided, ident: Any, measures: list, entries: dict, context: str, day: date
+               ) -> tuple[dict, dict, tuple[list[int], list[int]], dict | None]:
+    """One subject of a check: the answer, the grounds stored for applications, what was revealed (record ids,
+    entry ids) and the bases that opened it beyond the published list (for the log)."""
+    ld, dec = d.loaded, d.decision
+    kind = ld.subject_kind
+    applying, not_evaluable, stored = [], [], {}
+    shown_records: dict[int, None] = {}
+    shown_entries: dict[int, None] = {}
+    used = dict(dec.bases() or {})
+    for f, brief in measures:
+        trig_items, trig_lists = rules.triggers_for(f, kind)
+        if not trig_items and not trig_lists:
+            continue  # not a target of this measure: configuration, the same for every subject of this kind
+        basis = _measure_basis(f)
+        m_dec = d.redecide(visibility.with_measure_basis(d.request, basis)) if basis else dec
+        unseen = _first_unseen(m_dec, trig_items, trig_lists, d.facts.lists)
+        if unseen is not None:
+            not_evaluable.append({**brief, "evaluable": False, "article": unseen.article,
+                                  "reason": f"{f.code} cannot be evaluated by you: {unseen.reason} ({unseen.article})"})
+            continue
+        if ld.target is None:
+            continue
+        records = _grounds_in_force(d, m_dec, set(trig_items), day)
+        visible_entries = [e for e in entries.get(ld.target["id"], [])
+                           if visibility.entry_visible(e["list_id"], m_dec)]
+        grounds = rules.grounds_for(f, kind, context, day, records, visible_entries)
+        if not grounds:
+            continue
+        stored[str(f.id)] = [_stored(g) for g in grounds]
+        applying.append({**brief, "grounds": grounds})
+        for g in grounds:
+            if g["type"] == "record":
+                shown_records[g["record_id"]] = None
+                opened = m_dec.access.get(g["item"])
+                if opened is not None and opened.basis and opened.basis.startswith("measure:"):
+                    used[f"item:{g['item']}"] = opened.basis
+            else:
+                shown_entries[g["entry_id"]] = None
+    if ld.target is not None and dec.identity:
+        subject = {"id": ld.target["id"], "kind": kind, "identifier": ident.masked()}
+        answer = {"subject": subject, "found": True}
+    elif ld.target is None and dec.identity:
+        answer = {"subject": {"identifier": ident.masked()}, "found": False}
+    else:  # who the subject is, and whether the platform knows it, is not this organ's to learn
+        answer = {"subject": {"kind": kind, "identifier": ident.masked()}}
+    answer.update({"inquiry": {"decision": "allow" if dec.allowed else "deny", "article": dec.article},
+                   "measures": applying, "not_evaluable": not_evaluable})
+    return answer, stored, (list(shown_records), list(shown_entries)), used or None
+
+
+def _first_unseen(dec: Decision, items: list[str], lists: list[int], known_lists: dict) -> Any:
+    """The first trigger the decision does not let the organ see (its Access), or None."""
+    for code in items:
+        a = dec.access.get(code)
+        if a is None or not a.visible:
+            return a or visibility.Access(False, "Art. 11", f"item {code} is not in the catalog")
+    for lid in lists:
+        if lid not in known_lists:
+            continue  # an unpublished list has no entries in force: nothing to see, nothing hidden
+        a = dec.list_access.get(lid)
+        if a is None or not a.visible:
+            return a
+    return None
 
 
 def _brief(m: Measure) -> dict[str, Any]:
@@ -226,10 +402,9 @@ def _brief(m: Measure) -> dict[str, Any]:
             "published_on": m.published_on.isoformat() if m.published_on else None}
 
 
-def _stored(g: dict, visible: bool) -> dict:
+def _stored(g: dict) -> dict:
     if g["type"] == "record":
-        return {"type": "record", "record_id": g["record_id"], "item": g["item"], "article": g["article"],
-                "visible_to_organ": visible}
+        return {"type": "record", "record_id": g["record_id"], "item": g["item"], "article": g["article"]}
     return {k: g[k] for k in ("type", "entry_id", "list_id", "list", "ground", "article", "document",
                               "relation", "role")}
 
@@ -237,17 +412,12 @@ def _stored(g: dict, visible: bool) -> dict:
 _R = Record.__table__
 
 
-def _grounds_in_force(rows: list, items: set[str], day: date) -> list[dict]:
-    """The subject's records of the trigger items that are in force (not revoked, withdrawn, restored,
-    nor past the Art. 35 period) — whether or not this organ may see them (``ground_view`` hides them)."""
+def _grounds_in_force(d: inquiry.Decided, decision: Decision, items: set[str], day: date) -> list[dict]:
+    """The subject's records of the trigger items that this decision lets the organ see and that are in force
+    (not revoked, withdrawn, restored, nor past their Art. 35 period)."""
     out = []
-    for r in rows:
-        if r.item_code not in items:
-            continue
-        scope = Decision(True, "", "", frozenset((r.item_code,)))
-        ok, markers = servable(RecordFacts(r.id, r.item_code, r.untrustworthy, r.ended_on, r.status,
-                                           r.objection_open), scope, day)
-        if ok:
+    for r, markers in inquiry.visible_records(d, day, decision):
+        if r.item_code in items:
             out.append({"type": "record", "record_id": r.id, "item": r.item_code, "item_name": r.item_zh,
                         "article": r.item_article,
                         "document": {"number": r.doc_no, "date": r.doc_date.isoformat(), "organ": r.doc_org},
@@ -265,10 +435,12 @@ def apply(session: Session, *, check_id: int, measure: int | str, subject: str, 
     chk = session.get(MeasureCheck, check_id)
     if chk is None:
         raise NotFound(f"no check {check_id}", field="check")
-    if actor.role != "console" and chk.unit_id != actor.unit_id:
+    if chk.unit_id is None or chk.unit_id != actor.unit_id:
         raise Forbidden("only the organ that made the check applies measures on it")
     m = get(session, measure)
     rules.check_announced(m.state, m.published_on, today())
+    if not rules.implements(facts(m), actor.unit_id):
+        raise Forbidden(f"measure {m.code} is not one this organ implements (Art. 22)", article="Art. 22")
     if not (document or "").strip():
         raise InvalidInput("name the decision document", field="document")
     subj = subjects.find(session, subject)
@@ -297,12 +469,18 @@ def _grounds_in_force_now(session: Session, grounds: list[dict], day: date) -> t
     if record_ids:
         for r in session.execute(select(_R.c.id, _R.c.item_code, _R.c.untrustworthy, _R.c.ended_on, _R.c.status,
                                         _R.c.objection_open).where(_R.c.id.in_(record_ids))):
-            scope = Decision(True, "", "", frozenset((r.item_code,)))
-            if servable(RecordFacts(r.id, r.item_code, r.untrustworthy, r.ended_on, r.status, r.objection_open),
-                        scope, day)[0]:
+            if _in_force(r, day):
                 records.add(r.id)
     entries = listing.listed_entry_ids(session, entry_ids, day) if entry_ids else set()
     return records, entries
+
+
+def _in_force(r: Any, day: date) -> bool:
+    """A record still in force (served to whoever may see its item): not revoked, withdrawn, restored, nor past
+    its Art. 35 period."""
+    scope = Decision(True, "", "", frozenset((r.item_code,)))
+    return servable(RecordFacts(r.id, r.item_code, r.untrustworthy, r.ended_on, r.status, r.objection_open), scope,
+                    day)[0]
 
 
 def applied_to(session: Session, subject_id: int) -> list[dict[str, Any]]:

@@ -145,7 +145,9 @@ class RecordAction(Base):
 
 class RecordTombstone(Base):
     """What remains of a record deleted under Art. 37: ids, item, the revoking document, dates, the
-    audit digest — no content."""
+    audit digest — no content. Its place in its import (batch, line) and its keyed member digest keep
+    that import chunk verifiable (``audit.service.chunk_digest``, scheme 2) without its content or
+    document number."""
 
     __tablename__ = "record_tombstone"
 
@@ -160,3 +162,6 @@ class RecordTombstone(Base):
     due_on: Mapped[date | None] = mapped_column(Date)
     deleted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     content_digest: Mapped[str] = mapped_column(String(64))  # keyed: proves what was deleted, reveals nothing
+    batch_id: Mapped[str | None] = mapped_column(String(36))
+    line_no: Mapped[int | None] = mapped_column(Integer)
+    member_digest: Mapped[str | None] = mapped_column(String(64))  # keyed; None: deleted before revision 0011

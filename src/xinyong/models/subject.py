@@ -13,7 +13,8 @@ class Subject(Base):
 
     The identifier is stored here once; every other table names the subject by ``id`` and
     look-ups go through ``identifier_digest`` (HMAC), so no other table, log or URL holds a
-    natural person's number.
+    natural person's number. Even here it is only encrypted (``identifier_enc``, bound to the
+    digest, key outside the database): read it with ``subject.service.identifier_of``.
     """
 
     __tablename__ = "subject"

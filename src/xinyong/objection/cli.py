@@ -6,6 +6,8 @@ deciding a transferred objection, a credit service establishment handling one ad
 
 from __future__ import annotations
 
+from datetime import date
+
 import typer
 from rich.table import Table
 
@@ -29,6 +31,14 @@ def _pairs(values: list[str]) -> dict[str, str]:
         k, _, val = v.partition("=")
         pairs[k.strip()] = val
     return pairs
+
+
+def _day(text: str, field: str) -> date:
+    try:
+        return date.fromisoformat(text.strip())
+    except ValueError:
+        raise InvalidInput(f"--{field.replace('_', '-')} takes a date (YYYY-MM-DD), not '{text}'",
+                           field=field) from None
 
 
 def _print_step_line(view: dict) -> None:
@@ -57,16 +67,20 @@ def file(
     kind: str = typer.Option("error", "--kind", help="error | omission | unlawful-collection | rights"),
     to: str = typer.Option(None, "--to", help="A credit service establishment's USCC (Art. 36.3)."),
     evidence: list[str] = typer.Option([], "--evidence", help="A document reference (repeatable)."),
+    received_on: str = typer.Option(None, "--received-on", help="The day the materials were received (by post, "
+                                    "at a window), YYYY-MM-DD, today or earlier; default today. The deadlines "
+                                    "count from it (Art. 36.2)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
-    """Enter a subject's objection (received at the Center's counter, on its behalf)."""
+    """Enter a subject's objection (received at the Center's counter or by post, on its behalf)."""
+    day = _day(received_on, "received_on") if received_on else None
     with session_scope() as s:
         subj = subjects.find(s, subject)
         obj = service.file(s, actor=CONSOLE, subject_id=subj.id, kind=kind, reason=reason, evidence=evidence,
-                           record_ids=records, to_uscc=to, channel="cli")
+                           record_ids=records, to_uscc=to, channel="cli", received_on=day)
         view = service.view(s, obj)
-    _done(view, as_json, f"objection {view['number']} filed ({view['kind']}, to {view['addressee']}); "
-          f"{len(view['records'])} record(s) now served under objection")
+    _done(view, as_json, f"objection {view['number']} filed ({view['kind']}, to {view['addressee']}), received "
+          f"{view['received_on']}; {len(view['records'])} record(s) now served under objection")
 
 
 @app.command("note")
@@ -132,8 +146,9 @@ def show(objection: str = typer.Argument(...), as_json: bool = typer.Option(Fals
     if as_json:
         print_json(view)
         return
+    recorded = f", recorded {view['recorded_on']}" if view["recorded_on"] not in (None, view["received_on"]) else ""
     out.print(f"objection {view['number']} ({view['kind']}, to {view['addressee']}) — {view['status']}, "
-              f"received {view['received_on']}")
+              f"received {view['received_on']}{recorded}")
     table = Table("step", "party", "due", "basis", "done")
     for st in view["steps"]:
         table.add_row(st["step"], st["party"] + (f" {st['unit']['name']}" if st["unit"] else ""), st["due_on"],

@@ -6,22 +6,34 @@ from sqlalchemy.engine import Engine
 from ..auth import Actor
 from ..db import session_scope
 from ..deps import actor, engine, require_role
+from ..errors import InvalidInput
 from ..responses import JSON
+from ..subject import service as subjects
 from . import service
 from .schemas import DecisionIn, NoteIn, ObjectionIn
 
 router = APIRouter(tags=["objections"])
-subject_only = require_role("subject")
+subject_or_center = require_role("subject", "operator")
 
 
 @router.post("/objections", status_code=201)
-def file(body: ObjectionIn, who: Actor = Depends(subject_only), eng: Engine = Depends(engine)) -> JSON:
-    """Object to my own records, an omission or an unlawful collection or provision (Art. 36.1)."""
+def file(body: ObjectionIn, who: Actor = Depends(subject_or_center), eng: Engine = Depends(engine)) -> JSON:
+    """Object to my own records, an omission or an unlawful collection or provision (Art. 36.1); or, for
+    the Center, enter an objection received by post or at a window, with the day it was received."""
     with session_scope(eng) as s:
-        obj = service.file(s, actor=who, subject_id=who.subject_id, kind=body.kind, reason=body.reason,
+        if who.role == "subject":
+            if body.subject is not None:
+                raise InvalidInput("a subject files about itself: leave out 'subject'", field="subject")
+            subject_id = who.subject_id
+        elif body.subject is None:
+            raise InvalidInput("name the objecting subject ('subject': its USCC or resident identity card "
+                               "number)", field="subject")
+        else:
+            subject_id = subjects.find(s, body.subject).id
+        obj = service.file(s, actor=who, subject_id=subject_id, kind=body.kind, reason=body.reason,
                            evidence=body.evidence, record_ids=body.record_ids, to_uscc=body.to_uscc,
-                           channel="api")
-        out = service.view(s, obj, for_subject=True)
+                           channel="api", received_on=body.received_on)
+        out = service.view(s, obj, for_subject=who.role == "subject")
     return JSON(out, status_code=201)
 
 

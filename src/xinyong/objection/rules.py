@@ -11,6 +11,7 @@ handles only objections addressed to it.
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date
 
 from ..errors import InvalidInput, RuleViolation
 from ..law.rules import rule
@@ -51,6 +52,23 @@ def check_filing(kind: str, reason: str, evidence: Iterable[str], record_subject
     if kind == "error" and not record_subjects:
         raise RuleViolation("an objection to an error names the record(s) concerned", article="Art. 36.1",
                             field="record_ids")
+
+
+@rule("Art. 36.2")
+def check_receipt(received_on: date | None, today: date, role: str, addressee: str) -> date:
+    """The deadlines count from the day the materials were received: a past day or today, never a later one; online, the day of filing."""
+    article = "Art. 36.3" if addressee == CREDIT_SERVICE else "Art. 36.2"
+    if received_on is None:
+        return today
+    if role == "subject" and received_on != today:
+        raise RuleViolation("a subject filing online is received the day it files; only the Center records "
+                            "another day of receipt (materials received by post or at a window)",
+                            article=article, field="received_on")
+    if received_on > today:
+        raise RuleViolation(f"the day the materials were received ({received_on.isoformat()}) is after today "
+                            f"({today.isoformat()}): a receipt cannot be recorded in advance",
+                            article=article, field="received_on")
+    return received_on
 
 
 @rule("Art. 36.3")

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from datetime import date
+
 from pydantic import BaseModel, Field
 
 
@@ -9,6 +11,12 @@ class ObjectionIn(BaseModel):
     reason: str
     evidence: list[str] = Field(default_factory=list, description="Document references or descriptions")
     to_uscc: str | None = Field(None, description="A credit service establishment (Art. 36.3); omit for the Center")
+    subject: str | None = Field(None, description="The Center only, entering an objection it received on a "
+                                "subject's behalf: the subject's USCC or resident identity card number (in the "
+                                "body, never a URL). A subject files about itself and leaves it out")
+    received_on: date | None = Field(None, description="The Center only: the day the materials were received "
+                                     "(by post, at a window), today or earlier; the deadlines count from it "
+                                     "(Art. 36.2). A subject filing online is received the day it files")
 
 
 class NoteIn(BaseModel):

@@ -7,9 +7,15 @@ not know raises ``UnknownCalendarYear``: the step is refused (fails closed) unti
 the year with ``xinyong law calendar add FILE``.
 
 "Promptly" (及时) — the Center telling the objector the providing unit's decision (Art. 36.2(2)) —
-has no number in the law. The platform uses a CONFIGURATION DEFAULT of
-``INFORM_DEFAULT_WORKING_DAYS`` working days (env ``XINYONG_OBJECTION_INFORM_WORKING_DAYS``), stored
-with basis kind "configuration" — it is not a regulation parameter.
+has no number in the law. The platform's POLICY is the dated parameter
+``objection.center.inform_working_days`` (labelled platform policy in ``law/parameters.yaml``); its
+step is stored with basis kind "platform-policy", never "regulation".
+
+The day of receipt (``received_on``) is the day the materials were received — by post or at a
+window the operator records it (today or earlier, never later); a subject filing online is received
+the day it files. The deadlines count from it. ``recorded_on`` is the (Asia/Shanghai) day the
+objection was entered on the platform. Every day shown or stored is an Asia/Shanghai day
+(``clock.local_date``).
 
 Decisions of the Center on its own scope and of a credit service establishment reach the objector
 with the decision itself (its inbox shows outcome, reasons and source at once); they close the
@@ -18,7 +24,6 @@ objection. A providing unit's decision reaches the objector through the Center's
 
 from __future__ import annotations
 
-import os
 import re
 from collections.abc import Iterable
 from datetime import date
@@ -29,10 +34,11 @@ from sqlalchemy.orm import Session
 
 from ..audit import service as audit
 from ..auth import Actor
-from ..clock import now, today
+from ..clock import local_date, now, today
 from ..errors import Forbidden, InvalidInput, NotFound
 from ..inquiry.service import register_case_provider
-from ..law.periods import add_working_days, deadline
+from ..law.parameters import parameter
+from ..law.periods import deadline
 from ..models import Objection, ObjectionRecord, ObjectionStep, Record, Unit
 from ..record import workflows
 from ..unit import service as units
@@ -40,14 +46,15 @@ from . import rules
 
 # Record actions are String(16) in record_action: "objection-correct" (17) does not fit there.
 CORRECT_ACTION = "objection-correct"
-INFORM_CONFIG_NAME = "config:objection.inform_working_days"
-INFORM_DEFAULT_WORKING_DAYS = 1
+INFORM_PARAMETER = "objection.center.inform_working_days"
+INFORM_NOTE = "及时 (promptly): the regulation sets no number; the platform's policy"
 _NUMBER = re.compile(r"^YY-(\d{4})-(\d{6,})$")
 
 PARAMS = {
     ("center", "note"): "objection.center.note_working_days",
     ("center", "decide"): "objection.center.decide_working_days",
     ("center", "transfer"): "objection.center.transfer_working_days",
+    ("center", "inform"): INFORM_PARAMETER,
     ("provider", "provider-decide"): "objection.provider.decide_working_days",
     ("credit-service", "note"): "objection.credit_service.note_working_days",
     ("credit-service", "decide"): "objection.credit_service.decide_working_days",
@@ -56,16 +63,6 @@ PARAMS = {
 
 def number_of(obj: Objection) -> str:
     return f"YY-{obj.received_on.year}-{obj.id:06d}"
-
-
-def inform_working_days() -> int:
-    raw = os.environ.get("XINYONG_OBJECTION_INFORM_WORKING_DAYS")
-    if raw:
-        value = int(raw)
-        if value < 1:
-            raise ValueError("XINYONG_OBJECTION_INFORM_WORKING_DAYS must be a positive whole number")
-        return value
-    return INFORM_DEFAULT_WORKING_DAYS
 
 
 # --------------------------------------------------------------------------------------------
@@ -118,23 +115,20 @@ def _open_step(session: Session, obj: Objection, step: str) -> ObjectionStep | N
 
 def _new_step(obj: Objection, step: str, party: str, unit_id: int | None, start: date) -> ObjectionStep:
     """A step with its deadline and basis. Raises UnknownCalendarYear (fail closed) before anything is stored."""
-    if step == "inform":
-        n = inform_working_days()
-        return ObjectionStep(objection_id=obj.id, step=step, party=party, unit_id=unit_id, start_on=start,
-                             due_on=add_working_days(start, n), basis_parameter=INFORM_CONFIG_NAME,
-                             basis_value=n, basis_article="Art. 36.2(2)", basis_kind="configuration",
-                             note="及时 (promptly): the law sets no number; a configuration default")
-    d = deadline(PARAMS[(party, step)], start)
+    name = PARAMS[(party, step)]
+    d = deadline(name, start)
+    policy = parameter(name).kind == "platform-policy"
     return ObjectionStep(objection_id=obj.id, step=step, party=party, unit_id=unit_id, start_on=start,
                          due_on=d.due, basis_parameter=d.basis_parameter, basis_value=d.value,
-                         basis_article=d.article, basis_kind="regulation")
+                         basis_article=d.article, basis_kind="platform-policy" if policy else "regulation",
+                         note=INFORM_NOTE if policy else None)
 
 
 def _finish(session: Session, obj: Objection, step: str, actor: Actor) -> None:
     row = _open_step(session, obj, step)
     if row is not None:
         moment = now()
-        row.done_at, row.done_on, row.done_by = moment, moment.date(), actor.label[:120]
+        row.done_at, row.done_on, row.done_by = moment, local_date(moment), actor.label[:120]
 
 
 def _audit(session: Session, obj: Objection, action: str, actor: Actor, **details: Any) -> None:
@@ -158,12 +152,13 @@ def _due(step: ObjectionStep) -> dict[str, Any]:
 
 def file(session: Session, *, actor: Actor, subject_id: int, kind: str, reason: str,
          evidence: Iterable[str] = (), record_ids: Iterable[int] = (), to_uscc: str | None = None,
-         channel: str) -> Objection:
-    """A subject objects (its own token, or the operator's console on its behalf)."""
+         channel: str, received_on: date | None = None) -> Objection:
+    """A subject objects (its own token), or the Center enters the objection it received on the
+    subject's behalf (by post, at a window: ``received_on``, the day the materials were received)."""
     if actor.role == "subject" and actor.subject_id != subject_id:
         raise Forbidden("a subject files objections about itself only")
-    if actor.role not in ("subject", "console"):
-        raise Forbidden("an objection is filed by the subject (or entered at the operator's console)")
+    if actor.role != "subject" and not rules.is_center(actor.role):
+        raise Forbidden("an objection is filed by the subject (or entered by the Center on its behalf)")
     record_ids = list(dict.fromkeys(int(r) for r in record_ids))
     evidence = [str(e).strip() for e in evidence]
     recs = list(session.scalars(select(Record).where(Record.id.in_(record_ids)))) if record_ids else []
@@ -178,10 +173,13 @@ def file(session: Session, *, actor: Actor, subject_id: int, kind: str, reason: 
         rules.check_credit_service_addressee(to_unit.kind)
     addressee = rules.CREDIT_SERVICE if to_unit else "center"
     received_at = now()
+    recorded_on = local_date(received_at)
+    received_on = rules.check_receipt(received_on, recorded_on, actor.role, addressee)
     obj = Objection(subject_id=subject_id, kind=kind, reason=reason.strip(), evidence=evidence,
                     addressee=addressee, to_unit_id=to_unit.id if to_unit else None,
                     path=rules.CREDIT_SERVICE if to_unit else None, status="filed", channel=channel,
-                    filed_by=actor.label[:120], received_at=received_at, received_on=received_at.date())
+                    filed_by=actor.label[:120], received_at=received_at, received_on=received_on,
+                    recorded_on=recorded_on)
     session.add(obj)
     session.flush()
     note = _new_step(obj, "note", addressee, obj.to_unit_id, obj.received_on)  # may refuse: unknown year
@@ -194,7 +192,7 @@ def file(session: Session, *, actor: Actor, subject_id: int, kind: str, reason: 
     session.flush()
     _audit(session, obj, "file", actor, kind=kind, addressee=addressee, to_unit_id=obj.to_unit_id,
            record_ids=record_ids, evidence_count=len(evidence), received_on=obj.received_on.isoformat(),
-           due=_due(note))
+           recorded_on=recorded_on.isoformat(), due=_due(note))
     return obj
 
 
@@ -297,7 +295,7 @@ def decide(session: Session, *, objection: str | int, actor: Actor, outcome: str
     due = None
     if decider == "provider":
         obj.status = "decided"
-        nxt = _new_step(obj, "inform", "center", None, moment.date())
+        nxt = _new_step(obj, "inform", "center", None, local_date(moment))
         session.add(nxt)
         due = _due(nxt)
     else:
@@ -388,7 +386,9 @@ def view(session: Session, obj: Objection, *, for_subject: bool = False) -> dict
         "reason": obj.reason, "evidence": obj.evidence,
         "addressee": obj.addressee, "to": unit(obj.to_unit_id), "path": obj.path,
         "handler": unit(obj.handler_unit_id), "status": obj.status,
-        "received_on": obj.received_on.isoformat(), "received_at": obj.received_at.isoformat(),
+        "received_on": obj.received_on.isoformat(),
+        "recorded_on": obj.recorded_on.isoformat() if obj.recorded_on else None,
+        "received_at": obj.received_at.isoformat(),
         "records": [{"id": r.record_id, "item": r.item_code, "document": r.doc_no,
                      "source": unit(r.provider_unit_id), "outcome": r.outcome} for r in linked],
         "steps": [_step_view(s, names, day) for s in steps],
@@ -399,8 +399,8 @@ def view(session: Session, obj: Objection, *, for_subject: bool = False) -> dict
             "outcome": obj.outcome, "reasons": obj.outcome_reason, "document": obj.outcome_document,
             "information_source": obj.information_source, "changes": obj.changes,
             "decided_by": obj.decided_by, "unit": unit(obj.decided_unit_id),
-            "decided_on": obj.decided_at.date().isoformat() if obj.decided_at else None,
-            "informed_on": obj.informed_at.date().isoformat() if obj.informed_at else None,
+            "decided_on": local_date(obj.decided_at).isoformat() if obj.decided_at else None,
+            "informed_on": local_date(obj.informed_at).isoformat() if obj.informed_at else None,
         }
     return out
 

@@ -1,7 +1,8 @@
 """The public web portal: server-rendered pages over the same services as the API.
 
-Routes: ``/`` (home and search form), ``POST /search`` (the form) and ``GET /search?q=`` (a link):
-organizations by name or USCC,
+Routes: ``/`` (home and search form), ``POST /search`` (the form: organizations by name or USCC; what
+is typed, perhaps a person's ID number, travels only in the body) and ``GET /search`` (the empty
+search page: a query in the URL is never read, nor echoed),
 ``/subjects/{id}`` (a subject's public information: an inquiry by the public, logged),
 ``/articles/{n}`` (the text of an article), ``/static/…``. Chinese first; ``?lang=en`` switches and
 is remembered in a cookie. Subjects travel in URLs only by their surrogate id.
@@ -46,12 +47,13 @@ def _lang(request: Request) -> tuple[str, bool]:
 
 
 def _switch_url(request: Request, lang: str, keep: dict[str, str] | None) -> str:
-    """The same page in the other language; ``keep`` replaces the query (None: keep it, but ``lang``)."""
+    """The same page in the other language; ``keep`` replaces the query (None: keep it, but ``lang``).
+    Never a search query: that is re-posted by the switch (``switch_post``), not put in a URL."""
     other = "en" if lang == "zh" else "zh"
     if keep is None:
-        params = [(k, v) for k, v in request.query_params.multi_items() if k != "lang"]
+        params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("lang", "q")]
     else:
-        params = [(k, v) for k, v in keep.items() if v]
+        params = [(k, v) for k, v in keep.items() if v and k != "q"]
     return f"{request.url.path}?{urlencode([*params, ('lang', other)])}"
 
 
@@ -94,13 +96,15 @@ def home(request: Request) -> HTMLResponse:
 
 
 @router.get("/search", response_class=HTMLResponse)
-def search_link(request: Request, q: str = "") -> HTMLResponse:
-    return _search_page(request, q)
+def search_page(request: Request) -> HTMLResponse:
+    """The empty search page. There is no search by URL: a query string (``?q=``, perhaps a person's ID
+    number, already in the access log) is neither read nor echoed."""
+    return _render(request, "portal/search.html", {"q": "", "personal_id": False, "results": []}, keep={})
 
 
 @router.post("/search", response_class=HTMLResponse)
 def search_form(request: Request, q: str = Form("")) -> HTMLResponse:
-    """The home page's form posts here, so that what is typed (perhaps an ID number) stays out of URLs."""
+    """The search form posts here, so that what is typed (perhaps an ID number) stays out of URLs."""
     return _search_page(request, q)
 
 
@@ -116,7 +120,9 @@ def _search_page(request: Request, q: str) -> HTMLResponse:
     return _render(request, "portal/search.html", {
         "q": query, "results": results[:SEARCH_LIMIT], "more": len(results) > SEARCH_LIMIT,
         "limit": SEARCH_LIMIT, "personal_id": False,
-    }, keep={"q": query})
+        # the language switch posts the query again (in the body) rather than linking to it
+        "switch_post": {"q": query} if query else None,
+    }, keep={})
 
 
 @router.get("/subjects/{subject_id}", response_class=HTMLResponse)

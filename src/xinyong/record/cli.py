@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import csv
 from pathlib import Path
 
 import typer
@@ -11,7 +10,6 @@ from ..config import get_settings
 from ..console import acting_for, engine, err, handles_errors, out, print_json
 from ..errors import InvalidInput
 from . import importer
-from .service import Reject
 
 
 @handles_errors
@@ -22,71 +20,57 @@ def import_file(
                                  "(default: FILE.rejects.csv beside the file)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
 ) -> None:
-    """Import a provider's file. Exit 0 all accepted, 3 some rejected, 4 nothing usable."""
+    """Import a provider's file. Exit 0 all accepted, 3 some rejected, 4 nothing usable.
+
+    The file is read once: only the columns its catalog items declare are kept, in the platform's
+    encrypted copy; the others are dropped and listed (Art. 11)."""
     if not file.is_file():
         raise InvalidInput(f"no such file: {file}", field="file")
     actor = acting_for(unit)
     eng = engine()
-    batch_id = importer.open_batch(eng, unit_uscc=unit, filename=file.name,
-                                   sha256=importer.sha256_of(file), actor=actor)
-    stored = importer.keep_copy(batch_id, file, file.name)
+    batch_id = importer.open_batch(eng, unit_uscc=unit, filename=file.name, actor=actor)
     rejects_path = rejects or file.with_name(file.name + ".rejects.csv")
-    writer = _RejectsWriter(rejects_path)
+    if rejects_path.exists():  # never leave the rejects of an earlier run looking current
+        rejects_path.unlink()
     with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
                   console=err, transient=True, disable=as_json) as progress:
         task = progress.add_task("reading", total=None)
-        try:
-            result = importer.run_import(
-                eng, batch_id=batch_id, path=stored, actor=actor, today=today(),
-                chunk_rows=get_settings().import_chunk_rows, on_reject=writer.write,
-                progress=lambda n: progress.update(task, description=f"{n:,} rows read"),
-            )
-        finally:
-            writer.close()
+        result = importer.run_import(
+            eng, batch_id=batch_id, path=file, actor=actor, today=today(),
+            chunk_rows=get_settings().import_chunk_rows,
+            progress=lambda n: progress.update(task, description=f"{n:,} rows read"),
+        )
+    written = _write_rejects(eng, batch_id, rejects_path)
     summary = result.summary()
-    summary["rejects_file"] = str(rejects_path) if writer.count else None
+    summary["rejects_file"] = str(rejects_path) if written else None
     if as_json:
         print_json(summary)
     else:
         out.print(f"batch {result.batch_id}: {result.rows:,} rows — accepted {result.accepted:,}, "
-                  f"already present {result.already_present:,}, rejected {result.rejected:,}")
+                  f"already present {result.already_present:,}, rejected {result.rejected:,}", markup=False)
+        for d in result.dropped_columns:
+            out.print(f"dropped column {d['column']} [{d['article']}]: {d['reason']}", markup=False)
         for line, message in result.notices:
-            out.print(f"notice (line {line}): {message}")
+            out.print(f"notice (line {line}): {message}", markup=False)
         if result.file_error:
             r = result.file_error
             prefix = f"error [{r.article}]" if r.article else "error"
             err.print(f"{prefix}: {r.reason}", markup=False)
-        if writer.count:
-            out.print(f"rejected rows with their reasons: {rejects_path}")
+        if written:
+            out.print(f"rejected rows with their reasons: {rejects_path}", markup=False)
     raise typer.Exit(result.exit_code)
 
 
-class _RejectsWriter:
-    """Rejected rows, each with line, field, reason and article, then the row as it was sent."""
-
-    def __init__(self, path: Path) -> None:
-        self.path = path
-        self.count = 0
-        self._fh = None
-        self._writer = None
-        self._columns: list[str] = []
-        if path.exists():  # never leave the rejects of an earlier run looking current
-            path.unlink()
-
-    def write(self, reject: Reject, values: dict | None) -> None:
-        if self._fh is None:
-            self._fh = self.path.open("w", encoding="utf-8-sig", newline="")
-            self._writer = csv.writer(self._fh)
-            self._columns = list(values or {})
-            self._writer.writerow(["line", "field", "reason", "article", *self._columns])
-        values = values or {}
-        self._writer.writerow([reject.line, reject.field or "", reject.reason, reject.article or "",
-                               *(values.get(c, "") for c in self._columns)])
-        self.count += 1
-
-    def close(self) -> None:
-        if self._fh is not None:
-            self._fh.close()
+def _write_rejects(eng, batch_id: str, path: Path) -> bool:
+    """The clerk's plaintext export of the batch's rejects and dropped columns (declared columns
+    only, full identifiers: the provider's own), where the operator asked; False: nothing to write."""
+    text = importer.rejects_csv(eng, batch_id)
+    if text is None:
+        return False
+    with path.open("w", encoding="utf-8", newline="") as fh:  # the BOM is the first chunk
+        for chunk in text:
+            fh.write(chunk)
+    return True
 
 
 record_app = typer.Typer(help="A stored record's lawful changes (Art. 11, 37, 38).", no_args_is_help=True)

@@ -1,11 +1,9 @@
 from __future__ import annotations
 
-import hashlib
-import uuid
-import shutil
 from pathlib import Path
 
 from fastapi import APIRouter, BackgroundTasks, Body, Depends, File, UploadFile
+from fastapi.responses import StreamingResponse
 from ..responses import JSON as ORJSONResponse
 from sqlalchemy.engine import Engine
 
@@ -14,9 +12,10 @@ from ..clock import today
 from ..config import get_settings
 from ..db import session_scope
 from ..deps import engine, require_role
+from ..errors import NotFound
 from pydantic import BaseModel
 
-from . import importer, workflows
+from . import importer, spool, workflows
 
 router = APIRouter(tags=["records"])
 providers = require_role(*PROVIDER_KINDS)
@@ -29,22 +28,27 @@ def submit_batch(
     who: Actor = Depends(providers),
     eng: Engine = Depends(engine),
 ) -> ORJSONResponse:
-    """Submit a provider's file; it is processed in the background. Poll GET /batches/{id}."""
-    tmp = get_settings().var_dir / "batches" / f"incoming-{uuid.uuid4()}.tmp"
-    tmp.parent.mkdir(parents=True, exist_ok=True)
-    h = hashlib.sha256()
-    with tmp.open("wb") as fh:
-        while block := file.file.read(1 << 20):
-            h.update(block)
-            fh.write(block)
+    """Submit a provider's file. A file refused whole (a column of a prohibited kind, Art. 14.3; an
+    unreadable file; no header; required columns missing) answers 422 with its article at once, and
+    nothing of it is kept. Otherwise its rows are kept with only their catalog item's declared
+    columns (the others are dropped and listed, Art. 11), encrypted, and imported in the background:
+    202. Row errors come later: poll GET /batches/{id}."""
     name = file.filename or "upload.csv"
-    batch_id = importer.open_batch(eng, unit_uscc=who.unit_uscc, filename=name, sha256=h.hexdigest(),
-                                   actor=who)
-    path = importer.stored_copy_path(batch_id, name)
-    shutil.move(tmp, path)
-    background.add_task(_run, eng, batch_id, path, who)
+    batch_id = importer.new_batch_id()
+    with session_scope(eng) as s:
+        declared = importer.declared_by_item(s)
+    spooled = spool.write_spool(file.file, filename=name, target=importer.stored_copy_path(batch_id),
+                                declared=declared)  # FileRefused: 422, nothing written
+    try:
+        importer.open_batch(eng, unit_uscc=who.unit_uscc, filename=name, sha256=spooled.sha256, actor=who,
+                            batch_id=batch_id, dropped_columns=spooled.dropped_columns)
+    except BaseException:
+        spooled.path.unlink(missing_ok=True)
+        raise
+    background.add_task(_run, eng, batch_id, spooled.path, who)
     return ORJSONResponse({"batch_id": batch_id, "status": "received",
-                           "status_url": f"/api/v1/batches/{batch_id}"}, status_code=202)
+                           "status_url": f"/api/v1/batches/{batch_id}",
+                           "dropped_columns": spooled.dropped_columns}, status_code=202)
 
 
 def _run(eng: Engine, batch_id: str, path: Path, who: Actor) -> None:
@@ -54,8 +58,22 @@ def _run(eng: Engine, batch_id: str, path: Path, who: Actor) -> None:
 
 @router.get("/batches/{batch_id}")
 def batch(batch_id: str, who: Actor = Depends(providers), eng: Engine = Depends(engine)) -> dict:
-    """A batch's counts and its rejected rows (line, field, reason, article)."""
+    """A batch's counts, the columns it dropped (Art. 11) and its rejected rows (line, field, reason,
+    article)."""
     return importer.batch_status(eng, batch_id, unit_id=who.unit_id)
+
+
+@router.get("/batches/{batch_id}/rejects", response_class=StreamingResponse)
+def batch_rejects(batch_id: str, who: Actor = Depends(providers), eng: Engine = Depends(engine)):
+    """The batch's rejects file, for the providing unit only: CSV (UTF-8 with BOM) — line, field,
+    reason, article and the row's declared columns, the dropped columns first. Decrypted from the
+    platform's copy on the fly; kept for the retention period (``retention.rejects_days``)."""
+    chunks = importer.rejects_csv(eng, batch_id, unit_id=who.unit_id)
+    if chunks is None:
+        raise NotFound(f"batch {batch_id} has no rejected rows or dropped columns (or they are past their "
+                       "retention period)")
+    return StreamingResponse((c.encode("utf-8") for c in chunks), media_type="text/csv; charset=utf-8",
+                             headers={"Content-Disposition": f'attachment; filename="{batch_id}.rejects.csv"'})
 
 
 @router.post("/records")
@@ -68,9 +86,11 @@ def submit_record(
     eng: Engine = Depends(engine),
 ) -> ORJSONResponse:
     """Submit one record (general columns, or CF_*/XK_* fields). 201 accepted, 200 already present."""
+    report: dict = {}
     with session_scope(eng) as s:
-        status = importer.submit_record(s, unit_id=who.unit_id, values=values, actor=who, today=today())
-    return ORJSONResponse({"status": status}, status_code=201 if status == "accepted" else 200)
+        status = importer.submit_record(s, unit_id=who.unit_id, values=values, actor=who, today=today(),
+                                        report=report)
+    return ORJSONResponse({"status": status, **report}, status_code=201 if status == "accepted" else 200)
 
 
 class CorrectionIn(BaseModel):
@@ -93,28 +113,6 @@ class RevocationIn(BaseModel):
 class RestorationIn(BaseModel):
     document: str
     reason: str = ""
-
-
-class FindIn(BaseModel):
-    catalog_item: str
-    doc_no: str
-    subject: str
-
-
-@router.post("/records/find")
-def find_records(body: FindIn, who: Actor = Depends(providers), eng: Engine = Depends(engine)) -> ORJSONResponse:
-    """The provider's own record by its identity (item, document number, subject in the body)."""
-    from sqlalchemy import select
-
-    from ..models import Record
-    from ..subject import service as subjects
-
-    with session_scope(eng) as s:
-        subject = subjects.find(s, body.subject)
-        ids = s.scalars(select(Record.id).where(Record.unit_id == who.unit_id, Record.item_code == body.catalog_item,
-                                                Record.doc_no == body.doc_no, Record.subject_id == subject.id,
-                                                Record.status != "revoked")).all()
-    return ORJSONResponse({"record_ids": list(ids)})
 
 
 @router.post("/records/{record_id}/corrections")

@@ -23,6 +23,7 @@ from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
 from ..errors import InvalidInput
+from ..subject.identifiers import mask_ric, ric_check_char
 
 TZ = ZoneInfo("Asia/Shanghai")
 
@@ -384,7 +385,8 @@ CANONICAL_KEYS: tuple[str, ...] = (
     "licence_no",
     "status",
     "remarks",
-    "extra",
+    "deemed_full_capacity",
+    "full_capacity",
 )
 
 # other registration codes, by their neutral key (values in map_row()["other_ids"])
@@ -396,8 +398,11 @@ OTHER_IDS = {
     "SHZZ": "social_org_reg_no",  # 社会组织登记证号
 }
 
-# extra (non-national) columns accepted in every format
-EXTRA_COLUMNS = ("catalog_item", "ended_on", "procedure", "slight", "severity")
+# extra (non-national) columns accepted in every format: the platform's own, each a canonical key.
+# deemed_full_capacity / full_capacity: the provider's statement on a natural person's civil capacity
+# (Civil Code Art. 18.2, 21-24; Art. 2), see rules.check_full_civil_capacity.
+EXTRA_COLUMNS = ("catalog_item", "ended_on", "procedure", "slight", "severity", "deemed_full_capacity",
+                 "full_capacity")
 
 
 @dataclass(frozen=True)
@@ -502,6 +507,8 @@ GENERAL_COLUMNS = {
     "cert_name": "cert_name",
     "status": "status",
     "remarks": "remarks",
+    "deemed_full_capacity": "deemed_full_capacity",
+    "full_capacity": "full_capacity",
     **{key: f"other_ids:{key}" for key in OTHER_IDS.values()},
 }
 
@@ -617,21 +624,61 @@ def missing_required(fmt: str, header: Iterable[str]) -> list[str]:
 
 
 def unknown_columns(fmt: str, header: Iterable[str]) -> list[str]:
-    """Header columns the format does not know (map_row keeps them under ``extra``)."""
+    """Header columns the format does not know (the importer drops them, Art. 11)."""
     spec = _spec(fmt)
     cols = dict.fromkeys(normalize_column(h) for h in header)
     return [c for c in cols if c and c not in spec.columns]
 
 
-def header_notices(fmt: str, header: Iterable[str]) -> list[str]:
-    """The notices worth telling the clerk once per file: unknown columns."""
-    unknown = unknown_columns(fmt, header)
-    if not unknown:
-        return []
-    return [f"columns not in the {fmt} format, kept as extra: {', '.join(unknown)}"]
+# ---------------------------------------------------------------------------------------------
+# declared fields (Art. 11: information not in the catalog is not aggregated)
+
+# Kept for every catalog item whatever its declaration: without them a record cannot be tied to its
+# item, its subject and its legal document, nor checked (Art. 2, 11).
+STRUCTURAL_KEYS = frozenset({"catalog_item", "subject_name", "subject_class", "subject_id", "id_type",
+                             "doc_no", "doc_date", "doc_org"})
+# Keys the importer derives from a declared field (content holds them when it holds their source).
+_DERIVED = {"subject_id_column": ("subject_id",), "amount_unit": ("amount_yuan",),
+            "amount_yuan": ("fine_wan", "amount_yuan")}
 
 
-_PLAIN, _EXTRA, _OTHER_ID, _SUBJECT_ID, _AMOUNT = range(5)
+def column_key(fmt: str, column: str) -> str | None:
+    """The canonical key a normalised header column maps to in ``fmt`` (``other_ids`` for the other
+    registration codes), or None for a column the format does not know."""
+    target = _spec(fmt).columns.get(column)
+    if target is None:
+        return None
+    return "other_ids" if target.startswith("other_ids:") else target
+
+
+@lru_cache(maxsize=8)
+def format_keys(fmt: str) -> frozenset[str]:
+    """The canonical keys of a record format's documented columns, the platform's extra columns
+    (:data:`EXTRA_COLUMNS`) included: what an item declaring no fields of its own stores."""
+    return frozenset(column_key(fmt, c) for c in _spec(fmt).columns) | frozenset(EXTRA_COLUMNS)
+
+
+@lru_cache(maxsize=256)
+def _declared(fields: tuple[str, ...] | None, record_format: str) -> frozenset[str]:
+    keys = format_keys(record_format) if fields is None else frozenset(fields) & frozenset(CANONICAL_KEYS)
+    return keys | STRUCTURAL_KEYS
+
+
+def declared_fields(fields: Iterable[str] | None, record_format: str) -> frozenset[str]:
+    """The canonical keys a record of a catalog item stores: its declared ``fields``
+    (``catalog_item.fields``) or, when it declares none, those of its record format
+    (:func:`format_keys`); and always :data:`STRUCTURAL_KEYS`. Names that are not canonical keys
+    are ignored (they can name no column)."""
+    return _declared(None if fields is None else tuple(fields), record_format)
+
+
+@lru_cache(maxsize=256)
+def content_keys(declared: frozenset[str]) -> frozenset[str]:
+    """The keys a record's content may hold: the declared ones and those derived from them."""
+    return declared | frozenset(k for k, sources in _DERIVED.items() if any(s in declared for s in sources))
+
+
+_PLAIN, _SKIP, _OTHER_ID, _SUBJECT_ID, _AMOUNT = range(5)
 
 
 @lru_cache(maxsize=256)
@@ -641,9 +688,9 @@ def _plan(fmt: str, keys: tuple[str, ...]) -> tuple[tuple[str, str, int, str], .
     plan = []
     for key in keys:
         col = normalize_column(key)
-        target = spec.columns.get(col, "extra")
-        if target == "extra":
-            kind = _EXTRA
+        target = spec.columns.get(col)
+        if target is None:
+            kind, target = _SKIP, ""
         elif target.startswith("other_ids:"):
             kind, target = _OTHER_ID, target[10:]
         elif target == "subject_id":
@@ -667,31 +714,34 @@ def map_row(fmt: str, values: Mapping[str, str]) -> dict:
     ``amount_unit`` says which column it came from). ``subject_id`` is the first non-empty of the
     USCC and the natural person's ID number; ``subject_id_column`` names that column.
     ``other_ids`` is a dict (``business_reg_no``, ``org_code``, ``tax_reg_no``,
-    ``institution_reg_no``, ``social_org_reg_no``) of the non-empty ones; ``extra`` a dict of the
-    unknown columns. ``catalog_item`` defaults to ``penalty`` (CF) / ``licence`` (XK).
+    ``institution_reg_no``, ``social_org_reg_no``) of the non-empty ones. A column the format does
+    not know is ignored (the importer has dropped it already, Art. 11). ``catalog_item`` defaults to
+    ``penalty`` (CF) / ``licence`` (XK).
 
     Raises :class:`FieldError` when a general row gives both ``amount_yuan`` and ``amount_wan``.
     """
     spec = _spec(fmt)
     out: dict = dict.fromkeys(CANONICAL_KEYS, "")
     other_ids: dict[str, str] = {}
-    extra: dict[str, str] = {}
     ids: dict[str, str] = {}
     amount_from: list[tuple[str, str]] = []
     for key, col, kind, target in _plan(fmt, tuple(values)):
-        value = clean_text(values[key])
         if kind == _PLAIN:
+            value = clean_text(values[key])
             if value or not out[target]:
                 out[target] = value
-        elif kind == _EXTRA:
-            extra[col] = value
+        elif kind == _SKIP:
+            continue
         elif kind == _OTHER_ID:
+            value = clean_text(values[key])
             if value:
                 other_ids[target] = value
         elif kind == _SUBJECT_ID:
-            ids[col] = value
-        elif value:
-            amount_from.append((col, value))
+            ids[col] = clean_text(values[key])
+        else:
+            value = clean_text(values[key])
+            if value:
+                amount_from.append((col, value))
     for col in spec.id_columns:
         if ids.get(col):
             out["subject_id"] = ids[col]
@@ -711,8 +761,87 @@ def map_row(fmt: str, values: Mapping[str, str]) -> dict:
     if not out["catalog_item"] and spec.default_catalog_item:
         out["catalog_item"] = spec.default_catalog_item
     out["other_ids"] = other_ids
-    out["extra"] = extra
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# resident ID numbers inside text
+
+# 17 digits and a check character, not inside a longer run of digits; full-width digits too (NFKC).
+_RIC18_IN_TEXT = re.compile(r"(?<![0-9０-９])[0-9０-９]{17}[0-9０-９XxＸｘ](?![0-9０-９XxＸｘ])")
+# A legacy 15-digit number (GB 11643-1989: region, YYMMDD, sequence) cannot be told from a 15-digit
+# business or tax registration number by its digits alone: it is masked only right after words that
+# say it is an identity number.
+_RIC15_IN_TEXT = re.compile(
+    r"(?:身份证|证件|身份号码|公民身份|ID)[^0-9０-９]{0,8}?([0-9０-９]{15})(?![0-9０-９XxＸｘ])", re.IGNORECASE)
+_DIGIT_RUN = re.compile(r"[0-9０-９]{15}")
+# The province codes of GB/T 2260 (the first two digits of a resident ID number).
+_PROVINCES = frozenset("11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
+                       "61 62 63 64 65 71 81 82".split())
+
+
+def _real_date(y: int, m: int, d: int) -> bool:
+    try:
+        date(y, m, d)
+    except ValueError:
+        return False
+    return True
+
+
+def _is_ric18(code: str) -> bool:
+    """A resident ID number by its structure: a province, a real birth date, a valid check character."""
+    return (code[:2] in _PROVINCES and 1880 <= int(code[6:10]) <= 2099
+            and _real_date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
+            and ric_check_char(code[:17]) == code[17])
+
+
+def mask_id_numbers(text: str) -> tuple[str, int]:
+    """``text`` with every resident ID number in it masked 前6后4 (``mask_ric``), and how many.
+
+    18 characters: 17 digits and a check character (X in either case, full-width digits too) that
+    is the number's valid ISO 7064 check, after a real province and birth date — a document or
+    account number of 18 digits passes all three by chance about once in a thousand. 15 digits
+    (the legacy number): only right after 身份证 / 证件 / 身份号码 / ID, with a real YYMMDD.
+    """
+    if not text or len(text) < 15 or _DIGIT_RUN.search(text) is None:
+        return text, 0
+    count = 0
+
+    def ric18(m: re.Match) -> str:
+        nonlocal count
+        code = unicodedata.normalize("NFKC", m.group(0)).upper()
+        if not _is_ric18(code):
+            return m.group(0)
+        count += 1
+        return mask_ric(code)
+
+    def ric15(m: re.Match) -> str:
+        nonlocal count
+        code = unicodedata.normalize("NFKC", m.group(1))
+        if code[:2] not in _PROVINCES or not _real_date(1900 + int(code[6:8]), int(code[8:10]), int(code[10:12])):
+            return m.group(0)
+        count += 1
+        start = m.start(1) - m.start(0)
+        return m.group(0)[:start] + mask_ric(code)
+
+    out = _RIC18_IN_TEXT.sub(ric18, text)
+    if "身" in out or "证" in out or "id" in out.casefold():
+        out = _RIC15_IN_TEXT.sub(ric15, out)
+    return out, count
+
+
+# Anything shaped like an ID number: 15 or 18 characters of digits (and a final X), not part of a
+# longer run. For texts the platform stores or shows about an error (a driver's message quoting a
+# statement's parameters, a value quoted in a reason): the safe side is to mask whatever has the
+# shape, a valid number or not.
+_ID_SHAPED = re.compile(r"(?<![0-9０-９])(?:[0-9０-９]{17}[0-9０-９XxＸｘ]|[0-9０-９]{15})(?![0-9０-９XxＸｘ])")
+
+
+def mask_id_shaped(text: str) -> str:
+    """``text`` with every 15- or 18-character digit run (ID-number shaped) masked 前6后4."""
+    if not text or len(text) < 15:
+        return text
+    return _ID_SHAPED.sub(lambda m: m.group(0)[:6] + "*" * (len(m.group(0)) - 10) + m.group(0)[-4:], text)
 
 
 def empty_required(fmt: str, mapped: Mapping[str, object]) -> list[tuple[str, str]]:

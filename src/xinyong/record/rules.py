@@ -1,15 +1,20 @@
-"""Rules for a record before it is aggregated (Art. 2, 9, 11, 35). Pure: no session, no request.
+"""Rules for a record before it is aggregated (Art. 2, 9, 11, 14, 20, 35). Pure: no session, no request.
 
 ``validate_row`` turns one mapped import row into a ``RecordDraft`` or raises a ``DomainError``
-naming the field and the article; the importer collects those as rejected rows.
+naming the field and the article; the importer collects those as rejected rows. A file whose header
+names a prohibited kind of personal information is refused whole (``check_no_prohibited_columns``).
 """
 
 from __future__ import annotations
 
 import hashlib
+import re
+import unicodedata
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 import orjson
@@ -19,8 +24,19 @@ from ..errors import DomainError, InvalidInput, RuleViolation
 from ..law import parameters
 from ..law.periods import add_years
 from ..law.rules import rule
-from ..subject.identifiers import Identifier, explain_unusable, parse_identifier
-from .fields import FieldError, empty_required, parse_amount_yuan, parse_date, parse_enum
+from ..subject.identifiers import Identifier, explain_unusable, mask_ric, parse_identifier
+from .fields import (
+    FieldError,
+    content_keys,
+    empty_required,
+    format_keys,
+    mask_id_numbers,
+    mask_id_shaped,
+    parse_amount_yuan,
+    parse_date,
+    parse_enum,
+    STRUCTURAL_KEYS,
+)
 
 DEFAULT_ITEM = {"CF": "penalty", "XK": "licence"}
 
@@ -49,6 +65,9 @@ class ItemInfo:
     retired_on: date | None
     untrustworthy: bool
     continuing: bool
+    # The canonical keys a record of the item stores (``fields.declared_fields``); None: those of the
+    # row's own format (what ``map_row`` yields for it).
+    fields: frozenset[str] | None = None
 
 
 _MEMO_MAX = 50_000  # entries per memo of a RowContext: bounded memory on any file size
@@ -141,6 +160,8 @@ class RecordDraft:
     amount_yuan: Decimal | None
     content: dict[str, Any]
     content_digest: str = field(default="")
+    # content fields in which a resident ID number was masked before storing (never the number)
+    masked: tuple[str, ...] = ()
 
 
 def _blank(value: Any) -> bool:
@@ -210,19 +231,57 @@ def check_penalty_is_untrustworthiness(procedure: str | None, slight: bool, seve
 
 
 @rule("Art. 2")
-def check_full_civil_capacity(ident: Identifier, on: date) -> None:
-    """Records of a natural person who was a minor on the date of the conduct do not belong on the platform."""
+def check_full_civil_capacity(ident: Identifier, on: date, deemed: bool | None = None) -> None:
+    """Only natural persons with full civil capacity on the date of the conduct are subjects: adults, and
+    16- or 17-year-olds living mainly on their own labour income when the provider states it."""
     birth = getattr(ident, "birth_date", None)
     if ident.kind != "natural_person" or birth is None:
         return
     age = parameters.value("subject.full_capacity_age", on)
-    if on < add_years(birth, age):
+    if on >= add_years(birth, age):
+        return
+    # Civil Code Art. 18.2: from this age, a minor whose main source of living is their own labour
+    # income is deemed to have full civil capacity. The platform cannot know it: the provider says so.
+    labour_age = parameters.value("subject.labour_income_capacity_age", on)
+    who = f"resident ID number {mask_ric(ident.code)}: the person"
+    if on < add_years(birth, labour_age):
         raise RuleViolation(
-            f"the person was under {age} on {on.isoformat()}, the date of the conduct: only natural "
+            f"{who} was under {labour_age} on {on.isoformat()}, the date of the conduct: only natural "
             "persons with full civil capacity are information subjects",
             article="Art. 2",
             field="subject_id",
         )
+    if not deemed:
+        raise RuleViolation(
+            f"{who} was under {age} on {on.isoformat()}, the date of the conduct: only natural persons "
+            f"with full civil capacity are information subjects (a person of {labour_age} or "
+            f"{age - 1} whose main source of living is their own labour income is deemed to have it, "
+            "Civil Code Art. 18.2: state it in the column deemed_full_capacity)",
+            article="Art. 2",
+            field="deemed_full_capacity" if deemed is False else "subject_id",
+        )
+
+
+@rule("Art. 2")
+def check_not_without_capacity(ident: Identifier, full_capacity: bool | None, deemed: bool | None) -> None:
+    """A natural person the provider marks as without full civil capacity (a court-declared person
+    without, or with limited, capacity: Civil Code Art. 21-24) is not an information subject."""
+    if ident.kind != "natural_person" or full_capacity is not False:
+        return
+    if deemed:
+        raise RuleViolation(
+            "full_capacity says the person has no full civil capacity while deemed_full_capacity says "
+            "they are deemed to have it: state one",
+            article="Art. 2",
+            field="full_capacity",
+        )
+    raise RuleViolation(
+        f"the provider states that the person (resident ID number {mask_ric(ident.code)}) has no full "
+        "civil capacity (Civil Code Art. 21-24): only natural persons with full civil capacity are "
+        "information subjects",
+        article="Art. 2",
+        field="full_capacity",
+    )
 
 
 @rule("Art. 11")
@@ -311,14 +370,15 @@ def _is_personal_id_column(key: str) -> bool:
     return key.upper().endswith("ZJHM")
 
 
-def content_of(values: dict[str, Any]) -> dict[str, Any]:
-    """The record's content: every filled mapped field but personal ID numbers.
+def content_of(values: dict[str, Any], allowed: frozenset[str] | None = None) -> dict[str, Any]:
+    """The record's content: every filled mapped field the item declares (``allowed``: its content
+    keys; None: every mapped field) but personal ID numbers.
 
     ``map_row`` has already cleaned every text value, so "filled" is simply non-empty.
     """
     content: dict[str, Any] = {}
     for key, value in values.items():
-        if not value or key in PERSONAL_ID_KEYS:
+        if not value or key in PERSONAL_ID_KEYS or (allowed is not None and key not in allowed):
             continue
         if isinstance(value, dict):
             value = {k: v for k, v in value.items() if v and not _is_personal_id_column(k)}
@@ -326,6 +386,104 @@ def content_of(values: dict[str, Any]) -> dict[str, Any]:
                 continue
         content[key] = value
     return content
+
+
+@rule("Art. 20(4)")
+def mask_ids_in_content(content: dict[str, Any]) -> tuple[dict[str, Any], tuple[str, ...]]:
+    """A resident ID number written inside a record's text is masked 前6后4 before the record is stored:
+    the record may be shown, the number never is. Returns the content and the fields masked."""
+    masked: list[str] = []
+    out = content
+    for key, value in content.items():
+        if isinstance(value, str):
+            new, n = mask_id_numbers(value)
+        elif isinstance(value, dict):
+            new, n = {}, 0
+            for k, v in value.items():
+                new[k], m = mask_id_numbers(v) if isinstance(v, str) else (v, 0)
+                n += m
+        else:
+            continue
+        if n:
+            if out is content:
+                out = dict(content)
+            out[key] = new
+            masked.append(key)
+    return out, tuple(masked)
+
+
+# Art. 14.3: kinds of personal information whose collection is prohibited whatever the consent —
+# religious faith, genes, fingerprints, blood type, illness and medical history. A header column whose
+# name names one refuses the file (Art. 6: collection lawful and necessary). Chinese names are matched by
+# the terms they contain, once the innocent compounds that contain a term are taken out (转基因: a
+# product's GMO labelling; 疾病预防控制: the CDC, an organ; 宗教事务: the religious affairs bureau);
+# English names word by word, so that "general" or "genre" is not "gene" and "good faith" is not faith.
+PROHIBITED_COLUMN_TERMS: dict[str, tuple[str, ...]] = {
+    "religious faith": ("宗教信仰", "信仰", "宗教", "religion", "religions", "religious", "faith"),
+    "genes": ("基因", "遗传", "gene", "genes", "genetic", "genetics", "genome", "dna"),
+    "fingerprints": ("指纹", "fingerprint", "fingerprints"),
+    "blood type": ("血型", "blood type", "blood group", "bloodtype", "bloodgroup"),
+    "illness or medical history": ("疾病", "病史", "病情", "既往病", "病历", "诊断", "illness", "illnesses",
+                                   "disease", "diseases", "medical history", "medicalhistory", "diagnosis",
+                                   "diagnoses"),
+}
+_INNOCENT_ZH = ("转基因", "疾病预防控制", "宗教事务")
+_INNOCENT_EN = ("good faith", "bad faith", "disease control", "disease prevention")
+_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
+_WORDS = re.compile(r"[a-z]+")
+
+
+def _prohibited_terms() -> tuple[list[tuple[str, str]], dict[tuple[str, ...], str]]:
+    zh, en = [], {}
+    for kind, terms in PROHIBITED_COLUMN_TERMS.items():
+        for term in terms:
+            if term.isascii():
+                en[tuple(term.split())] = kind
+            else:
+                zh.append((term, kind))
+    return zh, en
+
+
+_ZH_TERMS, _EN_TERMS = _prohibited_terms()
+
+
+def prohibited_kind(column: str) -> str | None:
+    """The Art. 14.3 kind a column name names (e.g. "blood type"), or None."""
+    name = unicodedata.normalize("NFKC", column or "")
+    rest = name
+    for innocent in _INNOCENT_ZH:
+        rest = rest.replace(innocent, "")
+    for term, kind in _ZH_TERMS:
+        if term in rest:
+            return kind
+    words = _WORDS.findall(_CAMEL.sub(" ", name).lower())
+    text = " ".join(words)
+    for innocent in _INNOCENT_EN:
+        text = text.replace(innocent, " ")
+    words = text.split()
+    for i in range(len(words)):
+        for n in (1, 2):
+            kind = _EN_TERMS.get(tuple(words[i:i + n]))
+            if kind is not None:
+                return kind
+    return None
+
+
+@rule("Art. 14.3")
+def check_no_prohibited_columns(columns: Iterable[str]) -> None:
+    """A file with a column naming religious faith, genes, fingerprints, blood type, illness or medical
+    history is refused whole, before any copy of it is kept: such information is never collected."""
+    for column in columns:
+        kind = prohibited_kind(column)
+        if kind is not None:
+            column = mask_id_shaped(column)  # a data row read as the header: never a number in a message
+            raise RuleViolation(
+                f"column '{column}' holds {kind} information, which must never be collected (Art. 14.3; "
+                "collection only as lawful and necessary, Art. 6): the file is refused whole and nothing "
+                "of it is kept; remove the column and submit the file again",
+                article="Art. 14.3",
+                field=column,
+            )
 
 
 def digest(content: dict[str, Any]) -> str:
@@ -371,7 +529,11 @@ def _validate(values: dict[str, Any], ctx: RowContext) -> RecordDraft:
     conduct_date = _optional_date(values, "conduct_date", ctx)
     given_end = _optional_date(values, "ended_on", ctx)
     check_dates(doc_date, conduct_date, given_end, ctx.today)
-    check_full_civil_capacity(ident, conduct_date or doc_date)
+    if ident.kind == "natural_person":
+        deemed = _optional_bool(values, "deemed_full_capacity", ctx)
+        full = _optional_bool(values, "full_capacity", ctx)
+        check_not_without_capacity(ident, full, deemed)
+        check_full_civil_capacity(ident, conduct_date or doc_date, deemed)
 
     procedure = severity = None
     if code == "penalty":
@@ -383,16 +545,19 @@ def _validate(values: dict[str, Any], ctx: RowContext) -> RecordDraft:
             values["severity"], SEVERITIES, "severity")
         check_penalty_is_untrustworthiness(procedure, slight, severity)
 
+    declared = item.fields if item.fields is not None else _format_declared(ctx.fmt)
     amount = None
-    if not _blank(get("fine_wan")):
+    if not _blank(get("fine_wan")) and "fine_wan" in declared:
         amount = ctx.amount(values["fine_wan"], "fine_wan", "wan")
-    elif not _blank(get("amount_yuan")):
+    elif not _blank(get("amount_yuan")) and "amount_yuan" in declared:
         amount = ctx.amount(values["amount_yuan"], "amount_yuan", "yuan")
-    elif not _blank(get("amount_wan")):
+    elif not _blank(get("amount_wan")) and "amount_yuan" in declared:
         amount = ctx.amount(values["amount_wan"], "amount_wan", "wan")
 
     ended_on, ended_source = ended_on_for(item, given_end, doc_date)
-    content = content_of(values)
+    # Only the item's declared fields are aggregated (Art. 11): the importer has dropped the other
+    # columns already; a correction or a single record submitted over the API is held to it here.
+    content = content_of(values, content_keys(declared))
     content["catalog_item"] = code
     content["doc_date"] = doc_date.isoformat()
     if conduct_date is not None:
@@ -404,6 +569,10 @@ def _validate(values: dict[str, Any], ctx: RowContext) -> RecordDraft:
     for key in OTHER_DATES:
         if key in content:
             content[key] = ctx.date(content[key], key).isoformat()
+    content, masked = mask_ids_in_content(content)
+    if masked:  # the columns of the record and its subject's name hold what content holds
+        doc_no, doc_org = content.get("doc_no", doc_no), content.get("doc_org", doc_org)
+        name = content.get("subject_name", name)
     return RecordDraft(
         item_code=code,
         identifier=ident,
@@ -420,7 +589,20 @@ def _validate(values: dict[str, Any], ctx: RowContext) -> RecordDraft:
         amount_yuan=amount,
         content=content,
         content_digest=digest(content),
+        masked=masked,
     )
+
+
+def _optional_bool(values: dict[str, Any], key: str, ctx: RowContext) -> bool | None:
+    raw = values.get(key)
+    if _blank(raw):
+        return None
+    return ctx.enum(raw, BOOLEANS, key) == "true"
+
+
+@lru_cache(maxsize=8)
+def _format_declared(fmt: str) -> frozenset[str]:
+    return format_keys(fmt) | STRUCTURAL_KEYS
 
 
 def reject_of(exc: DomainError) -> tuple[str | None, str, str | None]:

@@ -23,7 +23,8 @@ from ..errors import NotFound, RuleViolation
 from ..law.periods import deadline_fields
 from ..law.rules import rule
 from ..models import CatalogItem, Record, RecordAction, RecordHistory, RecordTombstone, Subject, Unit
-from .fields import CANONICAL_KEYS
+from ..subject.service import identifier_of
+from .fields import CANONICAL_KEYS, content_keys, declared_fields
 from .rules import ItemInfo, RowContext, validate_row
 
 REVOKED_BY = ("organ", "reconsideration", "court")
@@ -141,7 +142,7 @@ def correct(session: Session, *, record_id: int, changes: dict[str, Any], reason
     if not document.strip() or not reason.strip():
         raise RuleViolation("a correction names its document and its reason", article="Art. 34.1",
                             field="document" if not document.strip() else "reason")
-    unknown = sorted(k for k in changes if k not in CANONICAL_KEYS or k == "extra")
+    unknown = sorted(k for k in changes if k not in CANONICAL_KEYS)
     if unknown:
         raise RuleViolation(f"not a record field: {', '.join(unknown)} (the fields are those of "
                             "docs/import-format.md, e.g. content, fine_wan, doc_date)", article="Art. 11",
@@ -150,14 +151,20 @@ def correct(session: Session, *, record_id: int, changes: dict[str, Any], reason
     if touched:
         raise RuleViolation(f"{', '.join(touched)} identify the record and cannot be corrected; withdraw "
                             "it and submit the right one", article="Art. 11", field=touched[0])
+    item = session.get(CatalogItem, rec.item_code)
+    declared = declared_fields(item.fields, item.record_format)
+    undeclared = sorted(k for k in changes if k not in content_keys(declared))
+    if undeclared:
+        raise RuleViolation(f"{', '.join(undeclared)}: not a declared field of catalog item '{item.code}' "
+                            "(only the catalog's declared fields are aggregated)", article="Art. 11",
+                            field=undeclared[0])
     subject = session.get(Subject, rec.subject_id)
     unit = session.get(Unit, rec.unit_id)
-    item = session.get(CatalogItem, rec.item_code)
     values = {**rec.content, **{k: ("" if v is None else str(v)) for k, v in changes.items()},
-              "subject_id": subject.identifier, "catalog_item": rec.item_code}
+              "subject_id": identifier_of(session, subject), "catalog_item": rec.item_code}
     ctx = RowContext(unit_items=frozenset(p.item_code for p in unit.provides) | {rec.item_code},
                      items={item.code: ItemInfo(item.code, "published", item.published_on or date.min,
-                                                None, item.untrustworthy, item.continuing)},
+                                                None, item.untrustworthy, item.continuing, declared)},
                      fmt="general", today=today())
     draft = validate_row(values, ctx)
     change = audit.record_change_details(rec, draft.content_digest)  # before the row changes
@@ -255,9 +262,11 @@ class PurgeReport:
 
 def purge(session: Session, *, actor: Actor, on: date | None = None) -> PurgeReport:
     """Delete every revoked record from the database (Art. 37): the row, its history, its line in the
-    stored batch file, the copies later domains hold; a tombstone keeps ids, item, document, dates and
-    a keyed digest. Then the registered purge steps run. Safe to run from cron; reports deletions past
-    their deadline."""
+    stored batch file, the copies later domains hold; a tombstone keeps ids, item, document, dates, a
+    keyed digest, and the record's place in its import with its keyed member digest (the chunk stays
+    verifiable; no content or document number is kept). Then the registered purge steps run. Safe to run
+    from cron; reports deletions past their deadline. Every row written or deleted is bound to the audit
+    log (``audit.binding``)."""
     day = on or today()
     report = PurgeReport([], [], [])
     pending = session.scalars(select(RecordAction).where(RecordAction.action.in_(("revoke", "delete")),
@@ -269,19 +278,28 @@ def purge(session: Session, *, actor: Actor, on: date | None = None) -> PurgeRep
                 "due_on": act.due_on.isoformat() if act.due_on else None}
         if rec is not None:
             digest = audit.keyed_digest(rec.content)
-            change = audit.record_change_details(rec, None)  # where verify expects the record gone
+            # The record as a member of its import chunk (its digest as imported: the one its first change
+            # replaced): what keeps the chunk verifiable once the record is gone (``audit.service.chunk_digest``).
+            imported = session.scalar(select(RecordHistory.previous_digest)
+                                      .where(RecordHistory.record_id == rec.id,
+                                             RecordHistory.previous_digest.is_not(None))
+                                      .order_by(RecordHistory.version).limit(1)) or rec.content_digest
+            member = audit.member_digest([rec.subject_id, rec.item_code, rec.doc_no, imported])
+            details = audit.record_delete_details(rec, member)
             _blank_batch_line(rec.batch_id, rec.line_no)
             for hook in _purge_hooks:
                 hook(session, rec.id, rec.subject_id)
             session.execute(delete(RecordHistory).where(RecordHistory.record_id == rec.id))
+            batch_id, line_no = rec.batch_id, rec.line_no
             session.delete(rec)
             session.add(RecordTombstone(record_id=act.record_id, subject_id=act.subject_id, unit_id=act.unit_id,
                                         item_code=act.item_code, revoking_document=act.document,
                                         decided_by=act.decided_by, received_on=act.received_on,
-                                        due_on=act.due_on, deleted_at=now(), content_digest=digest))
+                                        due_on=act.due_on, deleted_at=now(), content_digest=digest,
+                                        batch_id=batch_id, line_no=line_no, member_digest=member))
             audit.append(session, action="record:delete", actor=actor, object_type="record",
                          object_id=act.record_id, subject_id=act.subject_id,
-                         content=[act.record_id, "deleted", act.id], details={**change, "action_id": act.id})
+                         content=[act.record_id, "deleted", act.id], details={**details, "action_id": act.id})
         act.done_at = now()
         report.deleted.append(info)
         if act.due_on is None:
@@ -313,15 +331,27 @@ def scrub_storage(session: Session) -> list[str]:
 
 
 def _blank_batch_line(batch_id: str | None, line: int | None) -> None:
-    """Blank the record's line in the stored copy of its batch file, keeping every other line number."""
+    """Remove the record's row from the stored copy of its batch file (Art. 37): the encrypted spool is
+    rewritten without it, every other row keeping its line number."""
     if not batch_id or not line:
         return
+    from .importer import stored_copy_path
+
     folder = get_settings().var_dir / "batches"
-    for path in folder.glob(f"{batch_id}.*"):
+    spool_path = stored_copy_path(batch_id)
+    paths = [spool_path] if spool_path.exists() else []
+    # a plaintext copy an older version kept (``0009_catalog_fields`` re-spools them)
+    paths += [p for p in folder.glob(f"{batch_id}.*") if p != spool_path and p.suffix != ".rejects"]
+    for path in paths:
         _blank_line(path, line)
 
 
 def _blank_line(path: Path, line: int) -> None:
+    from . import spool
+
+    if spool.is_spool(path):
+        spool.remove_line(path, line)
+        return
     tmp = path.with_suffix(path.suffix + ".tmp")
     with path.open("rb") as src, tmp.open("wb") as dst:
         for n, raw in enumerate(src, start=1):

@@ -1,9 +1,11 @@
 """Issue credit reports (Art. 34, 41), list them, and render an issued one again.
 
-Every report is an inquiry: ``issue`` calls ``inquiry.service.inquire`` (channel "report"), so the
-policy decides what the requester may see and the inquiry log records the issue; a refused request
-is logged and returned as a denied answer (the front door commits, then raises). An allowed one is
-stored with its JSON snapshot; every format renders that snapshot, so another format costs nothing.
+Every report is an inquiry: ``issue`` runs the one visibility decision for the requester
+(``inquiry.service.decide_many``, channel "report") and everything the report holds — records, list entries,
+the grade, the measures applied — is what that decision lets the requester see; the inquiry log records the
+issue with exactly what it revealed. A refused request is logged and returned as a denied answer (the front
+door commits, then raises). An allowed one is stored with its JSON snapshot; every format renders that
+snapshot, so another format costs nothing.
 """
 
 from __future__ import annotations
@@ -106,11 +108,18 @@ def issue(session: Session, *, actor: Actor, subject: str | None = None, subject
         raise InvalidInput("an administrative organ names the purpose of the report (an Art. 28 code)",
                            article="Art. 28.1", field="purpose")
     day = today()
-    answer = inquiries.inquire(session, actor=actor, subject=subject, subject_id=subject_id,
-                               purpose=None if own else purpose, channel=CHANNEL, on=day)
+    loaded = inquiries.load_one(session, subject=subject, subject_id=subject_id, day=day)
+    [decided] = inquiries.decide_many(session, actor=actor, loaded=[loaded], purpose=None if own else purpose,
+                                      on=day, with_lists=True)
+    [answer] = inquiries.answers_for([decided], day)
+    entries = _list_entries(session, loaded.target["id"], day, decided.decision) \
+        if answer.allowed and loaded.target is not None else []
+    [answer.inquiry_id] = inquiries.log(session, actor=actor, decided=[decided],
+                                        revealed=[([r["id"] for r in answer.records],
+                                                   [e["entry_id"] for e in entries])], channel=CHANNEL)[0]
     if not answer.allowed or not answer.found:
         return Issued(answer)
-    target_id = answer.subject["id"]
+    target_id = loaded.target["id"]
     # Serialise issues for one subject so that two concurrent requests cannot both take the last free one.
     session.execute(select(Subject.id).where(Subject.id == target_id).with_for_update())
     conf = settings()
@@ -135,7 +144,8 @@ def issue(session: Session, *, actor: Actor, subject: str | None = None, subject
     row.number = f"XYBG{day:%Y%m%d}{row.id:08d}"
     requester = _requester(session, actor, own, purpose)
     snapshot = build_snapshot(session, number=row.number, issued_at=issued_at, conf=conf, answer=answer,
-                              requester=requester, charge=charge, free=free, self_view=own)
+                              requester=requester, charge=charge, free=free, self_view=own, entries=entries,
+                              target=loaded.target)
     row.snapshot = snapshot
     session.flush()
     audit.append(session, action="report:issue", actor=actor, object_type="report", object_id=row.id,
@@ -198,8 +208,9 @@ DECISION_LABELS = {"allow": ("准予", "allowed"), "deny": ("拒绝", "refused")
 
 def build_snapshot(session: Session, *, number: str, issued_at, conf: ReportSettings,
                    answer: inquiries.Answer, requester: dict, charge: rules.Charge, free: dict | None,
-                   self_view: bool) -> dict[str, Any]:
-    """The issued report as data: facts only, each record with its source, document and history."""
+                   self_view: bool, entries: list[dict[str, Any]], target: dict[str, Any]) -> dict[str, Any]:
+    """The issued report as data: facts only, each record with its source, document and history — all of
+    it what ``answer.decision`` lets the requester see."""
     records = answer.records
     histories = _histories(session, {r["id"]: r["content"] for r in records})
     by_section: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
@@ -222,17 +233,16 @@ def build_snapshot(session: Session, *, number: str, issued_at, conf: ReportSett
         sections.append({"key": key, "zh": zh, "en": en, "groups": groups})
     subject = answer.subject
     day = today()
-    visible = {r["id"] for r in records}
-    _add_facts(session, sections, subject, day, visible)
+    _add_facts(session, sections, target, day, answer.decision, entries)
     for sec in sections:
         sec["count"] = section_count(sec)
         sec["none"] = None if sec["count"] else {"zh": "暂无记录", "en": "none recorded"}
     kind_zh = {"natural_person": "自然人", "organization": "法人和非法人组织",
                "government_organ": "机关法人"}.get(subject["kind"], subject["kind"])
-    basic = {"name": subject["name"], "identifier": subject["identifier"], "kind": subject["kind"],
+    basic = {"name": subject.get("name"), "identifier": subject["identifier"], "kind": subject["kind"],
              "kind_zh": kind_zh, "scheme_zh": "公民身份号码" if subject["kind"] == "natural_person"
              else "统一社会信用代码"}
-    inquiry_rows = _inquiries(session, subject["id"]) if self_view else None
+    inquiry_rows = _inquiries(session, target["id"]) if self_view else None
     return {
         "title": {"zh": "公共信用信息报告", "en": "Public credit information report"},
         "number": number,
@@ -274,19 +284,19 @@ def section_count(section: dict[str, Any]) -> int:
             + (1 if grade and grade.get("graded") else 0) + len(section.get("measures") or ()))
 
 
-def _add_facts(session: Session, sections: list[dict], subject: dict, day: date, visible: set[int]) -> None:
+def _add_facts(session: Session, sections: list[dict], subject: dict, day: date, decision, entries: list[dict]) -> None:
     """The subject's list entries in force (Art. 25, 29, 33), its credit grade (Art. 23) and the measures
-    applied to it (Art. 32.1), each in its section (Art. 34.1)."""
+    applied to it (Art. 32.1), each in its section (Art. 34.1) — as far as the decision lets the requester see."""
     by_key = {s["key"]: s for s in sections}
-    entries = _list_entries(session, subject["id"], day)
     by_key["lists"]["entries"] = [e for e in entries if e["list_kind"] != "red"]
     by_key["honours"]["entries"] = [e for e in entries if e["list_kind"] == "red"]
-    by_key["evaluation"]["grade"] = _grade(session, subject, day, visible)
-    by_key["other"]["measures"] = _measures(session, subject["id"], visible)
+    by_key["evaluation"]["grade"] = _grade(session, subject, day, decision)
+    by_key["other"]["measures"] = _measures(session, subject["id"], decision, day)
 
 
-def _list_entries(session: Session, subject_id: int, day: date) -> list[dict[str, Any]]:
-    found = lists.active_entries(session, [subject_id], day).get(subject_id, [])
+def _list_entries(session: Session, subject_id: int, day: date, decision) -> list[dict[str, Any]]:
+    found = [e for e in lists.active_entries(session, [subject_id], day).get(subject_id, [])
+             if inquiry_rules.entry_visible(e["list_id"], decision)]
     organs = dict(session.execute(select(CreditList.id, CreditList.keeper_organ)
                                   .where(CreditList.id.in_({e["list_id"] for e in found}))).all()) if found else {}
     return [{"entry_id": e["entry_id"], "list": {"code": e["list_code"], "name": e["list"]},
@@ -296,9 +306,10 @@ def _list_entries(session: Session, subject_id: int, day: date) -> list[dict[str
             for e in sorted(found, key=lambda e: (e["decided_on"], e["entry_id"]))]
 
 
-def _grade(session: Session, subject: dict, day: date, visible: set[int]) -> dict[str, Any]:
+def _grade(session: Session, subject: dict, day: date, decision) -> dict[str, Any]:
     try:
-        g = grading.grade(session, subject_id=subject["id"], visible=visible, on=day)
+        g = grading.grade(session, subject_id=subject["id"], decision=None if decision.self_view else decision,
+                          on=day)
     except RuleViolation as exc:  # a natural person with no legal basis configured (Art. 23)
         return {"graded": False, "zh": "未评级（未配置法律依据）", "en": "not graded (no legal basis configured)",
                 "article": exc.article, "reason": str(exc)}
@@ -310,17 +321,25 @@ def _grade(session: Session, subject: dict, day: date, visible: set[int]) -> dic
             "contributions": g["contributions"]}
 
 
-def _measures(session: Session, subject_id: int, visible: set[int]) -> list[dict[str, Any]]:
-    """The measures applied, with basis and grounds; a record ground the requester may not see shows
-    only that it exists (Art. 17.3)."""
-    out = []
-    for a in measures.applied_to(session, subject_id):
-        grounds = [g if g.get("type") != "record" or g.get("record_id") in visible
-                   else {"type": "record", "hidden": True, "article": "Art. 17.3",
-                         "note": "information this requester may not see"}
-                   for g in a["grounds"]]
-        out.append({**a, "grounds": grounds})
-    return out
+def _measures(session: Session, subject_id: int, decision, day: date) -> list[dict[str, Any]]:
+    """The measures applied, with basis and grounds (Art. 32.1). The subject sees them all; anyone else only
+    those every ground of which the decision lets it see (a ground it may not see, or one deleted, would tell
+    it that such information exists or existed)."""
+    applied = measures.applied_to(session, subject_id)
+    if decision.self_view:
+        return applied
+    in_force = inquiries.servable_ids(session, [g["record_id"] for a in applied for g in a["grounds"]
+                                                if g.get("type") == "record" and not g.get("deleted")],
+                                      decision, day)
+
+    def seen(g: dict) -> bool:
+        if g.get("deleted"):
+            return False
+        if g.get("type") == "record":
+            return g.get("record_id") in in_force
+        return inquiry_rules.entry_visible(g.get("list_id"), decision)
+
+    return [a for a in applied if a["grounds"] and all(seen(g) for g in a["grounds"])]
 
 
 def _histories(session: Session, current: dict[int, dict]) -> dict[int, list[dict]]:

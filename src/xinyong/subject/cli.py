@@ -15,10 +15,12 @@ def check(code: str = typer.Argument(..., help="A USCC or resident identity card
           as_json: bool = typer.Option(False, "--json")) -> None:
     """Validate an identifier strictly; print its kind and normalised form, or the exact defect."""
     ident = parse_identifier(code, today=today())
+    # masked like the API's answer: a terminal's scroll-back and a script's log are logs too
+    shown = ident.masked()
     info = {
         "kind": ident.kind,
         "scheme": ident.scheme,
-        "code": ident.code,
+        "code": shown,
         "normalisations": list(ident.normalisations),
         "region": {"code": ident.region_code, "name": ident.region_name,
                    "abolished": ident.region_abolished},
@@ -26,7 +28,7 @@ def check(code: str = typer.Argument(..., help="A USCC or resident identity card
     if as_json:
         print_json(info)
         return
-    out.print(f"{ident.kind} {ident.code}")
+    out.print(f"{ident.kind} {shown}")
     for n in ident.normalisations:
         out.print(f"normalised: {n}")
     if ident.region_abolished:

@@ -23,6 +23,15 @@ e.g. ``N2…`` village collectives), and it silently upper-cases and strips ``-`
 does not check the authority/type pair, the region or the embedded organization code. We compute
 the MOD 31-3 check ourselves (same weights as the standard) and add those checks.
 
+Regions (GB/T 2260): every code that ever existed is accepted, with a warning when abolished. One
+rule for every front door (check, import, inquiry, lists, measures): a USCC whose region segment is
+absent from GB/T 2260 but falls in a province that exists is valid, with a warning that it is a
+registration authority's own code (development zones, reclamation areas 农垦, other functional
+areas: 230199, 233003, 360106 … in real published lists). The ``allow_unlisted_region`` keyword is
+still accepted and changes nothing. A resident ID number whose region was abolished in a year
+before the holder's birth year cannot have been issued (numbers are given after birth, under the
+codes then in use) and is refused; a region created after the birth date is fine.
+
 Personal information: the resident ID number is never put in a message, a ``repr`` or a log line;
 ``Identifier.masked()`` gives the public form.
 """
@@ -129,7 +138,7 @@ class Identifier:
     region_name: str  # full name, e.g. 上海市卢湾区
     region_abolished: bool
     region: Region = field(repr=False, compare=False)
-    region_listed: bool = True  # False: a local code absent from GB/T 2260 (allow_unlisted_region)
+    region_listed: bool = True  # False: a registration authority's code absent from GB/T 2260 (USCC only)
     warnings: tuple[str, ...] = ()  # accepted, but worth telling the provider
     # USCC only
     registration_authority: tuple[str, str] | None = None  # (code, name), e.g. ("9", "工商")
@@ -359,19 +368,21 @@ def uscc_authority_and_type(code: str) -> list[Defect]:
 
 
 @rule(ARTICLE)
-def uscc_region(code: str, *, allow_unlisted: bool = False) -> list[Defect]:
-    """Characters 3-8 of a USCC are a GB/T 2260 region code that exists or once existed (or 100000).
+def uscc_region(code: str, *, allow_unlisted: bool = True) -> list[Defect]:
+    """Characters 3-8 of a USCC are a region code of GB/T 2260 (ever), 100000, or a registration authority's code in a province that exists.
 
-    With ``allow_unlisted``, a code absent from GB/T 2260 is let through when its province exists:
-    development-zone registration authorities use such local codes (see ``regions.unlisted_region``).
+    Registration authorities of development zones, reclamation areas and other functional areas
+    put codes of their own, absent from GB/T 2260, in the region segment (see
+    ``regions.unlisted_region``): such a code is valid when its province exists, with a warning.
+    ``allow_unlisted`` is accepted for compatibility and changes nothing.
     """
+    del allow_unlisted  # one rule for every front door
     region = code[2:8]
     if not (region.isascii() and region.isdigit()):
         return [Defect("region", f"region code '{region}' is not 6 digits (GB/T 2260)")]
-    if lookup_region(region) is None:
-        if allow_unlisted and unlisted_region(region) is not None:
-            return []
-        return [Defect("region", f"region code {region} does not exist in GB/T 2260")]
+    if lookup_region(region) is None and unlisted_region(region) is None:
+        return [Defect("region", f"region code {region} does not exist in GB/T 2260, nor is it in a "
+                                 "province that does")]
     return []
 
 
@@ -429,6 +440,25 @@ def ric_region(code: str) -> list[Defect]:
     return []
 
 
+@rule(ARTICLE)
+def ric_region_in_use_at_birth(code: str) -> list[Defect]:
+    """A resident ID number's region code was not abolished before the holder's birth (no number is issued under it after)."""
+    region = lookup_region(code[:6], allow_national=False)
+    born = _birth_date(code)
+    if region is None or born is None or not region.abolished:
+        return []  # ric_region / ric_birth_date name those defects
+    if region.until is None:
+        return []  # the year it was abolished is not known: not refused
+    # Year granularity (GB/T 2260 records the year of a change, not its day): a holder born in the
+    # year of abolition may have been numbered before it took effect; only a later birth year is refused.
+    if born.year > region.until:
+        # the birth date is personal information: the message names the region and the year only
+        return [Defect("region_abolished_before_birth",
+                       f"region code {region.code} ({region.full_name}) was abolished in {region.until}, "
+                       "before the holder's birth: no number is issued under it after that")]
+    return []
+
+
 def _birth_date(code: str) -> date | None:
     try:
         return date(int(code[6:10]), int(code[10:12]), int(code[12:14]))
@@ -454,15 +484,19 @@ def ric_birth_date(code: str, today: date) -> list[Defect]:
     return []
 
 
-def check_uscc(code: str, *, allow_unlisted_region: bool = False) -> list[Defect]:
-    """Every defect of a normalised USCC candidate (empty list: valid)."""
+def check_uscc(code: str, *, allow_unlisted_region: bool = True) -> list[Defect]:
+    """Every defect of a normalised USCC candidate (empty list: valid).
+
+    ``allow_unlisted_region`` is accepted for compatibility and changes nothing (see ``uscc_region``).
+    """
+    del allow_unlisted_region
     defects = uscc_format(code)
     if defects:
         return defects
     return (
         uscc_check_character(code)
         + uscc_authority_and_type(code)
-        + uscc_region(code, allow_unlisted=allow_unlisted_region)
+        + uscc_region(code)
         + uscc_embedded_org_code(code)
     )
 
@@ -472,7 +506,10 @@ def check_ric(code: str, today: date) -> list[Defect]:
     defects = ric_format(code)
     if defects:
         return defects
-    return ric_check_character(code) + ric_region(code) + ric_birth_date(code, today)
+    defects = ric_check_character(code) + ric_region(code) + ric_birth_date(code, today)
+    if not defects:  # only a real date in a real region can be compared
+        defects = ric_region_in_use_at_birth(code)
+    return defects
 
 
 # ---------------------------------------------------------------------------------------------
@@ -535,7 +572,7 @@ def _unusable(text: str, raw: str) -> Defect | None:
         # Excel keeps 15 significant digits of a number: the last 3 of an 18-digit code become 0.
         # Flag it only when neither reading validates (a real code may end in 000); the embedded
         # organization code check catches the damaged ones whose outer check passes by chance.
-        uscc_defects = check_uscc(text, allow_unlisted_region=True)
+        uscc_defects = check_uscc(text)
         ric_ok = not check_ric(text, date.max)
         if uscc_defects and not ric_ok:
             failed = " and ".join(
@@ -637,8 +674,9 @@ def _build_uscc(code: str, notes: tuple[str, ...]) -> Identifier:
         region = unlisted_region(code[2:8])
         assert region is not None
         warnings.append(
-            f"region code {region.code} is not in GB/T 2260: a local code of a registration authority "
-            f"(development zone or other functional area) in {region.full_name.split('（')[0]}"
+            f"region code {region.code} is not in GB/T 2260: the code of a registration authority outside "
+            f"GB/T 2260 (a development zone, reclamation area or other functional area) in "
+            f"{region.full_name.split('（')[0]}"
         )
     elif region.abolished:
         warnings.append(f"region code {region.describe()}: still valid for codes issued under it")
@@ -686,15 +724,16 @@ def _build_ric(code: str, notes: tuple[str, ...]) -> Identifier:
     )
 
 
-def parse_uscc(raw: str, *, today: date, allow_unlisted_region: bool = False) -> Identifier:
+def parse_uscc(raw: str, *, today: date, allow_unlisted_region: bool = True) -> Identifier:
     """Parse and strictly validate a Unified Social Credit Code (GB 32100-2015).
 
-    ``allow_unlisted_region`` accepts (with a warning) a region code absent from GB/T 2260 whose
-    province exists, as development-zone registration authorities issue (see the module notes).
+    A region code absent from GB/T 2260 whose province exists is accepted with a warning, as
+    registration authorities of development zones and reclamation areas issue them (see the module
+    notes). ``allow_unlisted_region`` is accepted for compatibility and changes nothing.
     """
-    del today  # a USCC carries no date; kept for a uniform signature
+    del today, allow_unlisted_region  # a USCC carries no date; kept for a uniform signature
     code, notes = _prepare(raw)
-    defects = check_uscc(code, allow_unlisted_region=allow_unlisted_region)
+    defects = check_uscc(code)
     if defects:
         _raise_defects("uscc", code, defects, notes)
     return _build_uscc(code, notes)
@@ -732,8 +771,11 @@ def _plausibility(scheme: Scheme, code: str, today: date) -> float:
     return sum(checks) / len(checks)
 
 
-def parse_identifier(raw: str, *, today: date, allow_unlisted_region: bool = False) -> Identifier:
+def parse_identifier(raw: str, *, today: date, allow_unlisted_region: bool = True) -> Identifier:
     """Parse a USCC or a resident ID number, deciding by shape.
+
+    One rule for every caller: ``allow_unlisted_region`` is accepted for compatibility and changes
+    nothing (a registration authority's region code outside GB/T 2260 is valid, with a warning).
 
     An 18-character value that is 17 digits + digit/X can be either: both are checked. If exactly one
     validates, it wins. If both validate (possible but rare), the resident ID reading wins, because
@@ -741,6 +783,7 @@ def parse_identifier(raw: str, *, today: date, allow_unlisted_region: bool = Fal
     defects of the more plausible reading (the larger share of structural checks passed; a tie goes
     to USCC) are reported. Any other 18-character value is a USCC candidate.
     """
+    del allow_unlisted_region
     code, notes = _prepare(raw)
     if len(code) != 18:
         defects = [Defect("length", f"has {_chars(len(code))}, a USCC or resident ID number has 18")]
@@ -757,19 +800,19 @@ def parse_identifier(raw: str, *, today: date, allow_unlisted_region: bool = Fal
         ric_defects = check_ric(code, today)
         if not ric_defects:
             return _build_ric(code, notes)
-        uscc_defects = check_uscc(code, allow_unlisted_region=allow_unlisted_region)
+        uscc_defects = check_uscc(code)
         if not uscc_defects:
             return _build_uscc(code, notes)
         if _plausibility("ric", code, today) > _plausibility("uscc", code, today):
             _raise_defects("ric", code, ric_defects, notes)
         _raise_defects("uscc", code, uscc_defects, notes)
-    defects = check_uscc(code, allow_unlisted_region=allow_unlisted_region)
+    defects = check_uscc(code)
     if defects:
         _raise_defects("uscc", code, defects, notes)
     return _build_uscc(code, notes)
 
 
-def is_valid(raw: str, *, today: date, allow_unlisted_region: bool = False) -> bool:
+def is_valid(raw: str, *, today: date, allow_unlisted_region: bool = True) -> bool:
     try:
         parse_identifier(raw, today=today, allow_unlisted_region=allow_unlisted_region)
     except InvalidInput:
@@ -777,7 +820,7 @@ def is_valid(raw: str, *, today: date, allow_unlisted_region: bool = False) -> b
     return True
 
 
-def describe_defects(raw: str, *, today: date, allow_unlisted_region: bool = False) -> list[Defect]:
+def describe_defects(raw: str, *, today: date, allow_unlisted_region: bool = True) -> list[Defect]:
     """Every defect of ``raw`` as an identifier (empty list: valid)."""
     try:
         parse_identifier(raw, today=today, allow_unlisted_region=allow_unlisted_region)

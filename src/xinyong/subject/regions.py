@@ -15,6 +15,11 @@ With python-stdnum 2.2 this gives 6,9xx codes (about 3,000 abolished), up to the
 It was cross-checked on samples against yescallop/areacodes ``result.csv`` (MCA data 1980–2025):
 e.g. 130223 滦县 1983–2018, 310119 南汇区 2001–2009, 132100 邯郸地区 –1993 agree.
 
+The year a code was abolished (``Region.until``) is the end year of its last range: the year of the
+change, not its day (卢湾 2011, 闸北 2015, 南汇 2009 agree with the State Council approvals). The
+resident ID check uses it to refuse a number whose holder was born in a later year
+(``identifiers.ric_region_in_use_at_birth``); a code without an end year is not refused.
+
 One code is added that is not in GB/T 2260: ``100000`` (全国/中央), which GB 32100 registration
 authorities use in the region segment of USCCs issued to central-level bodies
 (e.g. 中央编办 registrations ``11100000…``). It is accepted for USCCs only.
@@ -175,8 +180,9 @@ def parent_region(code: str) -> Region | None:
 def unlisted_region(code: str) -> Region | None:
     """A placeholder Region for a code absent from GB/T 2260 whose province exists, else None.
 
-    Registration authorities of development zones and other functional areas put such local codes
-    in USCCs (西安高新区 610131, 苏州工业园区 320594, 北京经济技术开发区 110302, 贵安新区 520900 …).
+    Registration authorities of development zones, reclamation areas and other functional areas put
+    such codes of their own in USCCs (西安高新区 610131, 苏州工业园区 320594, 北京经济技术开发区 110302,
+    贵安新区 520900, 黑龙江农垦 233003 …). Valid in a USCC, never in a resident ID number.
     """
     if lookup_region(code) is not None:
         return None
@@ -185,7 +191,7 @@ def unlisted_region(code: str) -> Region | None:
         return None
     return Region(
         code=code,
-        name=f"{parent.full_name}（未列入GB/T 2260的代码）",
+        name=f"{parent.full_name}（登记管理机关代码，未列入GB/T 2260）",
         abolished=False,
         province=parent.province,
         prefecture=parent.name if parent.level == "prefecture" else None,

@@ -1,14 +1,22 @@
-"""Subjects (Art. 2): keyed by surrogate id, found by a keyed digest of their identifier."""
+"""Subjects (Art. 2): keyed by surrogate id, found by a keyed digest of their identifier.
+
+A natural person's number is personal information (PIPL Art. 28, 51; Art. 20(4)): ``subject.identifier``
+holds only its masked form (前6后4) and ``subject.identifier_enc`` the number itself, encrypted
+(``xinyong.crypto``, bound to the subject's identifier digest). ``identifier_of`` is the one way to read
+it back. Organizations' codes are public and stay plain in ``identifier``.
+"""
 
 from __future__ import annotations
 
 import hashlib
 import hmac
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.orm import Session
 
+from .. import crypto
 from ..clock import now, today
 from ..config import get_settings
 from ..db import one_of
@@ -55,13 +63,17 @@ def resolve_many(session: Session, wanted: Iterable[tuple[Identifier, str]]) -> 
     missing = [d for d in by_digest if d not in found]
     if missing:
         created = now()
+        # the natural persons' numbers encrypted in one pass (the key ring read once per chunk)
+        people = [d for d in missing if by_digest[d][0].is_natural_person]
+        sealed = dict(zip(people, crypto.encrypt_many((by_digest[d][0].code, d) for d in people), strict=True))
         session.execute(
             insert(Subject.__table__),
             [
                 {
                     "kind": by_digest[d][0].kind,
                     "scheme": by_digest[d][0].scheme,
-                    "identifier": by_digest[d][0].code,
+                    "identifier": by_digest[d][0].masked(),
+                    "identifier_enc": sealed.get(d),
                     "identifier_digest": d,
                     "name": by_digest[d][1][:200],
                     "region_code": by_digest[d][0].region_code,
@@ -75,6 +87,44 @@ def resolve_many(session: Session, wanted: Iterable[tuple[Identifier, str]]) -> 
     return {key_of[d]: sid for d, sid in found.items()}
 
 
+def stored_identifier(ident: Identifier, digest: str) -> tuple[str, str | None]:
+    """What ``subject.identifier`` and ``subject.identifier_enc`` hold for ``ident``: a natural person's
+    number masked and encrypted (bound to its digest), an organization's code as it is."""
+    if ident.is_natural_person:
+        return ident.masked(), crypto.encrypt_text(ident.code, context=digest)
+    return ident.code, None
+
+
+_FULL = select(Subject.kind, Subject.identifier, Subject.identifier_enc, Subject.identifier_digest)
+
+
+def identifier_of(session_or_row: Session | Any, subject: Subject | int | None = None) -> str:
+    """The subject's full identifier: the one way code reads a natural person's number (decrypted).
+
+    ``identifier_of(session, subject)`` with a ``Subject`` or its id, or ``identifier_of(row)`` with
+    anything holding ``kind``, ``identifier``, ``identifier_enc`` and ``identifier_digest`` (a ``Subject``,
+    a result row, a mapping). Only where the number itself is needed (re-validating a record, a
+    report to the person); everything shown outside uses the masked ``identifier``.
+    """
+    row: Any = session_or_row if subject is None else subject
+    if isinstance(row, int):
+        found = session_or_row.execute(_FULL.where(Subject.id == row)).one_or_none()
+        if found is None:
+            raise NotFound(f"no information subject #{row}", field="subject")
+        row = found
+    get = row.__getitem__ if isinstance(row, Mapping) else lambda name: getattr(row, name)
+    if get("kind") != "natural_person":
+        return get("identifier")
+    enc = get("identifier_enc")
+    if enc is None:
+        plain = get("identifier")
+        if "*" in plain:  # only the masked form is left: nothing can give the number back
+            raise crypto.DecryptionFailed("a natural person's number is not stored encrypted (migration 0010 "
+                                          "not run on this row?)")
+        return plain  # a row from before encryption (migration 0010 encrypts them)
+    return crypto.decrypt_text(enc, context=get("identifier_digest"))
+
+
 def _ids_for(session: Session, digests: list[str]) -> dict[str, int]:
     out: dict[str, int] = {}
     for i in range(0, len(digests), _LOOKUP_CHUNK):
@@ -86,7 +136,8 @@ def _ids_for(session: Session, digests: list[str]) -> dict[str, int]:
 
 
 def public_view(subject: Subject) -> dict:
-    """What may be shown outside: natural persons' numbers are masked."""
+    """What may be shown outside: natural persons' numbers are masked (as stored; masking again is a
+    no-op, and covers a row from before encryption)."""
     code = subject.identifier
     if subject.kind == "natural_person":
         code = mask_ric(code)

@@ -21,17 +21,21 @@ def add(
     provides: list[str] = typer.Option([], "--provides", help="A catalog item it may provide (repeatable)."),
     inquires: list[str] = typer.Option([], "--inquires", help="An item on its published inquiry list (repeatable)."),
     purposes: list[str] = typer.Option([], "--purposes", help="An Art. 28 purpose of that list (repeatable)."),
-    unit: str = typer.Option(None, "--unit", help="Act for this unit (USCC)."),
+    lists: list[str] = typer.Option([], "--lists", help="A list (code or id) on its published inquiry list (repeatable)."),
+    subkind: str = typer.Option(None, "--subkind", help="A judicial organ's kind: court | procuratorate."),
+    mandate: str = typer.Option(None, "--mandate", help="Art. 28.2: the law or regulation giving the unit "
+                                "public-affairs functions."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Register a unit and print its bearer token once (only its digest is stored)."""
-    actor = acting_for(unit)
+    from ..auth import CONSOLE
+
     with session_scope() as s:
         created, token = service.add_unit(
             s, name=name, kind=kind, uscc=uscc, provides=provides, inquires=inquires,
-            purposes=purposes, published_on=today(), actor=actor,
+            purposes=purposes, lists=lists, subkind=subkind, mandate=mandate, published_on=today(), actor=CONSOLE,
         )
-        info = service.describe(created)
+        info = service.describe(created, s)
     if as_json:
         print_json({**info, "token": token})
         return
@@ -65,6 +69,32 @@ def token(uscc: str = typer.Argument(..., help="The unit's USCC."),
     with session_scope() as s:
         tok = service.issue_token(s, unit=service.get_by_uscc(s, uscc), label=label, actor=CONSOLE)
     out.print(tok)
+
+
+@app.command("inquiry-list")
+@handles_errors
+def inquiry_list(
+    uscc: str = typer.Argument(..., help="The organ's USCC."),
+    items: list[str] = typer.Option([], "--inquires", help="An item on its published inquiry list (repeatable)."),
+    lists: list[str] = typer.Option([], "--lists", help="A list (code or id) on it (repeatable)."),
+    purposes: list[str] = typer.Option(..., "--purposes", help="An Art. 28 purpose of that list (repeatable)."),
+    published_on: str = typer.Option(None, "--published-on", help="The day the organ published it (YYYY-MM-DD)."),
+    as_json: bool = typer.Option(False, "--json"),
+) -> None:
+    """Enter the list an organ published (Art. 17.2), replacing the one in force (the console, for the organ)."""
+    from datetime import date
+
+    actor = acting_for(uscc)
+    with session_scope() as s:
+        unit = service.publish_inquiry_list(s, unit=service.get_by_uscc(s, uscc), items=items, lists=lists,
+                                            purposes=purposes,
+                                            published_on=date.fromisoformat(published_on) if published_on else today(),
+                                            actor=actor)
+        info = service.describe(unit, s)
+    if as_json:
+        print_json(info)
+        return
+    out.print(f"{info['name']}: {len(info['inquiry_list'])} item pair(s), {len(info['inquiry_lists'])} list pair(s)")
 
 
 @app.command("officer")

@@ -14,7 +14,7 @@ from ..db import session_scope
 from ..deps import engine, require_role, unit_actor
 from ..models import Unit
 from . import service
-from .schemas import UnitIn
+from .schemas import InquiryListIn, UnitIn
 
 router = APIRouter(prefix="/units", tags=["units"])
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/units", tags=["units"])
 def me(who: Actor = Depends(unit_actor), eng: Engine = Depends(engine)) -> dict:
     """The calling unit: its kind, the items it provides and its published inquiry list."""
     with session_scope(eng) as s:
-        return service.describe(s.get(Unit, who.unit_id))
+        return service.describe(s.get(Unit, who.unit_id), s)
 
 
 @router.get("")
@@ -40,9 +40,10 @@ def add_unit(body: UnitIn, who: Actor = Depends(require_role("operator")),
     with session_scope(eng) as s:
         unit, token = service.add_unit(
             s, name=body.name, kind=body.kind, uscc=body.uscc, provides=body.provides,
-            inquires=body.inquires, purposes=body.purposes, published_on=today(), actor=who,
+            inquires=body.inquires, purposes=body.purposes, lists=body.lists, subkind=body.subkind,
+            mandate=body.mandate, published_on=today(), actor=who,
         )
-        info = service.describe(unit)
+        info = service.describe(unit, s)
     return ORJSONResponse({**info, "token": token}, status_code=201)
 
 
@@ -67,3 +68,17 @@ def add_officer(body: OfficerIn, who: Actor = Depends(unit_actor), eng: Engine =
         info = {"id": officer.id, "staff_no": officer.staff_no, "name": officer.name,
                 "items": officer.items, "purposes": officer.purposes}
     return ORJSONResponse({**info, "token": token}, status_code=201)
+
+
+@router.put("/me/inquiry-list")
+def publish_inquiry_list(body: InquiryListIn, who: Actor = Depends(unit_actor),
+                         eng: Engine = Depends(engine)) -> ORJSONResponse:
+    """Publish the organ's inquiry list (Art. 17.2), replacing the one in force; refused when a published
+    measure the organ implements could no longer be evaluated by it."""
+    if who.officer_id is not None:
+        raise Forbidden("the inquiry list is published with the unit's own token, not an officer's")
+    with session_scope(eng) as s:
+        unit = service.publish_inquiry_list(s, unit=s.get(Unit, who.unit_id), items=body.items, lists=body.lists,
+                                            purposes=body.purposes, published_on=body.published_on or today(),
+                                            actor=who)
+        return ORJSONResponse(service.describe(unit, s))

@@ -62,13 +62,14 @@ def check_purpose(purpose: str) -> str:
 
 
 @rule("Art. 17.2")
-def check_inquiry_list_owner(kind: str, inquires: list[str], purposes: list[str]) -> None:
-    """A published inquiry list (items × purposes) belongs to an administrative organ, and needs both halves."""
+def check_inquiry_list_owner(kind: str, inquires: list[str], purposes: list[str], mandate: str | None = None) -> None:
+    """A published inquiry list (items and lists × purposes) belongs to an administrative organ (or an Art. 28.2 organization), and needs both halves."""
     if not inquires and not purposes:
         return
-    if kind != "administrative":
+    if kind != "administrative" and not mandate:
         raise RuleViolation(
-            "only administrative organs publish a list of inquiry items and purposes "
+            "only administrative organs (and organizations that laws or regulations give public-affairs "
+            "functions, Art. 28.2) publish a list of inquiry items and purposes "
             f"(a '{kind}' unit inquires under the subject's authorization or its own basis)",
             article="Art. 17.2",
             field="inquires",
@@ -79,6 +80,34 @@ def check_inquiry_list_owner(kind: str, inquires: list[str], purposes: list[str]
             article="Art. 17.2",
             field="inquires" if not inquires else "purposes",
         )
+
+
+JUDICIAL_SUBKINDS = ("court", "procuratorate")
+MANDATE_KINDS = ("public-institution", "public-enterprise")
+
+
+@rule("Art. 17.2")
+def check_subkind(kind: str, subkind: str | None) -> str | None:
+    """A judicial organ is registered with its kind (court or procuratorate): it names its cases in that kind's numbering."""
+    if kind == "judicial":
+        if subkind not in JUDICIAL_SUBKINDS:
+            raise RuleViolation("a judicial organ is registered as a court or a procuratorate (--subkind): it "
+                                "inquires for the cases it names in that kind's numbering", article="Art. 17.2",
+                                field="subkind")
+        return subkind
+    if subkind:
+        raise InvalidInput(f"only judicial organs have a subkind (court | procuratorate), not a '{kind}' unit",
+                           field="subkind")
+    return None
+
+
+@rule("Art. 28.2")
+def check_mandate(kind: str, mandate: str | None) -> None:
+    """An organization that laws or regulations give public-affairs functions inquires as an organ does; it names that law."""
+    if mandate and kind not in MANDATE_KINDS:
+        raise RuleViolation(f"a public-affairs mandate (Art. 28.2) is recorded for a public institution or public "
+                            f"enterprise that a law or regulation authorizes, not for a '{kind}' unit",
+                            article="Art. 28.2", field="mandate")
 
 
 @rule("Art. 19(2)")
@@ -102,3 +131,13 @@ def check_officer_rights(unit_list: list[tuple[str, str]], items: list[str] | No
                 article="Art. 19(2)",
                 field="purposes",
             )
+
+
+@rule("Art. 19(2)")
+def console_reason(reason: str | None) -> str:
+    """The console acts for a unit only with a recorded reason (kept and shown to the supervisor)."""
+    if not (reason or "").strip():
+        raise RuleViolation("the console acts for a unit only with a recorded reason: give it (xinyong "
+                            "--console-reason TEXT …, or XINYONG_CONSOLE_REASON); it is kept and shown to the "
+                            "supervisor", article="Art. 19(2)", field="console_reason")
+    return reason.strip()

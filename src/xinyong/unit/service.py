@@ -13,7 +13,7 @@ from ..auth import Actor
 from ..catalog import service as catalog
 from ..clock import now
 from ..errors import Conflict, InvalidInput, NotFound
-from ..models import Officer, Unit, UnitInquiryItem, UnitProvides
+from ..models import CreditList, Officer, Unit, UnitInquiryItem, UnitInquiryList, UnitProvides
 from ..subject.identifiers import parse_uscc
 from . import rules
 
@@ -27,25 +27,36 @@ def add_unit(
     provides: list[str] = (),
     inquires: list[str] = (),
     purposes: list[str] = (),
+    lists: list[str | int] = (),
+    subkind: str | None = None,
+    mandate: str | None = None,
     published_on: date,
     actor: Actor,
 ) -> tuple[Unit, str]:
-    """Register a unit and issue its first bearer token (returned once; only the digest is kept)."""
+    """Register a unit and issue its first bearer token (returned once; only the digest is kept).
+
+    ``inquires`` and ``lists`` × ``purposes`` are the organ's published inquiry list (Art. 17.2), published on
+    ``published_on``; ``subkind`` a judicial organ's kind (court | procuratorate); ``mandate`` the law or
+    regulation giving a non-administrative unit public-affairs functions (Art. 28.2)."""
     rules.check_kind(kind)
     name = name.strip()
     if not name:
         raise InvalidInput("the unit needs a name", field="name")
     code = parse_uscc(uscc, today=published_on).code
     provides, inquires, purposes = list(dict.fromkeys(provides)), list(dict.fromkeys(inquires)), list(dict.fromkeys(purposes))
+    mandate = (mandate or "").strip() or None
+    subkind = rules.check_subkind(kind, (subkind or "").strip() or None)
+    rules.check_mandate(kind, mandate)
     rules.check_may_be_provider(kind, provides)
-    rules.check_inquiry_list_owner(kind, inquires, purposes)
+    rules.check_inquiry_list_owner(kind, [*inquires, *map(str, lists)], purposes, mandate)
+    list_ids = [_list_id(session, x) for x in dict.fromkeys(lists)]
     for p in purposes:
         rules.check_purpose(p)
     for item in [*provides, *inquires]:
         catalog.get_item(session, item)
     if session.scalar(select(Unit.id).where(Unit.uscc == code)) is not None:
         raise Conflict(f"a unit with USCC {code} is already registered", field="uscc")
-    unit = Unit(name=name, kind=kind, uscc=code, active=True, created_at=now())
+    unit = Unit(name=name, kind=kind, uscc=code, active=True, created_at=now(), subkind=subkind, mandate=mandate)
     unit.provides = [UnitProvides(item_code=i) for i in provides]
     unit.inquiry_items = [
         UnitInquiryItem(item_code=i, purpose=p, published_on=published_on)
@@ -53,6 +64,9 @@ def add_unit(
         for p in purposes
     ]
     session.add(unit)
+    session.flush()
+    session.add_all([UnitInquiryList(unit_id=unit.id, list_id=i, purpose=p, published_on=published_on)
+                     for i in list_ids for p in purposes])
     session.flush()
     refcache.invalidate()
     audit.append(
@@ -118,19 +132,80 @@ def authenticate(session: Session, token: str) -> Actor:
     return tokens.authenticate(session, token)
 
 
-def actor_for(unit: Unit) -> Actor:
-    return Actor(role=unit.kind, unit_id=unit.id, unit_uscc=unit.uscc)
+def actor_for(unit: Unit, *, officer: str | None = None) -> Actor:
+    return Actor(role=unit.kind, unit_id=unit.id, unit_uscc=unit.uscc, officer=officer, unit_subkind=unit.subkind,
+                 mandate=unit.mandate is not None)
 
 
-def describe(unit: Unit) -> dict:
-    return {
+def _list_id(session: Session, ident: str | int) -> int:
+    text = str(ident).strip()
+    found = (session.get(CreditList, int(text)) if text.isdigit()
+             else session.scalar(select(CreditList).where(CreditList.code == text)))
+    if found is None:
+        raise NotFound(f"no list {ident}", field="lists")
+    return found.id
+
+
+def inquiry_lists_of(session: Session, unit_id: int) -> list[UnitInquiryList]:
+    return list(session.scalars(select(UnitInquiryList).where(UnitInquiryList.unit_id == unit_id)
+                                .order_by(UnitInquiryList.list_id, UnitInquiryList.purpose)))
+
+
+# Later domains that rely on an organ's published list (measures it implements) check a new list before it
+# replaces the old one: ``guard(session, unit, items, lists, day)`` raises to refuse (Art. 17.2).
+InquiryListGuard = "Callable[[Session, Unit, dict, dict, date], None]"
+_inquiry_list_guards: list = []
+
+
+def register_inquiry_list_guard(guard) -> None:
+    _inquiry_list_guards.append(guard)
+
+
+def publish_inquiry_list(session: Session, *, unit: Unit, items: list[str], lists: list[str | int],
+                         purposes: list[str], published_on: date, actor: Actor) -> Unit:
+    """Replace the organ's published inquiry list by (items ∪ lists) × purposes, published on ``published_on``
+    (pairs already on it keep their date). Refused when it would leave a published measure the organ
+    implements unable to see one of its triggers (the guards, Art. 17.2)."""
+    purposes = list(dict.fromkeys(purposes))
+    for p in purposes:
+        rules.check_purpose(p)
+    rules.check_inquiry_list_owner(unit.kind, [*items, *map(str, lists)], purposes, unit.mandate)
+    for item in items:
+        catalog.get_item(session, item)
+    list_ids = [_list_id(session, x) for x in dict.fromkeys(lists)]
+    old_items = {(q.item_code, q.purpose): q.published_on for q in unit.inquiry_items}
+    old_lists = {(q.list_id, q.purpose): q.published_on for q in inquiry_lists_of(session, unit.id)}
+    new_items = {(i, p): old_items.get((i, p), published_on) for i in dict.fromkeys(items) for p in purposes}
+    new_lists = {(i, p): old_lists.get((i, p), published_on) for i in list_ids for p in purposes}
+    for guard in _inquiry_list_guards:
+        guard(session, unit, new_items, new_lists, published_on)
+    unit.inquiry_items = [UnitInquiryItem(item_code=i, purpose=p, published_on=d) for (i, p), d in new_items.items()]
+    session.flush()
+    session.execute(UnitInquiryList.__table__.delete().where(UnitInquiryList.unit_id == unit.id))
+    session.add_all([UnitInquiryList(unit_id=unit.id, list_id=i, purpose=p, published_on=d)
+                     for (i, p), d in new_lists.items()])
+    session.flush()
+    refcache.invalidate()
+    audit.append(session, action="unit:inquiry-list", actor=actor, object_type="unit", object_id=unit.id,
+                 content=describe(unit, session), details={"published_on": published_on.isoformat()})
+    return unit
+
+
+def describe(unit: Unit, session: Session | None = None) -> dict:
+    out = {
         "name": unit.name,
         "kind": unit.kind,
+        "subkind": unit.subkind,
         "uscc": unit.uscc,
         "active": unit.active,
+        "mandate": unit.mandate,
         "provides": [p.item_code for p in unit.provides],
         "inquiry_list": [
             {"item": q.item_code, "purpose": q.purpose, "published_on": q.published_on.isoformat()}
             for q in unit.inquiry_items
         ],
     }
+    if session is not None:
+        out["inquiry_lists"] = [{"list_id": q.list_id, "purpose": q.purpose, "published_on": q.published_on.isoformat()}
+                                for q in inquiry_lists_of(session, unit.id)]
+    return out
