@@ -4,6 +4,7 @@ the hooks for uncaught exceptions (the interpreter's, threads', the CLI's ``main
 
 from __future__ import annotations
 
+import io
 import logging
 import socket
 import subprocess
@@ -131,13 +132,19 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture
-def served(engine, installed, capsys):
+@pytest.fixture(params=["serve", "worker"])
+def served(request, engine, installed):
     """The platform's app under a real uvicorn with ``xinyong serve``'s logging configuration, plus a route
-    that fails with a number in its error (as a driver's IntegrityError quotes one)."""
+    that fails with a number in its error (as a driver's IntegrityError quotes one). ``serve``: as the
+    command runs it (``install()`` and uvicorn's configuration); ``worker``: the configuration alone, as a
+    worker process of ``serve --workers N`` gets it."""
     import uvicorn
 
     from xinyong.app import create_app
+
+    if request.param == "worker":
+        for t in [logging.getLogger(), *(logging.getLogger(n) for n in logmask.UVICORN_LOGGERS)]:
+            t.filters[:] = [f for f in t.filters if not isinstance(f, logmask.MaskingFilter)]
 
     app = create_app(engine)
 
@@ -161,12 +168,18 @@ def served(engine, installed, capsys):
     thread.join(timeout=10)
 
 
-def test_requests_with_a_number_leave_none_in_uvicorns_access_and_error_logs(served, caplog, capsys):
+def test_requests_with_a_number_leave_none_in_uvicorns_access_and_error_logs(served, caplog):
     from uvicorn.logging import AccessFormatter
 
     caplog.set_level(logging.INFO)
     for name in ("uvicorn.access", "uvicorn.error"):  # uvicorn's loggers do not propagate to caplog's root
         logging.getLogger(name).addHandler(caplog.handler)
+    # what uvicorn's own handlers write (the access log to stdout, errors to stderr), with their formatters
+    written = io.StringIO()
+    own = [h for n in ("uvicorn", "uvicorn.access") for h in logging.getLogger(n).handlers
+           if type(h) is logging.StreamHandler]
+    assert len(own) == 2 and all(any(isinstance(f, logmask.MaskingFilter) for f in h.filters) for h in own)
+    streams = [h.setStream(written) for h in own]
     try:
         with httpx.Client(base_url=served, timeout=10) as client:
             assert client.get("/search", params={"q": PERSON}).status_code == 200
@@ -175,9 +188,17 @@ def test_requests_with_a_number_leave_none_in_uvicorns_access_and_error_logs(ser
             assert client.post("/api/v1/subjects/check", json={"code": PERSON_X},
                                params={"subject": PERSON_X}).status_code in (200, 401, 403)
             assert client.get("/boom").status_code == 500
+        # uvicorn logs the error after the 500 has gone out, and the access line of the last request too
+        deadline = time.monotonic() + 20
+        while time.monotonic() < deadline and not (
+                any(r.name == "uvicorn.error" and r.levelno >= logging.ERROR for r in caplog.records)
+                and sum(r.name == "uvicorn.access" for r in caplog.records) == 5):
+            time.sleep(0.05)
     finally:
         for name in ("uvicorn.access", "uvicorn.error"):
             logging.getLogger(name).removeHandler(caplog.handler)
+        for h, stream in zip(own, streams, strict=True):
+            h.setStream(stream)
     access = [r for r in caplog.records if r.name == "uvicorn.access"]
     assert len(access) == 5
     formatted = [AccessFormatter('%(client_addr)s - "%(request_line)s" %(status_code)s').format(r) for r in access]
@@ -185,9 +206,10 @@ def test_requests_with_a_number_leave_none_in_uvicorns_access_and_error_logs(ser
     assert mask_ric(PERSON) in formatted[1] and mask_ric(PERSON_X) in formatted[3]
     errors = [r for r in caplog.records if r.name == "uvicorn.error" and r.levelno >= logging.ERROR]
     assert errors and "UNIQUE constraint failed: subject.identifier (" + mask_ric(PERSON) + ")" in caplog.text
-    written = capsys.readouterr()  # what uvicorn's own handlers wrote (access to stdout, errors to stderr)
-    everything = caplog.text + "\n".join(formatted) + written.out + written.err
-    assert "/search?q=" in written.out and "Exception in ASGI application" in written.err
+    output = written.getvalue()
+    everything = caplog.text + "\n".join(formatted) + output
+    assert f'"GET /search?q={mask_ric(PERSON)} HTTP/1.1" 200' in output
+    assert "Exception in ASGI application" in output and "RuntimeError: UNIQUE constraint failed" in output
     for n in (PERSON, PERSON_X):
         assert n not in everything and n[6:14] not in everything
 

@@ -45,20 +45,26 @@ def test_api_check_apply_and_subject_sees_measure_basis_and_grounds(engine, join
         assert c.get("/api/v1/measures", headers=auth(w.organ_token)).json()[0]["state"] == "published"
 
 
+REASON = ["--console-reason", "organ's system down, request by phone 2025-06-16"]
+
+
 def test_cli_check(engine, joint):
-    res = CliRunner().invoke(cli, ["check", RESPONSIBLE_RIC, "--context", "procurement", "--unit",
+    res = CliRunner().invoke(cli, [*REASON, "check", RESPONSIBLE_RIC, "--context", "procurement", "--unit",
                                    joint.w.organ.unit_uscc, "--json"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
     out = json.loads(res.stdout)
     assert [m["code"] for m in out["subjects"][0]["measures"]] == ["R-MARKET"]
-    res = CliRunner().invoke(cli, ["check", ORG_USCC, "--context", "nonsense", "--unit", joint.w.organ.unit_uscc])
+    res = CliRunner().invoke(cli, [*REASON, "check", ORG_USCC, "--context", "nonsense", "--unit",
+                                   joint.w.organ.unit_uscc])
     assert res.exit_code == 1 and "error [Art. 28.1]" in res.stderr
-    res = CliRunner().invoke(cli, ["check", ORG_USCC, "--context", "permit", "--unit", joint.w.organ.unit_uscc])
+    res = CliRunner().invoke(cli, [*REASON, "check", ORG_USCC, "--context", "permit", "--unit",
+                                   joint.w.organ.unit_uscc])
     assert res.exit_code == 0 and "P-PENALTY" in res.stdout
+    assert "P-ARREARS cannot be evaluated by you" in res.stdout
 
 
 def test_cli_check_names_an_invalid_identifier_and_checks_the_others(engine, joint):
-    res = CliRunner().invoke(cli, ["check", ORG_USCC, "abc", "--context", "permit", "--unit",
+    res = CliRunner().invoke(cli, [*REASON, "check", ORG_USCC, "abc", "--context", "permit", "--unit",
                                    joint.w.organ.unit_uscc])
     assert res.exit_code == 3, res.output
     assert "P-PENALTY" in res.stdout and "error [Art. 2]: subjects[1]:" in res.stderr

@@ -30,6 +30,8 @@ def test_only_the_supervisor_compiles_and_every_column_is_named():
     rules.may_compile("supervisor")
     with pytest.raises(Forbidden):
         rules.may_compile("administrative")
+    with pytest.raises(Forbidden):
+        rules.may_compile("console")
     rules.columns_complete("处罚", ["penalty"], [], ["organization"], "某局", ["permit"])
     for args in ((" ", ["penalty"], [], ["organization"], "某局", ["permit"]),
                  ("处罚", [], [], ["organization"], "某局", ["permit"]),
@@ -98,9 +100,28 @@ def test_responsible_persons_reached_only_when_the_measure_says_so():
     assert not rules.reaches_through_responsibility(reach, 8)
 
 
-@pytest.mark.article("Art. 17.2")
-def test_hidden_ground_shows_item_and_article_only():
-    assert rules.ground_view(REC, True) == REC
-    assert rules.ground_view(REC, False) == {"type": "record", "item": "penalty", "article": "Art. 9.2(4)",
-                                             "hidden": True}
-    assert rules.ground_view(ENTRY, False) == ENTRY
+@pytest.mark.article("Art. 33")
+def test_the_triggers_an_organ_must_see_depend_on_the_subjects_kind():
+    m = rules.MeasureFacts(1, "punishment", "published", date(2025, 1, 1), frozenset({"organization"}),
+                           frozenset({"permit"}), frozenset({"penalty"}), frozenset({3}), True)
+    assert rules.triggers_for(m, "organization") == (["penalty"], [3])
+    assert rules.triggers_for(m, "natural_person") == ([], [3])  # a responsible person: the lists only
+    assert rules.triggers_for(m, "government_organ") == ([], [])
+    r = rules.MeasureFacts(2, "restriction", "published", date(2025, 1, 1), frozenset({"organization"}),
+                           frozenset({"permit"}), frozenset({"penalty"}), frozenset({3}), False)
+    assert rules.triggers_for(r, "organization") == ([], [3])  # Art. 31: lists only
+
+
+@pytest.mark.article("Art. 22")
+def test_an_organ_implements_the_named_organs_measures_or_a_class():
+    base = dict(id=1, kind="punishment", state="published", published_on=date(2025, 1, 1),
+                targets=frozenset({"organization"}), contexts=frozenset({"permit"}), incident_items=frozenset(),
+                incident_lists=frozenset(), reaches_responsible=False)
+    assert rules.implements(rules.MeasureFacts(**base, implementing_units=frozenset({7})), 7)
+    assert not rules.implements(rules.MeasureFacts(**base, implementing_units=frozenset({7})), 8)
+    assert rules.implements(rules.MeasureFacts(**base, implementing_class="context"), 8)
+    assert not rules.implements(rules.MeasureFacts(**base, implementing_class="context"), None)
+    with pytest.raises(RuleViolation):
+        rules.implementing_named([], None)
+
+

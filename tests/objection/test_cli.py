@@ -15,6 +15,12 @@ from .conftest import AGENCY_USCC, EXAMPLE_2027, ORG_USCC
 runner = CliRunner()
 
 
+@pytest.fixture(autouse=True)
+def _console_reason(monkeypatch):
+    """`--unit` needs the console's recorded reason (Art. 19(2)); these tests act for units throughout."""
+    monkeypatch.setenv("XINYONG_CONSOLE_REASON", "test: the unit's own terminal is down")
+
+
 def invoke(*args: str):
     return runner.invoke(app, list(args), catch_exceptions=False)
 

@@ -90,7 +90,8 @@ def submit_record(
     with session_scope(eng) as s:
         status = importer.submit_record(s, unit_id=who.unit_id, values=values, actor=who, today=today(),
                                         report=report)
-    return ORJSONResponse({"status": status, **report}, status_code=201 if status == "accepted" else 200)
+    extra = {k: v for k, v in report.items() if v}  # dropped columns, masking notices: only when there are
+    return ORJSONResponse({"status": status, **extra}, status_code=201 if status == "accepted" else 200)
 
 
 class CorrectionIn(BaseModel):

@@ -35,7 +35,6 @@ from .fields import (
     clean_text,
     column_key,
     detect_format,
-    format_keys,
     mask_id_shaped,
     missing_required,
     normalize_column,
@@ -103,7 +102,9 @@ class _Plan:
     def __init__(self, fmt: str, declared: Mapping[str, frozenset[str]]) -> None:
         self.fmt = fmt
         self.declared = declared
-        self.default = format_keys(fmt) | STRUCTURAL_KEYS  # an item the catalog does not know
+        # A row of an item the catalog does not know is rejected (Art. 11): it keeps only what
+        # identifies it in the rejects file.
+        self.default = STRUCTURAL_KEYS
         self.anywhere = frozenset().union(self.default, *declared.values())
         self.default_item = FORMATS[fmt].default_catalog_item or ""
         self.columns: list[str] = []  # kept for some item (the rejects file's columns)
@@ -117,9 +118,11 @@ class _Plan:
         for col in header[self.header_len:]:
             key = column_key(self.fmt, col)
             if key is None:
-                self.dropped[col] = f"not a column of the {self.fmt} format (docs/import-format.md)"
+                self.dropped[col] = (f"not a column of the {self.fmt} format (docs/import-format.md), so not a "
+                                     "declared field of the catalog: dropped before anything was kept")
             elif key not in self.anywhere:
-                self.dropped[col] = f"{key}: not a declared field of any catalog item"
+                self.dropped[col] = (f"{key} is not a declared field of any catalog item: dropped before "
+                                     "anything was kept")
             else:
                 self.columns.append(col)
                 self.keys[col] = key
@@ -151,8 +154,8 @@ class _Plan:
             names = ", ".join(f"'{i}'" if i else "(none)" for i, _ in items)
             rows = sum(n for _, n in items)
             out.append({"column": col, "article": "Art. 11", "rows": rows,
-                        "reason": f"{self.keys[col]}: not a declared field of catalog item {names}; dropped "
-                                  f"from {rows} row(s) of that item"})
+                        "reason": f"{self.keys[col]} is not a declared field of catalog item {names}: dropped "
+                                  f"from its {rows} row(s) before anything was kept"})
         return out
 
 
