@@ -217,3 +217,25 @@ def test_the_key_ring_folder_is_never_scanned_as_data(engine, world):
     assert all(ring_dir not in p.parents for p in keys.encrypted_files())
     with engine.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM subject WHERE identifier_enc IS NOT NULL")).scalar() == 5
+
+
+def test_moving_from_an_environment_key_to_a_ring_file_then_rotating(engine, monkeypatch, tmp_path):
+    """docs/keys.md: the same key under the id ``__env__`` in a ring file, then ``keys rotate``."""
+    secret = base64.b64encode(b"e" * 32).decode()
+    monkeypatch.setenv("XINYONG_DATA_KEY", secret)
+    with session_scope(engine) as s:
+        subjects.resolve_many(s, [(parse_identifier(c, today=DAY), "某") for c in PEOPLE])
+    monkeypatch.delenv("XINYONG_DATA_KEY")
+    ring = tmp_path / "secrets" / "ring.json"
+    ring.parent.mkdir()
+    ring.write_text(json.dumps({"format": 1, "active": "__env__",
+                                "keys": {"__env__": {"cipher": "aes-256-gcm", "key": secret}}}))
+    ring.chmod(0o600)
+    monkeypatch.setenv("XINYONG_DATA_KEY_FILE", str(ring))
+    assert _numbers(engine) == set(PEOPLE)
+    res = invoke("keys", "rotate", "--retire-old", "--json")
+    assert res.exit_code == 0, res.output
+    out = json.loads(res.stdout)
+    assert out["previous"] == "__env__" and out["values_reencrypted"] == len(PEOPLE) and out["retired"] == ["__env__"]
+    assert list(json.loads(ring.read_text())["keys"]) == [out["new_key"]]
+    assert _numbers(engine) == set(PEOPLE)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Depends
 
+from .audit.endpoints import router as audit_router
 from .deps import actor
 from .catalog.endpoints import router as catalog_router
 from .grading.endpoints import router as grading_router
@@ -27,3 +28,4 @@ router.include_router(objection_router)
 router.include_router(listing_router)
 router.include_router(measure_router)
 router.include_router(grading_router)
+router.include_router(audit_router)  # public: the latest signed checkpoint, no token (Art. 20(2))

@@ -54,6 +54,8 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from .portal.routes import router as portal_router
 
     app.include_router(portal_router)
+    from .portal.transparency import router as transparency_router
+    app.include_router(transparency_router)  # /transparency: the audit log's latest checkpoint (Art. 20(2))
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
     return app

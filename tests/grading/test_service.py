@@ -52,13 +52,16 @@ def test_penalties_lower_the_grade_each_explained_and_records_out_of_force_do_no
     with session_scope(engine) as s:
         again = service.grade(s, subject_id=world.org_id)
     assert (again["score"], again["grade"]) == (75, "B")
-    # an organ that may not see a record gets only its points and the article that hides it
+    # an asker's grade counts only what the one visibility decision lets it see
+    from xinyong.inquiry import service as inquiries
+
     with session_scope(engine) as s:
-        hidden = service.grade(s, subject_id=world.org_id, visible={r["arrears"]})
-    masked = [c for c in hidden["contributions"] if c.get("hidden")]
-    assert len(masked) == 1 and "record_id" not in masked[0] and "document" not in masked[0]
-    assert "item" not in masked[0] and masked[0]["article"] == "Art. 17.3" and masked[0]["points"] == -10
-    assert hidden["score"] == again["score"]
+        decision = inquiries.inquire(s, actor=world.agency, subject_id=world.org_id, purpose="credit-assessment",
+                                     channel="api").decision
+        seen = service.grade(s, subject_id=world.org_id, decision=decision)
+    assert {c["record_id"] for c in seen["contributions"]} == {r["objection"]}  # public penalties in force
+    assert seen["score"] == 100 + sum(c["points"] for c in seen["contributions"])
+    assert not any(c.get("hidden") for c in seen["contributions"])
 
 
 @pytest.mark.article("Art. 23")
@@ -74,7 +77,7 @@ def test_list_entries_count_while_listed(engine, joint):  # noqa: F811
                        "rule": {"id": "L1", "text": "列入严重失信主体名单", "version": out["rules"]["version"]},
                        "points": -40}]
     with session_scope(engine) as s:
-        listing.remove(s, entry_id=entry_id, document="沪市监〔2025〕10号", reason="信用修复", actor=CONSOLE)
+        listing.remove(s, entry_id=entry_id, document="沪市监〔2025〕10号", reason="信用修复", actor=world.organ)
     with session_scope(engine) as s:
         assert service.grade(s, subject_id=world.org_id)["score"] == 65
 

@@ -33,7 +33,7 @@ def _revoke_on_remedy(engine, joint):  # noqa: F811
         rem = service.apply_remedy(s, entry_id=joint.entry_id, reason="处罚决定已被撤销",
                                    actor=Actor(role="subject", subject_id=joint.w.org_id))
         service.decide_remedy(s, remedy_id=rem.id, decided_by="court", outcome="revoked",
-                              document="(2025)沪01行终1号", actor=CONSOLE)
+                              document="(2025)沪01行终1号", actor=joint.w.organ)
         return rem.id
 
 

@@ -12,15 +12,17 @@ from xinyong.db import session_scope
 from xinyong.errors import InvalidInput, RuleViolation
 from xinyong.listing import service
 from xinyong.models import AuditEvent, ListEntryPerson, ListRemedy, Subject
+from xinyong.subject.identifiers import mask_ric
+from xinyong.subject.service import identifier_of
 
 from ..measure.conftest import RESPONSIBLE_RIC, black_list
 from ..inquiry.conftest import ORG_USCC, world  # noqa: F401
 
 
-def _define(s, **kw):
+def _define(s, actor, **kw):
     args = dict(code="BL-X", name="名单", kind="black", keeper_organ="某局", entry_standard="标准",
                 legal_basis="依据", entry_requirements="列入", removal_requirements="移出", remedy_paths="救济",
-                comment_from=date(2025, 3, 1), comment_to=date(2025, 3, 10), actor=CONSOLE)
+                comment_from=date(2025, 3, 1), comment_to=date(2025, 3, 10), actor=actor)
     args.update(kw)
     return service.define(s, **args)
 
@@ -28,32 +30,33 @@ def _define(s, **kw):
 @pytest.mark.article("Art. 24")
 def test_black_list_not_published_before_a_long_enough_comment_period(engine, world):  # noqa: F811
     with session_scope(engine) as s:
-        lst = _define(s)
+        lst = _define(s, world.organ)
         with pytest.raises(RuleViolation) as exc:
-            service.publish(s, list_id=lst.id, actor=CONSOLE)
+            service.publish(s, list_id=lst.id, actor=world.organ)
         assert exc.value.article == "Art. 24"
 
 
 @pytest.mark.article("Art. 25.3")
 def test_entries_only_on_a_published_list_and_remedy_revocation_removes_the_entry(engine, world):  # noqa: F811
     with session_scope(engine) as s:
-        draft = _define(s, code="BL-D")
+        draft = _define(s, world.organ, code="BL-D")
         with pytest.raises(RuleViolation) as exc:
             service.enter(s, list_id=draft.id, subject=ORG_USCC, ground="(1)", ground_text="", document="d",
-                          decided_on=date(2025, 6, 1), actor=CONSOLE)
+                          decided_on=date(2025, 6, 1), actor=world.organ)
         assert exc.value.article == "Art. 25.3"
-        list_id = black_list(s)
+        list_id = black_list(s, world.organ)
         with pytest.raises(InvalidInput):  # a responsible person is identified by a valid resident ID number
             service.enter(s, list_id=list_id, subject=ORG_USCC, ground="(1)", ground_text="", document="d",
-                          decided_on=date(2025, 6, 1), actor=CONSOLE,
+                          decided_on=date(2025, 6, 1), actor=world.organ,
                           persons=[{"role": "principal", "name": "李某", "identifier": RESPONSIBLE_RIC[:-1] + "0"}])
         entry = service.enter(s, list_id=list_id, subject=ORG_USCC, ground="1", ground_text="食品安全",
-                              document="沪市监〔2025〕1号", decided_on=date(2025, 6, 1), actor=CONSOLE,
+                              document="沪市监〔2025〕1号", decided_on=date(2025, 6, 1), actor=world.organ,
                               persons=[{"role": "principal", "name": "李某", "identifier": RESPONSIBLE_RIC}])
         view = service.view_entry(s, entry)
         assert view["article"] == "Art. 25.2(1)" and view["persons"][0]["identifier"] != RESPONSIBLE_RIC
         person = s.get(Subject, s.scalar(select(ListEntryPerson.subject_id)))
-        assert person.kind == "natural_person" and person.identifier == RESPONSIBLE_RIC
+        assert person.kind == "natural_person" and identifier_of(person) == RESPONSIBLE_RIC
+        assert person.identifier == mask_ric(RESPONSIBLE_RIC)  # the number itself only encrypted
         entry_id = entry.id
     org = Actor(role="subject", subject_id=world.org_id)
     with session_scope(engine) as s:
@@ -61,11 +64,11 @@ def test_entries_only_on_a_published_list_and_remedy_revocation_removes_the_entr
             service.apply_remedy(s, entry_id=entry_id, reason="r", actor=Actor(role="subject", subject_id=-1))
         rem = service.apply_remedy(s, entry_id=entry_id, reason="处罚已被撤销", actor=org)
         service.decide_remedy(s, remedy_id=rem.id, decided_by="court", outcome="revoked", document="(2025)沪01行终1号",
-                              actor=CONSOLE)
+                              actor=world.organ)
         assert service.get_entry(s, entry_id).status == "revoked"
         with pytest.raises(RuleViolation) as exc:  # decided once: a later outcome is refused, nothing changes
             service.decide_remedy(s, remedy_id=rem.id, decided_by="organ", outcome="upheld", document="维持",
-                                  actor=CONSOLE)
+                                  actor=world.organ)
         assert (exc.value.article, exc.value.message) == ("Art. 25.3", "the remedy is already revoked")
         assert (s.get(ListRemedy, rem.id).status, s.get(ListRemedy, rem.id).outcome_document) == (
             "revoked", "(2025)沪01行终1号")
@@ -79,13 +82,13 @@ def test_entries_only_on_a_published_list_and_remedy_revocation_removes_the_entr
 @pytest.mark.article("Art. 25.3")
 def test_removal_needs_the_document(engine, world):  # noqa: F811
     with session_scope(engine) as s:
-        list_id = black_list(s)
+        list_id = black_list(s, world.organ)
         entry = service.enter(s, list_id=list_id, subject=ORG_USCC, ground="(3)", ground_text="", document="d",
-                              decided_on=date(2025, 6, 1), actor=CONSOLE,
+                              decided_on=date(2025, 6, 1), actor=world.organ,
                               persons=[{"role": "principal", "name": "李某", "identifier": RESPONSIBLE_RIC}])
         with pytest.raises(RuleViolation):
-            service.remove(s, entry_id=entry.id, document="", reason="", actor=CONSOLE)
-        assert service.remove(s, entry_id=entry.id, document="移出决定", reason="期满", actor=CONSOLE).status == "removed"
+            service.remove(s, entry_id=entry.id, document="", reason="", actor=world.organ)
+        assert service.remove(s, entry_id=entry.id, document="移出决定", reason="期满", actor=world.organ).status == "removed"
         assert service.active_entries(s, [world.org_id], date(2025, 6, 16)) == {}
 
 

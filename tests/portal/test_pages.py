@@ -195,23 +195,23 @@ def test_each_page_view_is_logged_as_a_public_inquiry_on_the_portal(client, engi
     logs = _portal_logs(engine)
     assert [(log.subject_id, log.actor_role, log.decision) for log in logs] == [
         (portal_world.org_id, "public", "allow"), (portal_world.person_id, "public", "deny")]
-    assert logs[0].article == "Art. 15" and logs[1].article == "Art. 6.2"
+    assert logs[0].article == "Art. 15" and logs[1].article == "Art. 6.1"
     assert portal_world.records["current"] in logs[0].record_ids
     assert portal_world.records["arrears"] not in logs[0].record_ids
 
 
-@pytest.mark.article("Art. 6.2")
+@pytest.mark.article("Art. 6.1")
 def test_a_natural_persons_page_is_refused_with_the_article(client, portal_world):
     r = client.get(f"/subjects/{portal_world.person_id}")
     assert r.status_code == 403
     assert r.headers["content-type"].startswith("text/html")
-    assert "第六条第二款" in r.text and "Art. 6.2" in r.text
-    assert "不得非法买卖、提供或者公开自然人的社会信用信息" in r.text
+    assert "第六条第一款" in r.text and "Art. 6.1" in r.text
+    assert "合法、客观、必要的原则" in r.text
     assert "自然人的社会信用信息不向社会公开" in r.text
     assert PERSON_NAME not in r.text and portal_world.person_ric not in r.text
     assert portal_world.docs["person"] not in r.text
     en = client.get(f"/subjects/{portal_world.person_id}", params={"lang": "en"})
-    assert en.status_code == 403 and "Art. 6.2" in en.text
+    assert en.status_code == 403 and "Art. 6.1" in en.text
     assert "Natural persons&#39; credit information is not shown to the public" in en.text
 
 

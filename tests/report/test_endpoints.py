@@ -92,8 +92,9 @@ def test_organ_refused_outside_its_list_names_the_article_and_is_logged(client, 
         assert (log.channel, log.decision) == ("report", "deny")
 
 
-def test_cli_report_json_html_and_pdf(engine, world, tmp_path):
+def test_cli_report_json_html_and_pdf(engine, world, tmp_path, monkeypatch):
     runner = CliRunner()
+    monkeypatch.setenv("XINYONG_CONSOLE_REASON", "test: report requested at the Center's window")
     r = runner.invoke(cli, ["report", PERSON_RIC, "--format", "json"])
     assert r.exit_code == 0, r.output
     snap = json.loads(r.stdout)

@@ -21,16 +21,16 @@ KEEPER = "上海市市场监督管理局"
 ENTRY_DOC = "沪市监〔2025〕9号"
 
 
-def _list_org(engine):
+def _list_org(engine, organ):
     with session_scope(engine) as s:
         lst = listing.define(s, code="BL-R", name=LIST_NAME, kind="black", keeper_organ=KEEPER,
                              entry_standard="严重违法行为", legal_basis="《市场监督管理严重违法失信名单管理办法》",
                              entry_requirements="受到较重行政处罚", removal_requirements="公示满三年",
                              remedy_paths="行政复议、行政诉讼", comment_from=date(2025, 3, 1),
-                             comment_to=date(2025, 4, 30), actor=CONSOLE)
-        listing.publish(s, list_id=lst.id, on=date(2025, 5, 6), actor=CONSOLE)
+                             comment_to=date(2025, 4, 30), actor=organ)
+        listing.publish(s, list_id=lst.id, on=date(2025, 5, 6), actor=organ)
         listing.enter(s, list_id=lst.id, subject=ORG_USCC, ground="(2)", ground_text="串通投标",
-                      document=ENTRY_DOC, decided_on=date(2025, 6, 1), actor=CONSOLE,
+                      document=ENTRY_DOC, decided_on=date(2025, 6, 1), actor=organ,
                       persons=[{"role": "legal-representative", "name": "王某",
                                 "identifier": ric(date(1975, 8, 9), seq=321)}])
 
@@ -50,7 +50,7 @@ def _section(snapshot, key):
 def test_a_listed_organizations_report_shows_its_entry_with_its_document(engine, world):
     before = _section(_org_report(engine, world), "lists")
     assert before["count"] == 0 and before["entries"] == [] and before["none"]
-    _list_org(engine)
+    _list_org(engine, world.organ)
     snap = _org_report(engine, world)
     lists = _section(snap, "lists")
     assert lists["count"] == 1 and lists["none"] is None
@@ -67,7 +67,7 @@ def test_a_listed_organizations_report_shows_its_entry_with_its_document(engine,
 
 @pytest.mark.article("Art. 34.1")
 def test_an_organizations_report_shows_its_grade_and_explains_each_contribution(engine, world):
-    _list_org(engine)
+    _list_org(engine, world.organ)
     snap = _org_report(engine, world)
     ev = _section(snap, "evaluation")
     g = ev["grade"]

@@ -49,7 +49,7 @@ def _revoke_on_remedy(engine, joint) -> None:  # noqa: F811
         rem = listing.apply_remedy(s, entry_id=joint.entry_id, reason="处罚决定已被撤销",
                                    actor=Actor(role="subject", subject_id=joint.w.org_id))
         listing.decide_remedy(s, remedy_id=rem.id, decided_by="court", outcome="revoked",
-                              document="(2025)沪01行终1号", actor=CONSOLE)
+                              document="(2025)沪01行终1号", actor=joint.w.organ)
 
 
 def _issue(engine, joint) -> dict[str, str]:  # noqa: F811

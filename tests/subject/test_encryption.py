@@ -149,3 +149,46 @@ def test_a_row_from_before_encryption_still_reads_and_a_masked_one_without_ciphe
         with pytest.raises(crypto.DecryptionFailed) as exc:
             subjects.identifier_of(s, ids[OTHER])
         assert OTHER not in str(exc.value)
+
+
+# --- through the real importer, and the one workflow that needs the number itself --------------------
+
+def _import_person(engine, tmp_path, code: str):
+    from ..factories import CF_COLUMNS, person_cf_row, to_csv
+    from ..helpers import add_provider, run_file
+
+    provider, _ = add_provider(engine)
+    row = person_cf_row(7, date(1985, 3, 7)) | {"CF_XDR_ZJHM": code}
+    result = run_file(engine, provider, tmp_path, to_csv([row], CF_COLUMNS))
+    assert result.accepted == 1, result
+    return provider
+
+
+@pytest.mark.article("Art. 11")
+def test_a_natural_persons_record_can_still_be_corrected(engine, tmp_path, cipher):
+    from xinyong.models import Record
+    from xinyong.record import workflows
+
+    provider = _import_person(engine, tmp_path, PERSON)
+    with session_scope(engine) as s:
+        rec_id = s.scalar(select(Record.id))
+        # the correction re-validates the whole row, subject included: with the number, not its mask
+        rec = workflows.correct(s, record_id=rec_id, changes={"content": "罚款人民币1500元", "fine_wan": "0.15"},
+                                reason="金额录入错误", document="沪市监更〔2025〕1号", actor=provider)
+        assert rec.version == 2 and str(rec.amount_yuan) == "1500.00"
+        person = s.get(Subject, rec.subject_id)
+        assert person.identifier == mask_ric(PERSON) and subjects.identifier_of(person) == PERSON
+
+
+def test_after_an_import_and_a_correction_no_table_holds_the_number(engine, tmp_path, cipher):
+    from xinyong.models import Record
+    from xinyong.record import workflows
+
+    provider = _import_person(engine, tmp_path, PERSON)
+    with session_scope(engine) as s:
+        workflows.correct(s, record_id=s.scalar(select(Record.id)), changes={"content": "罚款人民币1000元"},
+                          reason="r", document="沪市监更〔2025〕2号", actor=provider)
+    with engine.connect() as conn:
+        for table in Base.metadata.sorted_tables:
+            for row in conn.execute(table.select()):
+                assert PERSON not in str(tuple(row)), table.name

@@ -54,8 +54,73 @@ def test_only_public_credit_information_providers_provide(engine):
     with pytest.raises(RuleViolation) as exc:
         add(engine, kind="enterprise", uscc=uscc(3), provides=["penalty"])
     assert exc.value.article == "Art. 8.2"
-    info, _ = add(engine, kind="judicial", uscc=uscc(4, prefix="11310000"), provides=["judgment-default"])
+    info, _ = add(engine, kind="judicial", uscc=uscc(4, prefix="11310000"), provides=["judgment-default"],
+                  subkind="court")
     assert info["provides"] == ["judgment-default"]
+
+
+@pytest.mark.article("Art. 17.2")
+def test_a_judicial_organ_is_registered_as_a_court_or_a_procuratorate(engine):
+    with pytest.raises(RuleViolation) as exc:
+        add(engine, kind="judicial", uscc=uscc(4, prefix="11310000"))
+    assert exc.value.article == "Art. 17.2" and exc.value.field == "subkind"
+    with pytest.raises(InvalidInput):
+        add(engine, subkind="court")  # an administrative organ has no subkind
+    info, token = add(engine, kind="judicial", uscc=uscc(4, prefix="11310000"), subkind="procuratorate")
+    assert info["subkind"] == "procuratorate"
+    with session_scope(engine) as s:
+        assert service.authenticate(s, token).unit_subkind == "procuratorate"
+
+
+@pytest.mark.article("Art. 28.2")
+def test_an_organization_with_a_public_affairs_mandate_publishes_an_inquiry_list(engine):
+    with pytest.raises(RuleViolation) as exc:
+        add(engine, kind="public-institution", uscc=uscc(5, prefix="12310000"), inquires=["penalty"],
+            purposes=["permit"])
+    assert exc.value.article == "Art. 17.2"
+    with pytest.raises(RuleViolation) as exc:
+        add(engine, kind="enterprise", uscc=uscc(6), mandate="《某条例》第五条")
+    assert exc.value.article == "Art. 28.2"
+    info, token = add(engine, kind="public-institution", uscc=uscc(5, prefix="12310000"), inquires=["penalty"],
+                      purposes=["permit"], mandate="《上海市某条例》第十二条（授权管理公共事务）")
+    assert info["mandate"] and info["inquiry_list"]
+    with session_scope(engine) as s:
+        assert service.authenticate(s, token).mandate is True
+
+
+@pytest.mark.article("Art. 17.2")
+def test_an_organ_publishes_its_list_of_lists_and_a_new_list_replaces_the_old(engine):
+    from datetime import date
+
+    from xinyong.listing import service as listing
+    from xinyong.models import Unit
+
+    add(engine, inquires=["penalty"], purposes=["permit"])
+    with session_scope(engine) as s:
+        unit = service.get_by_uscc(s, ORGAN)
+        organ = service.actor_for(unit, officer="console")
+        lst = listing.define(s, code="BL-9", name="名单", kind="black", keeper_organ="某局", entry_standard="标准",
+                             legal_basis="依据", entry_requirements="列入", removal_requirements="移出",
+                             remedy_paths="复议", actor=organ)
+        service.publish_inquiry_list(s, unit=unit, items=["penalty", "licence"], lists=["BL-9"],
+                                     purposes=["permit"], published_on=date(2025, 6, 20), actor=organ)
+        info = service.describe(s.get(Unit, unit.id), s)
+    pairs = {(q["item"], q["purpose"], q["published_on"]) for q in info["inquiry_list"]}
+    assert pairs == {("penalty", "permit", TODAY.isoformat()), ("licence", "permit", "2025-06-20")}
+    assert info["inquiry_lists"] == [{"list_id": lst.id, "purpose": "permit", "published_on": "2025-06-20"}]
+    with session_scope(engine) as s, pytest.raises(RuleViolation):
+        service.publish_inquiry_list(s, unit=service.get_by_uscc(s, ORGAN), items=["penalty"], lists=[],
+                                     purposes=["gossip"], published_on=TODAY, actor=organ)
+
+
+@pytest.mark.article("Art. 19(2)")
+def test_the_console_acts_for_a_unit_only_with_a_reason():
+    from xinyong.unit import rules
+
+    with pytest.raises(RuleViolation) as exc:
+        rules.console_reason("  ")
+    assert exc.value.article == "Art. 19(2)"
+    assert rules.console_reason(" 窗口代办 ") == "窗口代办"
 
 
 def test_unknown_item_kind_or_bad_uscc(engine):
@@ -89,5 +154,5 @@ def test_token_stored_as_digest_and_authenticates(engine):
         service.authenticate(s, token)
     with session_scope(engine) as s:
         actions = s.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
-        assert actions == ["unit:create", "token:issue"]
+        assert [a for a in actions if not a.startswith("row:")] == ["unit:create", "token:issue"]
         assert token not in str(s.scalars(select(AuditEvent.details)).all())

@@ -662,7 +662,9 @@ def _markers(rec: RecordFacts) -> tuple[str, ...]:
 
 def entry_visible(list_id: int, decision: Decision) -> bool:
     """Whether a list entry (of the subject, or naming it as a responsible person, Art. 33) may be revealed."""
-    return decision.allowed and decision.unit_records is None and list_id in decision.lists
+    if not decision.allowed or decision.unit_records is not None:
+        return False
+    return decision.self_view or list_id in decision.lists
 
 
 def with_measure_basis(req: Request, basis: MeasureBasis) -> Request:

@@ -14,6 +14,7 @@ from sqlalchemy import any_, bindparam, literal, null, select, union_all
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import Session
 
+from .. import refcache
 from ..audit import service as audit
 from ..auth import Actor
 from ..clock import now, today
@@ -94,6 +95,7 @@ def publish(session: Session, *, list_id: int | str, on: date | None = None, act
     rules.comment_period_held(facts, day, rules.comment_min_days(day))
     lst.state, lst.published_on = "published", day
     session.flush()
+    refcache.invalidate()  # the lists the visibility decision reads
     audit.append(session, action="list:publish", actor=actor, object_type="credit_list", object_id=lst.id,
                  content=view_list(lst), details={"published_on": day.isoformat(),
                                                   "comment_min_days": rules.comment_min_days(day)})

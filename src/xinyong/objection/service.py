@@ -117,11 +117,13 @@ def _new_step(obj: Objection, step: str, party: str, unit_id: int | None, start:
     """A step with its deadline and basis. Raises UnknownCalendarYear (fail closed) before anything is stored."""
     name = PARAMS[(party, step)]
     d = deadline(name, start)
-    policy = parameter(name).kind == "platform-policy"
+    policy = parameter(name).is_policy
+    note = (INFORM_NOTE if name == INFORM_PARAMETER else "the regulation sets no number; the platform's policy"
+            ) if policy else None
     return ObjectionStep(objection_id=obj.id, step=step, party=party, unit_id=unit_id, start_on=start,
                          due_on=d.due, basis_parameter=d.basis_parameter, basis_value=d.value,
                          basis_article=d.article, basis_kind="platform-policy" if policy else "regulation",
-                         note=INFORM_NOTE if policy else None)
+                         note=note)
 
 
 def _finish(session: Session, obj: Objection, step: str, actor: Actor) -> None:

@@ -131,7 +131,9 @@ WORDS: dict[str, tuple[str, str]] = {
 
 # Refusals the public meets, worded for the page (the service's own message is English).
 REASONS: dict[str, tuple[str, str]] = {
-    "Art. 6.2": ("自然人的社会信用信息不向社会公开。", "Natural persons' credit information is not shown to the public."),
+    "Art. 6.1": ("自然人的社会信用信息不向社会公开（平台依据第六条第一款合法、必要原则作出的规定）。",
+                 "Natural persons' credit information is not shown to the public (platform policy under Art. 6.1: "
+                 "lawful and necessary)."),
 }
 
 

@@ -230,27 +230,39 @@ def _run(engine, result, path, actor, today, chunk_rows, on_reject, progress) ->
 
     rejects_copy = _RejectsCopy(result.batch_id)
     try:
-        if not spool.is_spool(path):
-            target = stored_copy_path(result.batch_id)
-            try:
-                spooled = spool.write_spool(path, filename=filename or path.name, target=target,
-                                            declared={c: i.fields for c, i in items.items()})
-            except FileRefused as exc:
-                result.file_error = Reject(1, exc.field, exc.message, exc.article)
-                rejects_copy.write(result.file_error, None)
-                _finish(engine, result, None, None, [result.file_error], [], [], sha256=exc.sha256)
-                if on_reject:
-                    on_reject(result.file_error, None)
-                return
+        spooled = _spool_clerks_file(path, result.batch_id, filename or path.name, items)
+        if isinstance(spooled, FileRefused):
+            result.file_error = Reject(1, spooled.field, spooled.message, spooled.article)
+            rejects_copy.write(result.file_error, None)
+            _finish(engine, result, None, None, [result.file_error], [], [], sha256=spooled.sha256)
+            if on_reject:
+                on_reject(result.file_error, None)
+            return
+        if spooled is not None:
             with session_scope(engine) as s:
                 batch = s.get(Batch, result.batch_id)
                 if not batch.sha256:
                     batch.sha256 = spooled.sha256
-            path = target
+            path = spooled.path
         _import(engine, result, path, actor, today, chunk_rows, on_reject, progress, unit_id, unit_items,
                 items, received_at, rejects_copy)
     finally:
         rejects_copy.close()
+
+
+def _spool_clerks_file(path: Path, batch_id: str, filename: str, items: dict[str, ItemInfo]
+                       ) -> spool.SpoolResult | FileRefused | None:
+    """``path`` already a spool: None. Else the clerk's file, opened and read once: spooled as the
+    batch's stored copy (its result), or refused whole (the refusal; nothing written)."""
+    with open(path, "rb") as fh:
+        if fh.read(len(crypto.FILE_MAGIC)) == crypto.FILE_MAGIC:
+            return None
+        fh.seek(0)
+        try:
+            return spool.write_spool(fh, filename=filename, target=stored_copy_path(batch_id),
+                                     declared={c: i.fields for c, i in items.items()})
+        except FileRefused as exc:
+            return exc
 
 
 def _import(engine, result, path, actor, today, chunk_rows, on_reject, progress, unit_id, unit_items, items,

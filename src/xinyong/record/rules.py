@@ -26,6 +26,7 @@ from ..law.periods import add_years
 from ..law.rules import rule
 from ..subject.identifiers import Identifier, explain_unusable, mask_ric, parse_identifier
 from .fields import (
+    STRUCTURAL_KEYS,
     FieldError,
     content_keys,
     empty_required,
@@ -35,7 +36,6 @@ from .fields import (
     parse_amount_yuan,
     parse_date,
     parse_enum,
-    STRUCTURAL_KEYS,
 )
 
 DEFAULT_ITEM = {"CF": "penalty", "XK": "licence"}

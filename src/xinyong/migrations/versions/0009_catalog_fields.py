@@ -112,6 +112,7 @@ def remove_non_catalog_fields(conn) -> dict[str, int]:
 def _history_versions(conn, allowed, fallback, actor) -> int:
     from xinyong.audit.service import event_row
 
+    follow = _row_events(conn)
     last, count = 0, 0
     while True:
         rows = conn.execute(sa.select(_history, _record.c.item_code)
@@ -120,7 +121,7 @@ def _history_versions(conn, allowed, fallback, actor) -> int:
         if not rows:
             return count
         last = rows[-1]["id"]
-        updates, events = [], []
+        updates, events, touched = [], [], {}
         for row in rows:
             content = row["previous_content"]
             if not isinstance(content, dict):
@@ -130,16 +131,48 @@ def _history_versions(conn, allowed, fallback, actor) -> int:
             if not removed:
                 continue
             updates.append({"hid": row["id"], "new_content": {k: v for k, v in content.items() if k in keep}})
-            # Not a change of the record (its digest is untouched): an event of its own kind.
-            events.append(event_row(action="record:history_fields_removed", actor=actor,
-                                    object_type="record_history", object_id=row["id"], subject_id=row["subject_id"],
-                                    details={"record_id": row["record_id"], "version": row["version"],
-                                             "reason": REASON, "article": "Art. 11", "fields": removed}))
+            details = {"record_id": row["record_id"], "version": row["version"], "reason": REASON,
+                       "article": "Art. 11", "fields": removed}
+            if follow is None:
+                # Not a change of the record (its digest is untouched): an event of its own kind.
+                events.append(event_row(action="record:history_fields_removed", actor=actor,
+                                        object_type="record_history", object_id=row["id"],
+                                        subject_id=row["subject_id"], details=details))
+            else:
+                touched.setdefault(tuple(removed), {})[("record_history", (row["id"],))] = \
+                    ["update", row["subject_id"]]
         if updates:
-            conn.execute(_event.insert(), events)
+            if events:
+                conn.execute(_event.insert(), events)
             conn.execute(_history.update().where(_history.c.id == sa.bindparam("hid"))
                          .values(previous_content=sa.bindparam("new_content", type_=sa.JSON)), updates)
+            for removed, pending in touched.items():  # after the update: the events carry the rows' digests
+                follow(conn, pending, actor=actor.label,
+                       details={"reason": REASON, "article": "Art. 11", "fields": list(removed)})
             count += len(updates)
+
+
+def _row_events(conn):
+    """When the history rows are bound to the log (``audit.binding``, from 0011) and the table is as the
+    binding reads it, the binding's own row event must follow a rewrite (``write_events``); before that
+    (a database upgraded through 0009 on its way to 0011), 0011's baseline states the rows as 0009 left
+    them, and an event of 0009's own says what it removed. None: the latter."""
+    try:
+        from xinyong.audit import binding
+    except ImportError:
+        return None
+    if "record_history" not in getattr(binding, "BOUND", {}) or not hasattr(binding, "write_events"):
+        return None
+    there = {c["name"] for c in sa.inspect(conn).get_columns("record_history")}
+    wanted = {c.name for c in binding.form("record_history").columns}
+    if not wanted <= there or not _baselined(conn):
+        return None
+    return binding.write_events
+
+
+def _baselined(conn) -> bool:
+    """Has the log row events yet (0011 ran)? Before it, no row is held to one."""
+    return conn.execute(sa.select(_event.c.action).where(_event.c.action.like("row:%")).limit(1)).first() is not None
 
 
 def respool_plaintext_copies(conn) -> dict[str, int]:
