@@ -11,15 +11,14 @@ Then it is sealed, and each trial tampers with it the way someone with write acc
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
-from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, Numeric, String, delete, insert, select, text, update
+from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, Numeric, delete, insert, select, update
 
 from xinyong.audit import binding
 from xinyong.audit import seal as sealing
-from xinyong.audit import service as audit
 from xinyong.audit.rules import ordered
 from xinyong.audit.verify import verify
 from xinyong.auth import CONSOLE, Actor

@@ -65,9 +65,16 @@ def test_center_own_scope_corrected_with_history_markers_and_case(engine, world,
     # From filing the record is served "under objection", to its subject as to anyone else.
     assert _marker(engine, w.records["a"]) is True
     assert _self_view_markers(engine, w, w.records["a"]) == ["under_objection"]
-    # The Center may inquire into exactly this objection's records, under its number, while open.
+    # The Center may inquire into this objection's records, under its number, while open — and beyond them
+    # sees only what the public sees (the decision is monotone over public visibility).
     ans = _center_case(engine, w, number)
-    assert ans.allowed and [r["id"] for r in ans.records] == [w.records["a"]]
+    from xinyong.auth import PUBLIC
+    from xinyong.inquiry import service as inquiries
+    with session_scope(engine) as s:
+        public = {r["id"] for r in inquiries.inquire(s, actor=PUBLIC, subject_id=ans.subject["id"],
+                                                     channel="portal").records}
+    assert ans.allowed and w.records["a"] in {r["id"] for r in ans.records}
+    assert {r["id"] for r in ans.records} - {w.records["a"]} <= public
     with session_scope(engine) as s:
         service.note(s, objection=number, actor=CONSOLE, path="center")
     v = _view(engine, number)

@@ -774,7 +774,6 @@ _RIC18_IN_TEXT = re.compile(r"(?<![0-9０-９])[0-9０-９]{17}[0-9０-９XxＸ�
 # say it is an identity number.
 _RIC15_IN_TEXT = re.compile(
     r"(?:身份证|证件|身份号码|公民身份|ID)[^0-9０-９]{0,8}?([0-9０-９]{15})(?![0-9０-９XxＸｘ])", re.IGNORECASE)
-_DIGIT_RUN = re.compile(r"[0-9０-９]{15}")
 # The province codes of GB/T 2260 (the first two digits of a resident ID number).
 _PROVINCES = frozenset("11 12 13 14 15 21 22 23 31 32 33 34 35 36 37 41 42 43 44 45 46 50 51 52 53 54 "
                        "61 62 63 64 65 71 81 82".split())
@@ -795,6 +794,32 @@ def _is_ric18(code: str) -> bool:
             and ric_check_char(code[:17]) == code[17])
 
 
+_ASCII_DIGITS_ONLY = bytes(b if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
+_FULL_WIDTH_DIGITS = "０１２３４５６７８９"
+
+
+def may_hold_id_number(text: str) -> bool:
+    """Whether ``text`` may hold a resident ID number (what :func:`mask_id_numbers` then checks): a run
+    of exactly 15 or 18 digits, or of 17 followed by an X. Hot path (every imported row's text): the runs
+    are found by byte translation, several times faster than a regular expression over CJK text;
+    full-width digits take the regular expression."""
+    if any(d in text for d in _FULL_WIDTH_DIGITS):
+        return _RIC18_IN_TEXT.search(text) is not None or _RIC15_IN_TEXT.search(text) is not None
+    for run in text.encode().translate(_ASCII_DIGITS_ONLY).split():
+        n = len(run)
+        if n == 15 or n == 18:
+            return True
+        if n == 17:  # e.g. an organization's all-digit USCC body: an X must follow for a number
+            digits = run.decode()
+            i = text.find(digits)
+            while i >= 0:
+                j = i + 17
+                if j < len(text) and text[j] in "Xx" and (i == 0 or not text[i - 1].isdigit()):
+                    return True
+                i = text.find(digits, i + 1)
+    return False
+
+
 def mask_id_numbers(text: str) -> tuple[str, int]:
     """``text`` with every resident ID number in it masked 前6后4 (``mask_ric``), and how many.
 
@@ -803,7 +828,7 @@ def mask_id_numbers(text: str) -> tuple[str, int]:
     account number of 18 digits passes all three by chance about once in a thousand. 15 digits
     (the legacy number): only right after 身份证 / 证件 / 身份号码 / ID, with a real YYMMDD.
     """
-    if not text or len(text) < 15 or _DIGIT_RUN.search(text) is None:
+    if not text or len(text) < 15 or not may_hold_id_number(text):
         return text, 0
     count = 0
 
