@@ -62,11 +62,17 @@ LOOKUP = (
 # ------------------------------------------------------------------------------------------------
 
 
-def add_list_and_measures(engine, subjects: list[tuple], seed: int) -> dict:
-    from xinyong.auth import CONSOLE
+def add_list_and_measures(engine, subjects: list[tuple], seed: int, organ) -> dict:
+    """The organ keeps a list (entries for about 1% of the subjects) and names it on its published inquiry
+    list; the supervisor adds four measures the organ implements and publishes them."""
+    from xinyong.auth import Actor
     from xinyong.db import session_scope
     from xinyong.listing import service as listing
     from xinyong.measure import service as measures
+    from xinyong.models import Unit
+    from xinyong.unit import service as units
+
+    supervisor = Actor(role="supervisor")
 
     with engine.connect() as c:
         kinds = dict(c.exec_driver_sql("SELECT id, kind FROM subject").all())
@@ -84,13 +90,18 @@ def add_list_and_measures(engine, subjects: list[tuple], seed: int) -> dict:
                              keeper_organ="上海市市场监督管理局", entry_standard="严重违法行为",
                              legal_basis="《市场监督管理严重违法失信名单管理办法》", entry_requirements="受到较重行政处罚",
                              removal_requirements="公示满三年", remedy_paths="行政复议、行政诉讼",
-                             comment_from=date(2025, 3, 1), comment_to=date(2025, 4, 30), actor=CONSOLE)
-        listing.publish(s, list_id=lst.id, on=date(2025, 5, 6), actor=CONSOLE)
+                             comment_from=date(2025, 3, 1), comment_to=date(2025, 4, 30), actor=organ)
+        listing.publish(s, list_id=lst.id, on=date(2025, 5, 6), actor=organ)
         list_id = lst.id
+        unit = s.get(Unit, organ.unit_id)
+        units.publish_inquiry_list(s, unit=unit, items=sorted({q.item_code for q in unit.inquiry_items}),
+                                   lists=[list_id], purposes=[*sorted({q.purpose for q in unit.inquiry_items}),
+                                                              "procurement"],
+                                   published_on=date(2025, 5, 6), actor=organ)
     with session_scope(engine) as s:
         for i, (_sid, ident, _d) in enumerate(listed_p):
             listing.enter(s, list_id=list_id, subject=ident, ground="(2)", ground_text="串通投标",
-                          document=f"沪市监〔2025〕{i + 1}号", decided_on=date(2025, 6, 1), actor=CONSOLE)
+                          document=f"沪市监〔2025〕{i + 1}号", decided_on=date(2025, 6, 1), actor=organ)
             entries += 1
         for i, (_sid, ident, _d) in enumerate(listed_o):
             person = free_p[rng.randrange(len(free_p))][1] if free_p else None
@@ -99,7 +110,7 @@ def add_list_and_measures(engine, subjects: list[tuple], seed: int) -> dict:
             listing.enter(s, list_id=list_id, subject=ident, ground="(2)", ground_text="串通投标",
                           document=f"沪市监〔2025〕{1000 + i}号", decided_on=date(2025, 6, 1),
                           persons=[{"role": "legal-representative", "name": "王某", "identifier": person}],
-                          actor=CONSOLE)
+                          actor=organ)
             entries += 1
             responsible += 1
     all_kinds = ["natural_person", "organization", "government_organ"]
@@ -120,8 +131,9 @@ def add_list_and_measures(engine, subjects: list[tuple], seed: int) -> dict:
                              incident_items=sp["items"], incident_lists=sp["lists"], targets=all_kinds,
                              reaches_responsible=sp["responsible"], contexts=sp["contexts"],
                              implementing_organ="上海市浦东新区市场监督管理局",
-                             basis_text="《上海市社会信用条例》第三十条", basis_level=sp["level"], actor=CONSOLE)
-            measures.publish(s, measure=m.id, on=date(2025, 6, 1), actor=CONSOLE)
+                             basis_text="《上海市社会信用条例》第三十条", basis_level=sp["level"],
+                             implementing_units=[organ.unit_uscc], actor=supervisor)
+            measures.publish(s, measure=m.id, on=date(2025, 6, 1), actor=supervisor)
     return {"list_id": list_id, "entries": entries, "with_responsible_person": responsible,
             "measures": [sp["code"] for sp in specs]}
 
@@ -229,7 +241,7 @@ def _build(demo, seed: int):
         world = prepare(url, demo_units, files)
         try:
             log(f"  imported {world['totals']['accepted']:,} rows in {world['import_s']:.1f} s; list and measures…")
-            world["setup"] = add_list_and_measures(world["engine"], world["subjects"], seed)
+            world["setup"] = add_list_and_measures(world["engine"], world["subjects"], seed, world["actor"])
         except BaseException:
             world["engine"].dispose()
             raise

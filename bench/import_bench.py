@@ -120,7 +120,8 @@ def platform_setup(url: str, demo_units):
         for u in demo_units:
             unit, _token = units.add_unit(
                 s, name=u.name, kind=u.kind, uscc=u.uscc, provides=list(u.provides),
-                inquires=list(u.inquires), purposes=list(u.purposes), published_on=TODAY, actor=CONSOLE)
+                inquires=list(u.inquires), purposes=list(u.purposes), published_on=TODAY, actor=CONSOLE,
+                subkind="court" if u.kind == "judicial" else None)
             s.flush()
             # What ``xinyong import --unit CODE`` acts as (console.acting_for).
             actors[u.uscc] = Actor(role=unit.kind, unit_id=unit.id, unit_uscc=unit.uscc, officer="console")

@@ -13,6 +13,7 @@ from .law.endpoints import router as law_router
 from .listing.endpoints import router as listing_router
 from .measure.endpoints import router as measure_router
 from .objection.endpoints import router as objection_router
+from .oversight.endpoints import router as oversight_router
 from .record.endpoints import router as record_router
 from .report.endpoints import router as report_router
 from .subject.endpoints import router as subject_router
@@ -28,4 +29,5 @@ router.include_router(objection_router)
 router.include_router(listing_router)
 router.include_router(measure_router)
 router.include_router(grading_router)
+router.include_router(oversight_router)
 router.include_router(audit_router)  # public: the latest signed checkpoint, no token (Art. 20(2))

@@ -7,7 +7,7 @@ from datetime import date
 import pytest
 
 from xinyong.audit.seal import seal
-from xinyong.auth import CONSOLE
+from xinyong.auth import CONSOLE, Actor
 from xinyong.catalog import service as catalog
 from xinyong.db import session_scope
 from xinyong.record import importer
@@ -29,7 +29,7 @@ def log(engine, tmp_path):
     r2 = run_file(engine, other, tmp_path, to_csv(rows, CF_COLUMNS), name="second.csv", chunk_rows=2)
     assert r2.accepted == 4
     with session_scope(engine) as s:
-        catalog.publish(s, code="other-untrust", on=TODAY, actor=CONSOLE)
+        catalog.publish(s, code="other-untrust", on=TODAY, actor=Actor(role="supervisor"))
     seal(engine)
     with session_scope(engine) as s:
         values = dict(zip(CF_COLUMNS, [cf_row(30)[c] for c in CF_COLUMNS], strict=True))
@@ -37,5 +37,5 @@ def log(engine, tmp_path):
             == "accepted"
     seal(engine)
     with session_scope(engine) as s:
-        catalog.retire(s, code="other-untrust", on=TODAY, actor=CONSOLE)
+        catalog.retire(s, code="other-untrust", on=TODAY, actor=Actor(role="supervisor"))
     return {"actor": actor, "other": other, "batches": [r1.batch_id, r2.batch_id]}

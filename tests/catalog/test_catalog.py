@@ -6,7 +6,9 @@ from datetime import date
 
 import pytest
 
-from xinyong.auth import CONSOLE
+from xinyong.auth import CONSOLE, Actor
+
+SUPERVISOR = Actor(role="supervisor")
 from xinyong.catalog import rules, service
 from xinyong.db import session_scope
 from xinyong.errors import RuleViolation
@@ -27,11 +29,20 @@ def test_default_catalog_has_every_untrustworthiness_item(engine):
 @pytest.mark.article("Art. 10.2")
 def test_publish_and_retire(engine):
     with session_scope(engine) as s:
-        item = service.publish(s, code="other-untrust", on=date(2025, 6, 1), actor=CONSOLE)
+        item = service.publish(s, code="other-untrust", on=date(2025, 6, 1), actor=SUPERVISOR)
         assert (item.state, item.published_on) == ("published", date(2025, 6, 1))
-        service.retire(s, code="other-untrust", on=date(2025, 6, 10), actor=CONSOLE)
+        service.retire(s, code="other-untrust", on=date(2025, 6, 10), actor=SUPERVISOR)
     with session_scope(engine) as s, pytest.raises(RuleViolation) as exc:
-        service.retire(s, code="other-untrust", on=date(2025, 6, 11), actor=CONSOLE)
+        service.retire(s, code="other-untrust", on=date(2025, 6, 11), actor=SUPERVISOR)
+    assert exc.value.article == "Art. 10.2"
+
+
+@pytest.mark.article("Art. 10.2")
+def test_only_the_supervisor_under_its_own_identity_publishes_the_catalog(engine):
+    from xinyong.errors import Forbidden
+
+    with session_scope(engine) as s, pytest.raises(Forbidden) as exc:
+        service.publish(s, code="other-untrust", on=date(2025, 6, 1), actor=CONSOLE)
     assert exc.value.article == "Art. 10.2"
 
 

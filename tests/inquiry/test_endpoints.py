@@ -144,3 +144,18 @@ def test_the_console_acting_for_a_unit_is_recorded_with_its_reason(database_url,
     assert [(a.details["command"], a.details["reason"], a.object_id) for a in acts] == [
         ("xinyong inquire", "window request, file 2025-77", str(world.organ.unit_id))]
     assert world.person_ric not in str(acts[0].details)
+
+
+@pytest.mark.article("Art. 19(2)")
+def test_the_supervisor_sees_every_console_act_for_a_unit(client, database_url, engine, world):
+    runner = CliRunner()
+    res = runner.invoke(cli, ["--console-reason", "电话申请，工单 2025-0616-3", "inquire", ORG_USCC, "--unit",
+                              world.organ.unit_uscc, "--purpose", "permit"])
+    assert res.exit_code == 0, res.output
+    seen = client.get("/api/v1/oversight/console-acts", headers=auth(world.supervisor_token))
+    assert seen.status_code == 200, seen.text
+    [act] = seen.json()
+    assert (act["command"], act["reason"], act["unit"]["uscc"]) == ("xinyong inquire", "电话申请，工单 2025-0616-3",
+                                                                    world.organ.unit_uscc)
+    assert act["unit"]["name"] == "上海市某区人民政府办公室"
+    assert client.get("/api/v1/oversight/console-acts", headers=auth(world.organ_token)).status_code == 403

@@ -108,3 +108,24 @@ def test_error_texts_mask_whatever_has_the_shape():
     assert mask_id_shaped(f"[{_not_a_ric(PERSON)}]") == f"[{mask_ric(_not_a_ric(PERSON))}]"
     assert mask_id_shaped(LEGACY) == mask_ric(LEGACY)
     assert mask_id_shaped("12345678901234567890") == "12345678901234567890"  # 20 digits: neither shape
+
+
+def test_the_fast_precheck_never_misses_what_masking_would_mask():
+    """``may_hold_id_number`` (the hot path's shortcut) is False only where ``mask_id_numbers`` finds
+    nothing: random texts of digits, X, letters, CJK and full-width digits around real numbers."""
+    import random
+
+    from xinyong.record.fields import may_hold_id_number
+
+    rnd = random.Random(20250616)
+    pieces = ["0", "7", "X", "x", "F", "号", "，", "身份证", "ID", " ", "３", PERSON, PERSON[:17] + "X",
+              LEGACY, "11310000002464116F", _not_a_ric(PERSON)]
+    found = 0
+    for _ in range(3000):
+        text = "".join(rnd.choice(pieces) for _ in range(rnd.randrange(1, 12)))
+        if mask_id_numbers(text, precheck=False)[1]:  # the regular expressions alone find one
+            assert may_hold_id_number(text), text
+            assert mask_id_numbers(text) == mask_id_numbers(text, precheck=False)
+            found += 1
+    assert found > 500  # the texts do hold numbers
+    assert not may_hold_id_number("沪市监浦处〔2024〕152024001234号，机关代码11310000002464116F")

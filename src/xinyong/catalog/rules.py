@@ -45,3 +45,16 @@ def check_item_aggregable(code: str, state: str, published_on: date | None, reti
             article="Art. 11",
             field="catalog_item",
         )
+
+
+COMPILERS = ("supervisor",)
+
+
+@rule("Art. 10.2")
+def may_compile(role: str) -> None:
+    """The catalog is compiled and published by the social credit supervisor, under its own identity."""
+    if role not in COMPILERS:
+        from ..errors import Forbidden
+
+        raise Forbidden("the catalog is compiled and published by the social credit supervisor, under its own "
+                        "identity (its token)", article="Art. 10.2")

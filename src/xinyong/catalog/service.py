@@ -33,6 +33,7 @@ def items_by_code(session: Session) -> dict[str, CatalogItem]:
 
 
 def publish(session: Session, *, code: str, on: date, actor: Actor) -> CatalogItem:
+    rules.may_compile(actor.role)
     item = get_item(session, code)
     rules.check_transition(item.state, "published")
     item.state, item.published_on, item.retired_on = "published", on, None
@@ -43,6 +44,7 @@ def publish(session: Session, *, code: str, on: date, actor: Actor) -> CatalogIt
 
 
 def retire(session: Session, *, code: str, on: date, actor: Actor) -> CatalogItem:
+    rules.may_compile(actor.role)
     item = get_item(session, code)
     rules.check_transition(item.state, "retired")
     item.state, item.retired_on = "retired", on

@@ -795,40 +795,44 @@ def _is_ric18(code: str) -> bool:
 
 
 _ASCII_DIGITS_ONLY = bytes(b if 0x30 <= b <= 0x39 else 0x20 for b in range(256))
-_FULL_WIDTH_DIGITS = "０１２３４５６７８９"
+_FULL_WIDTH_DIGIT = re.compile(rb"\xef\xbc[\x90-\x99]")  # ０-９ in UTF-8
 
 
 def may_hold_id_number(text: str) -> bool:
     """Whether ``text`` may hold a resident ID number (what :func:`mask_id_numbers` then checks): a run
     of exactly 15 or 18 digits, or of 17 followed by an X. Hot path (every imported row's text): the runs
-    are found by byte translation, several times faster than a regular expression over CJK text;
-    full-width digits take the regular expression."""
-    if any(d in text for d in _FULL_WIDTH_DIGITS):
+    are found by translating the UTF-8 bytes, several times faster than a regular expression over CJK
+    text; full-width digits take the regular expression."""
+    data = text.encode()
+    if _FULL_WIDTH_DIGIT.search(data) is not None:
         return _RIC18_IN_TEXT.search(text) is not None or _RIC15_IN_TEXT.search(text) is not None
-    for run in text.encode().translate(_ASCII_DIGITS_ONLY).split():
-        n = len(run)
-        if n == 15 or n == 18:
-            return True
-        if n == 17:  # e.g. an organization's all-digit USCC body: an X must follow for a number
-            digits = run.decode()
-            i = text.find(digits)
+    digits = data.translate(_ASCII_DIGITS_ONLY)  # same length: offsets are the text's bytes'
+    runs = digits.split()
+    lengths = set(map(len, runs))
+    if 15 in lengths or 18 in lengths:
+        return True
+    if 17 in lengths:  # e.g. an organization's all-digit USCC body: a number only when an X follows
+        for run in runs:
+            if len(run) != 17:
+                continue
+            i = digits.find(run)
             while i >= 0:
-                j = i + 17
-                if j < len(text) and text[j] in "Xx" and (i == 0 or not text[i - 1].isdigit()):
+                if data[i + 17:i + 18] in (b"X", b"x") and (i == 0 or digits[i - 1] == 0x20):
                     return True
-                i = text.find(digits, i + 1)
+                i = digits.find(run, i + 1)
     return False
 
 
-def mask_id_numbers(text: str) -> tuple[str, int]:
+def mask_id_numbers(text: str, *, precheck: bool = True) -> tuple[str, int]:
     """``text`` with every resident ID number in it masked 前6后4 (``mask_ric``), and how many.
 
     18 characters: 17 digits and a check character (X in either case, full-width digits too) that
     is the number's valid ISO 7064 check, after a real province and birth date — a document or
     account number of 18 digits passes all three by chance about once in a thousand. 15 digits
     (the legacy number): only right after 身份证 / 证件 / 身份号码 / ID, with a real YYMMDD.
+    ``precheck``: skip texts :func:`may_hold_id_number` clears (off: the regular expressions alone).
     """
-    if not text or len(text) < 15 or not may_hold_id_number(text):
+    if not text or len(text) < 15 or (precheck and not may_hold_id_number(text)):
         return text, 0
     count = 0
 
