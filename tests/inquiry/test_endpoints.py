@@ -159,3 +159,24 @@ def test_the_supervisor_sees_every_console_act_for_a_unit(client, database_url, 
                                                                     world.organ.unit_uscc)
     assert act["unit"]["name"] == "上海市某区人民政府办公室"
     assert client.get("/api/v1/oversight/console-acts", headers=auth(world.organ_token)).status_code == 403
+
+
+@pytest.mark.article("Art. 20(1)")
+def test_the_consoles_record_history_is_a_decided_and_logged_read(database_url, engine, world, monkeypatch):
+    """Reproduced on main: `xinyong record history N` printed any record's previous contents to the console,
+    with no decision and no log. Now: the provider (its own records) or the Center on a case about it."""
+    from ..factories import PROVIDER_USCC
+
+    runner = CliRunner()
+    rid = world.records["person"]
+    res = runner.invoke(cli, ["record", "history", str(rid)])
+    assert res.exit_code == 1 and "may see" in res.stderr
+    res = runner.invoke(cli, ["record", "history", "999999"])
+    assert res.exit_code == 1 and "may see" in res.stderr  # the same for a record that does not exist
+    monkeypatch.setenv("XINYONG_CONSOLE_REASON", "test: the provider's clerk at the Center's window")
+    res = runner.invoke(cli, ["record", "history", str(rid), "--unit", world.organ.unit_uscc])
+    assert res.exit_code == 1  # not the organ's record
+    res = runner.invoke(cli, ["record", "history", str(rid), "--unit", PROVIDER_USCC])
+    assert res.exit_code == 0 and json.loads(res.stdout) == []
+    log = last_log(engine)
+    assert (log.subject_id, log.record_ids, log.article, log.channel) == (world.person_id, [rid], "Art. 11", "cli")

@@ -8,6 +8,7 @@ from rich.table import Table
 from ..auth import CONSOLE
 from ..clock import today
 from ..console import acting_for, handles_errors, out, print_json
+from ..record.cli import record_app
 from ..db import session_scope
 from ..subject import service as subjects
 from . import authorizations, service
@@ -109,3 +110,21 @@ def list_authorizations(subject: str = typer.Argument(...), as_json: bool = type
         table.add_row(str(a["id"]), a["unit"]["name"], ", ".join(a["items"]), a["purpose"],
                       f"{a['valid_from']} – {a['valid_until']}", a["document"], a["withdrawn_at"] or "")
     out.print(table)
+
+
+@record_app.command("history")
+@handles_errors
+def history(record_id: int = typer.Argument(...),
+            unit: str = typer.Option(None, "--unit", help="The providing unit (USCC): its own records."),
+            case: str = typer.Option(None, "--case", help="The Center's open case about the record.")) -> None:
+    """A record's change history with reasons, documents and previous contents (Art. 34.1): for the unit that
+    provided it, or the Center on a case about it — a logged inquiry."""
+    actor = acting_for(unit)
+    with session_scope() as s:
+        rows = service.record_history(s, actor=actor, record_id=record_id, case_no=case, channel="cli")
+    if rows is None:
+        from ..errors import NotFound
+
+        raise NotFound(f"no history of record {record_id} that you may see (the provider: --unit; the Center: "
+                       "--case with an open case about it)")
+    print_json(rows)

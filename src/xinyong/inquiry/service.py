@@ -300,6 +300,26 @@ def servable_ids(session: Session, record_ids: Sequence[int], decision: Decision
     return out
 
 
+def record_history(session: Session, *, actor: Actor, record_id: int, case_no: str | None, channel: str
+                   ) -> list[dict[str, Any]] | None:
+    """A record's change history (previous contents included) for its provider, or for the Center on a case
+    about it: decided and logged like any inquiry; anyone else — and any record that does not exist — gets the
+    same "not found" (Art. 11, 20(1), 34)."""
+    from ..record.workflows import history_of
+
+    day = today()
+    subject_id = session.scalar(select(_R.c.subject_id).where(_R.c.id == record_id))
+    if subject_id is None:
+        raise NotFound(f"no record {record_id} that you may see", field="record")
+    loaded = load_one(session, subject_id=subject_id, day=day)
+    own = actor.unit_id is not None and actor.role != rules.OPERATOR
+    [decided] = decide_many(session, actor=actor, loaded=[loaded], purpose=None, case_no=case_no, on=day,
+                            own_records=own)
+    shown = [row.id for row, _m in visible_records(decided, day) if row.id == record_id]
+    log(session, actor=actor, decided=[decided], revealed=[(shown, ())], channel=channel)
+    return history_of(session, record_id) if shown else None
+
+
 def find_own_records(session: Session, *, actor: Actor, subject: str, item_code: str, doc_no: str,
                      channel: str) -> list[int]:
     """A provider's look-up of the records it provided by their identity (item, document number, subject):

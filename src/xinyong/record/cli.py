@@ -146,17 +146,6 @@ def restore(record_id: int = typer.Argument(...), unit: str = typer.Option(..., 
     out.print(f"record {record_id} restored (deadline {act.due_on} [{act.basis_article}] met)")
 
 
-@record_app.command("history")
-@handles_errors
-def history(record_id: int = typer.Argument(...)) -> None:
-    """A record's change history with reasons and documents (Art. 34.1)."""
-    from ..db import session_scope
-    from . import workflows
-
-    with session_scope() as s:
-        print_json(workflows.history_of(s, record_id))
-
-
 @handles_errors
 def purge(as_json: bool = typer.Option(False, "--json")) -> None:
     """Delete revoked records (Art. 37) and list entries revoked on remedy (Art. 25.3) from the database.
