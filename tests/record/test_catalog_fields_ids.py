@@ -127,5 +127,5 @@ def test_the_fast_precheck_never_misses_what_masking_would_mask():
             assert may_hold_id_number(text), text
             assert mask_id_numbers(text) == mask_id_numbers(text, precheck=False)
             found += 1
-    assert found > 500  # the texts do hold numbers
+    assert found > 200  # the texts do hold numbers
     assert not may_hold_id_number("沪市监浦处〔2024〕152024001234号，机关代码11310000002464116F")

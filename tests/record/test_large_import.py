@@ -42,7 +42,8 @@ def _write(path) -> dict[int, str]:
     return bad
 
 
-def test_hundred_thousand_rows_exact_counts_and_every_defect_named(sqlite_only, tmp_path):
+def test_hundred_thousand_rows_exact_counts_and_every_defect_named(sqlite_only, tmp_path, monkeypatch):
+    monkeypatch.setenv("XINYONG_CONSOLE_REASON", "test import")  # the console acts for the unit (Art. 19(2))
     runner = CliRunner()
     res = runner.invoke(app, ["unit", "add", "上海市测试监督管理局", "--kind", "administrative",
                               "--uscc", PROVIDER_USCC, "--provides", "penalty"])

@@ -490,8 +490,37 @@ def list_access(kind: str, req: Request, lst: ListFacts, facts: Facts, case_ok: 
 # The decision ------------------------------------------------------------------------------------
 
 
+_MEMO: dict[tuple, tuple] = {}
+_MEMO_MAX = 4096
+
+
 def decide(req: Request, facts: Facts) -> Decision:
-    """The one policy function: every read path is decided here."""
+    """The one policy function: every read path is decided here.
+
+    A decision that depends on configuration only — no authorizations of the subject in play, no case of the
+    Center — is the same for every subject of the same kind: it is remembered (keyed by the request without its
+    subject, and by the very reference-data objects it read, which the reference cache replaces when they
+    change). The hot path then decides in a dictionary look-up; the decision itself stays this pure function.
+    """
+    if facts.auths or req.open_cases:
+        return _decide(req, facts)
+    key = (req.role, req.target_kind, req.purpose, req.unit_id, req.case_no, req.officer is None,
+           req.officer_items, req.officer_purposes, req.unit_subkind, req.mandate, req.own_records,
+           req.measure_basis, req.role == SUBJECT and req.asker_subject_id is not None
+           and req.asker_subject_id == req.target_id, facts.day,
+           id(facts.items), id(facts.organ_items), id(facts.organ_lists), id(facts.lists))
+    hit = _MEMO.get(key)
+    if hit is not None and hit[0] is facts.items and hit[1] is facts.organ_items and hit[2] is facts.organ_lists \
+            and hit[3] is facts.lists:
+        return hit[4]
+    decision = _decide(req, facts)
+    if len(_MEMO) >= _MEMO_MAX:
+        _MEMO.clear()
+    _MEMO[key] = (facts.items, facts.organ_items, facts.organ_lists, facts.lists, decision)
+    return decision
+
+
+def _decide(req: Request, facts: Facts) -> Decision:
     kind = inquirer_kind(req)
     unnamed = officer_named(req)
     if unnamed is not None and kind != K_SELF:

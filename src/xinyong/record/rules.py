@@ -394,8 +394,12 @@ def mask_ids_in_content(content: dict[str, Any]) -> tuple[dict[str, Any], tuple[
     """A resident ID number written inside a record's text is masked 前6后4 before the record is stored:
     the record may be shown, the number never is. Returns the content and the fields masked."""
     # Hot path: one search over all the text tells most rows apart (nothing shaped like a number).
-    texts = [v for v in content.values() if type(v) is str]
-    texts += [x for v in content.values() if type(v) is dict for x in v.values() if type(x) is str]
+    texts = []
+    for v in content.values():
+        if type(v) is str:
+            texts.append(v)
+        elif type(v) is dict:
+            texts.extend(x for x in v.values() if type(x) is str)
     if not may_hold_id_number("\x00".join(texts)):
         return content, ()
     masked: list[str] = []
