@@ -220,9 +220,12 @@ def prepare(url: str, demo_units, files) -> dict:
 
 def subjects_with_records(engine) -> tuple[list[tuple], int]:
     """(id, identifier, digest) of every subject with records, by id; and the number of records."""
+    from xinyong.subject.service import identifier_of
+
     with engine.connect() as c:
-        subjects = [tuple(r) for r in c.exec_driver_sql(
-            "SELECT s.id, s.identifier, s.identifier_digest FROM subject s "
+        # natural persons' numbers are stored encrypted (identifier holds the masked form)
+        subjects = [(r.id, identifier_of(r), r.identifier_digest) for r in c.exec_driver_sql(
+            "SELECT s.id, s.kind, s.identifier, s.identifier_enc, s.identifier_digest FROM subject s "
             "WHERE EXISTS (SELECT 1 FROM record r WHERE r.subject_id = s.id) ORDER BY s.id").all()]
         n_records = c.exec_driver_sql("SELECT count(*) FROM record").scalar()
     return subjects, n_records

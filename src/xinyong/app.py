@@ -67,6 +67,9 @@ def create_served_app(engine: Engine | None = None) -> FastAPI:
     that a full collection does not walk it in the middle of a request (it shows in the p99)."""
     import gc
 
+    from .logmask import install
+
+    install()  # a worker's own loggers too: no full resident ID number in any log line
     app = create_app(engine)
     gc.collect()
     gc.freeze()

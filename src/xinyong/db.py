@@ -140,7 +140,8 @@ def _postgres_options(url: URL, schema: str | None) -> str:
 def make_engine(url: str, *, schema: str | None = None, echo: bool = False) -> Engine:
     # orjson writes and parses the JSON columns (record content, log ids, check results) several times
     # faster than the json module; keys are strings as json.dumps makes them.
-    kwargs: dict = {"echo": echo, "future": True, "json_deserializer": orjson.loads,
+    # hide_parameters: a database error's text never carries the bound values (identifiers, record content)
+    kwargs: dict = {"echo": echo, "future": True, "hide_parameters": True, "json_deserializer": orjson.loads,
                     "json_serializer": _json_text}
     if url.startswith("sqlite"):
         kwargs["connect_args"] = {"check_same_thread": False}

@@ -24,6 +24,7 @@ def check(code: str = typer.Argument(..., help="A USCC or resident identity card
         "normalisations": list(ident.normalisations),
         "region": {"code": ident.region_code, "name": ident.region_name,
                    "abolished": ident.region_abolished},
+        "warnings": list(ident.warnings),
     }
     if as_json:
         print_json(info)
@@ -31,9 +32,8 @@ def check(code: str = typer.Argument(..., help="A USCC or resident identity card
     out.print(f"{ident.kind} {shown}")
     for n in ident.normalisations:
         out.print(f"normalised: {n}")
-    if ident.region_abolished:
-        out.print(f"note: region {ident.region_code} ({ident.region_name}) has been abolished; "
-                  "identifiers issued under it stay valid")
+    for w in ident.warnings:
+        out.print(f"note: {w}")
 
 
 @app.command("token")

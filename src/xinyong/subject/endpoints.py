@@ -26,4 +26,5 @@ def check(body: CheckIn, _who: Actor = Depends(actor)) -> dict:
         "normalisations": list(ident.normalisations),
         "region": {"code": ident.region_code, "name": ident.region_name,
                    "abolished": ident.region_abolished},
+        "warnings": list(ident.warnings),
     }

@@ -120,7 +120,9 @@ def get_by_uscc(session: Session, uscc: str) -> Unit:
     code = uscc.strip().upper()
     unit = session.scalar(select(Unit).where(Unit.uscc == code))
     if unit is None:
-        raise NotFound(f"no unit is registered with USCC {code}", field="unit")
+        from ..logmask import mask_text
+
+        raise NotFound(f"no unit is registered with USCC {mask_text(code)}", field="unit")
     return unit
 
 
