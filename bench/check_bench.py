@@ -133,7 +133,7 @@ def add_list_and_measures(engine, subjects: list[tuple], seed: int, organ) -> di
                              implementing_organ="上海市浦东新区市场监督管理局",
                              basis_text="《上海市社会信用条例》第三十条", basis_level=sp["level"],
                              implementing_units=[organ.unit_uscc], actor=supervisor)
-            measures.publish(s, measure=m.id, on=date(2025, 6, 1), actor=supervisor)
+            measures.publish(s, measure=m.id, actor=supervisor)  # today: the organ's list holds from then
     return {"list_id": list_id, "entries": entries, "with_responsible_person": responsible,
             "measures": [sp["code"] for sp in specs]}
 

@@ -32,7 +32,7 @@ import hashlib
 import hmac
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
@@ -137,11 +137,16 @@ def is_alias(object_type: str, action: str) -> bool:
 
 
 def _iso_utc(value: Any, naive_wall: bool) -> str:
+    """``chain.iso_utc``: the instant in UTC, ISO with microseconds and ``Z``."""
     if naive_wall or value.tzinfo is None:
         # SQLite keeps the wall time it was given, without its zone, and returns it naive: read it as
-        # the platform's clock does (``chain.iso_utc``)
-        value = value.replace(tzinfo=TZ)
-    return value.astimezone(UTC).replace(tzinfo=None).isoformat(timespec="microseconds") + "Z"
+        # the platform's clock does
+        value = value.replace(tzinfo=None)
+        offset = TZ.utcoffset(value)
+    else:
+        offset = value.utcoffset()
+        value = value.replace(tzinfo=None)
+    return (value - offset).isoformat(timespec="microseconds") + "Z"
 
 
 def _date(value: Any, _naive: bool) -> str:
@@ -176,6 +181,10 @@ def _str(value: Any, _naive: bool) -> str:
     return value if isinstance(value, str) else str(value)
 
 
+_SAME: dict[Any, tuple[type, ...]] = {_as_is: (str, int, float, bool, list, dict), _bool: (bool,), _int: (int,),
+                                     _str: (str,)}
+
+
 def _converter(col) -> Callable[[Any, bool], Any]:
     t = col.type
     if isinstance(t, DateTime):
@@ -204,16 +213,19 @@ class Form:
         wanted = set(columns) if columns is not None else None
         self.columns = [c for c in self.table.columns if wanted is None or c.name in wanted]
         self.values = [(c.name, _converter(c)) for c in self.columns if c.name not in self.key]
+        # the hot paths digest a row per inquiry: a value already in its canonical type is taken as it is
+        self._plan = [(name, _SAME.get(convert), convert) for name, convert in self.values]
         self.has_subject = "subject_id" in self.table.c and "subject_id" not in self.key
 
     def canonical(self, row: Mapping[str, Any], *, naive_wall: bool = False) -> dict[str, Any]:
         """The row's canonical form; ``naive_wall``: the values are about to be written to SQLite (an
         aware datetime is stored as its wall time and read back naive)."""
         out = {}
-        for name, convert in self.values:
+        for name, same, convert in self._plan:
             v = row.get(name)
-            if v is not None:
-                out[name] = convert(v, naive_wall)
+            if v is None:
+                continue
+            out[name] = v if same is not None and type(v) in same else convert(v, naive_wall)
         return out
 
     def digest(self, row: Mapping[str, Any], *, naive_wall: bool = False) -> str:

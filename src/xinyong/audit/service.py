@@ -30,29 +30,43 @@ def keyed_digest(value: Any) -> str:
 # --- import chunks ------------------------------------------------------------------------------
 #
 # A chunk's event (``record:import``) holds one keyed digest of its records. Scheme 2 (details
-# ``"chunk": 2``) is the HMAC of the member digests in line order, each member digest the HMAC of one
-# record's ``[subject id, item, document number, content digest as imported]``: a record deleted
-# under Art. 37 leaves its member digest (in its tombstone and its ``record:delete`` event), and the
-# chunk is recomputed from the records still there and those digests, without any content or
-# document number. Scheme 1 (no ``chunk``; events before revision 0011) is the HMAC of the JSON list
-# of the members themselves.
+# ``"chunk": 2``) is the HMAC of the member digests in line order, each member digest a keyed BLAKE2b
+# of one record's ``[subject id, item, document number, content digest as imported]`` (a keyed hash
+# that costs a fraction of an HMAC: one per imported record): a record deleted under Art. 37 leaves its
+# member digest (in its tombstone and its ``record:delete`` event), and the chunk is recomputed from the
+# records still there and those digests, without any content or document number. Scheme 1 (no
+# ``chunk``; events before revision 0011) is the HMAC of the JSON list of the members themselves.
 
 CHUNK_SCHEME = 2
 CHUNK_PREFIX = b"xinyong/chunk/2\n"
+_member_keys: dict[bytes, bytes] = {}
+
+
+def _member_key() -> bytes:
+    """The member digests' BLAKE2b key, derived from the platform's HMAC key (it never leaves either)."""
+    key = get_settings().hmac_key
+    derived = _member_keys.get(key)
+    if derived is None:
+        derived = _member_keys[key] = hashlib.sha256(b"xinyong/chunk-member\n" + key).digest()
+    return derived
+
+
+def member_digest_bytes(member: Sequence[Any]) -> bytes:
+    return hashlib.blake2b(canonical_json(list(member)), key=_member_key(), digest_size=32).digest()
 
 
 def member_digest(member: Sequence[Any]) -> str:
     """The keyed digest of one record as a member of its import chunk."""
-    return hmac.digest(get_settings().hmac_key, canonical_json(list(member)), "sha256").hex()
+    return member_digest_bytes(member).hex()
 
 
 def chunk_digest(members: Sequence[Sequence[Any]] | None = None, *, digests: Sequence[str] | None = None) -> str:
     """Scheme 2: the keyed digest of a chunk from its members (or their member digests), in line order."""
-    key = get_settings().hmac_key
-    mac = hmac.new(key, CHUNK_PREFIX, hashlib.sha256)
+    mac = hmac.new(get_settings().hmac_key, CHUNK_PREFIX, hashlib.sha256)
     if digests is None:
+        mkey = _member_key()
         for m in members or ():
-            mac.update(hmac.digest(key, canonical_json(list(m)), "sha256"))
+            mac.update(hashlib.blake2b(canonical_json(list(m)), key=mkey, digest_size=32).digest())
     else:
         for d in digests:
             mac.update(bytes.fromhex(d))

@@ -47,7 +47,7 @@ from . import seal as sealing
 from .chain import GENESIS, EventRow, chain_step, event_bytes, iter_events
 from .merkle import Frontier, leaf_hash, verify_consistency
 from .rules import Problem, content_digest, ordered, require_intact
-from .service import CHUNK_PREFIX, RECORD_CHANGES, canonical_json, chunk_digest, keyed_digest
+from .service import CHUNK_PREFIX, RECORD_CHANGES, canonical_json, chunk_digest, keyed_digest, member_digest_bytes
 
 RECORD_BATCH = 5000
 PROBLEMS_PER_TABLE = 1000  # then counted, not listed: a table rewritten wholesale is one finding
@@ -273,9 +273,7 @@ class Chunk:
                 return
             if self.mac is None:
                 self.mac = hmac.new(key, CHUNK_PREFIX, hashlib.sha256)
-            if md is None:
-                md = hmac.digest(key, canonical_json(list(member)), "sha256").hex()
-            self.mac.update(bytes.fromhex(md))
+            self.mac.update(member_digest_bytes(member) if md is None else bytes.fromhex(md))
             return
         if member is None:  # scheme 1 needs the member itself
             self.unverifiable = True
