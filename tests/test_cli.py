@@ -19,6 +19,12 @@ def invoke(*args: str):
     return runner.invoke(app, list(args), catch_exceptions=False)
 
 
+@pytest.fixture(autouse=True)
+def _console_reason(monkeypatch):
+    """These commands act for the provider from the console: that needs a recorded reason (Art. 19(2))."""
+    monkeypatch.setenv("XINYONG_CONSOLE_REASON", "test: the provider's clerk at the Center's console")
+
+
 @pytest.fixture
 def provider(database_url):
     res = invoke("unit", "add", "上海市测试监督管理局", "--kind", "administrative", "--uscc", PROVIDER_USCC,
