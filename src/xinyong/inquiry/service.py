@@ -606,8 +606,9 @@ def _write_logs(session: Session, actor: Actor, rows: list[dict]) -> list[int]:
 
 
 def _log_event(actor: Actor, row: dict) -> dict:
+    # the digest is the bound row's, computed once from the row by audit.insert_with_events
     return audit.event_row(action=f"inquiry:{row['decision']}", actor=actor, object_type="inquiry", object_id="",
-                           subject_id=row["subject_id"], content={**row, "at": row["at"].isoformat()})
+                           subject_id=row["subject_id"])
 
 
 def inquiries_about(session: Session, subject_id: int, *, limit: int = 500) -> list[dict[str, Any]]:

@@ -317,7 +317,6 @@ def check(session: Session, *, actor: Actor, subjects_raw: list[str], context: s
         values = {"at": now(), "checked_on": day, "unit_id": actor.unit_id, "officer_label": actor.officer,
                   "context": context, "subjects": len(subjects_raw), "results": results}
         event = audit.event_row(action="measure:check", actor=actor, object_type="measure_check", object_id="",
-                                content={**values, "at": values["at"].isoformat(), "checked_on": day.isoformat()},
                                 details={"context": context, "subjects": len(subjects_raw),
                                          "invalid": len(invalid), "with_measures": len(results)})
         return MeasureCheck.__table__, values, event
