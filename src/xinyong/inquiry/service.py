@@ -433,8 +433,25 @@ def load_subjects(conn, *, ids: list[int] | None = None, digests: list[str] | No
     return out
 
 
+_needs_memo: dict[tuple, tuple] = {}
+
+
 def _needs_authorizations(req: Request, items: dict[str, ItemFacts], organ_items) -> bool:
-    """Whether the subject's authorizations could open anything for this request (else they are not read)."""
+    """Whether the subject's authorizations could open anything for this request (else they are not read):
+    configuration only, remembered per request shape and reference-data snapshot."""
+    key = (req.role, req.unit_id, req.purpose, req.target_kind, req.mandate, req.own_records, id(items),
+           id(organ_items))
+    hit = _needs_memo.get(key)
+    if hit is not None and hit[0] is items and hit[1] is organ_items:
+        return hit[2]
+    if len(_needs_memo) > 4096:
+        _needs_memo.clear()
+    value = _could_authorize(req, items, organ_items)
+    _needs_memo[key] = (items, organ_items, value)
+    return value
+
+
+def _could_authorize(req: Request, items: dict[str, ItemFacts], organ_items) -> bool:
     if req.unit_id is None or req.own_records or req.role in (rules.JUDICIAL, rules.OPERATOR, rules.SUPERVISOR,
                                                                rules.CONSOLE):
         return False

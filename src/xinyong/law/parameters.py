@@ -166,6 +166,7 @@ def _packaged() -> dict[str, Parameter]:
 
 
 _overlay: dict[str, Parameter] = {}
+_generation = 0
 
 
 def _registry() -> dict[str, Parameter]:
@@ -179,13 +180,22 @@ def overlaid(extra: Mapping[str, Parameter]) -> Iterator[None]:
     For tests and what-if runs with a parameters file of their own (``load_parameters``), e.g. an
     item's own inquiry period that the packaged file does not ship. Process-wide: not for serving.
     """
+    global _generation
     saved = dict(_overlay)
     _overlay.update(extra)
+    _generation += 1
     try:
         yield
     finally:
         _overlay.clear()
         _overlay.update(saved)
+        _generation += 1
+
+
+def generation() -> int:
+    """Changes whenever the parameters in force change (an overlay begins or ends): memos of values derived
+    from them key on it."""
+    return _generation
 
 
 def has_parameter(name: str) -> bool:

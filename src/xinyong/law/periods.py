@@ -19,7 +19,7 @@ from datetime import date, timedelta
 
 from . import calendar
 from .errors import UnknownCalendarYear
-from .parameters import has_parameter, parameter, value
+from .parameters import generation, has_parameter, parameter, value
 
 # A safety bound: no legal deadline is anywhere near this many calendar days per working day.
 _MAX_SPAN_PER_DAY = 40
@@ -126,15 +126,27 @@ def untrustworthy_inquiry_end(ended_on: date, item_code: str | None = None, *, a
     return add_years(ended_on, inquiry_period_years(item_code, as_of))
 
 
+_open_memo: dict[tuple, bool] = {}
+_OPEN_MEMO_MAX = 100_000
+
+
 def inquiry_period_open(ended_on: date | None, today: date, item_code: str | None = None) -> bool:
     """Whether untrustworthiness information (of ``item_code``, when given) may be served on ``today`` (Art. 35).
 
     ``ended_on`` None means the conduct continues (arrears, refusal to perform): the period has
-    not begun, so it is open.
+    not begun, so it is open. Every record served asks this: the answer is remembered per (parameters in
+    force, end day, day, item) — a pure function of those.
     """
     if ended_on is None:
         return True
-    return today <= untrustworthy_inquiry_end(ended_on, item_code, as_of=today)
+    key = (generation(), ended_on, today, item_code)
+    found = _open_memo.get(key)
+    if found is None:
+        found = today <= untrustworthy_inquiry_end(ended_on, item_code, as_of=today)
+        if len(_open_memo) >= _OPEN_MEMO_MAX:
+            _open_memo.clear()
+        _open_memo[key] = found
+    return found
 
 
 # --------------------------------------------------------------------------------------------

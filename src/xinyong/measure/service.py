@@ -338,6 +338,7 @@ def _check_one(d: inquiry.Decided, ident: Any, measures: list, entries: dict, co
     shown_records: dict[int, None] = {}
     shown_entries: dict[int, None] = {}
     used = dict(dec.bases() or {})
+    seen: dict[int, list] = {}  # the records each distinct decision lets the organ see (one pass per decision)
     for f, brief in measures:
         trig_items, trig_lists = rules.triggers_for(f, kind)
         if not trig_items and not trig_lists:
@@ -351,7 +352,10 @@ def _check_one(d: inquiry.Decided, ident: Any, measures: list, entries: dict, co
             continue
         if ld.target is None:
             continue
-        records = _grounds_in_force(d, m_dec, set(trig_items), day)
+        rows = seen.get(id(m_dec))
+        if rows is None:
+            rows = seen[id(m_dec)] = inquiry.visible_records(d, day, m_dec)
+        records = _grounds_in_force(rows, set(trig_items))
         visible_entries = [e for e in entries.get(ld.target["id"], [])
                            if visibility.entry_visible(e["list_id"], m_dec)]
         grounds = rules.grounds_for(f, kind, context, day, records, visible_entries)
@@ -411,11 +415,11 @@ def _stored(g: dict) -> dict:
 _R = Record.__table__
 
 
-def _grounds_in_force(d: inquiry.Decided, decision: Decision, items: set[str], day: date) -> list[dict]:
-    """The subject's records of the trigger items that this decision lets the organ see and that are in force
-    (not revoked, withdrawn, restored, nor past their Art. 35 period)."""
+def _grounds_in_force(visible: list, items: set[str]) -> list[dict]:
+    """Of the records the decision lets the organ see (``inquiry.visible_records``: in force, not revoked,
+    withdrawn, restored, nor past their Art. 35 period), those of the trigger items, as grounds."""
     out = []
-    for r, markers in inquiry.visible_records(d, day, decision):
+    for r, markers in visible:
         if r.item_code in items:
             out.append({"type": "record", "record_id": r.id, "item": r.item_code, "item_name": r.item_zh,
                         "article": r.item_article,
