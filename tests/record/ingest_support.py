@@ -27,8 +27,13 @@ def batch_files() -> list[Path]:
 
 
 def files_holding(needle: str) -> list[Path]:
-    """Every file under the var directory whose bytes contain ``needle`` (UTF-8 or GB18030)."""
+    """Every file under the var directory whose bytes contain ``needle`` (UTF-8 or GB18030).
+
+    Encrypted files are random bytes: a needle of a few bytes turns up in them by chance (a 2-byte
+    GB18030 character in a 1 KB file about once in 60), so needles must be long enough to mean something.
+    """
     forms = {needle.encode("utf-8"), needle.encode("gb18030")}
+    assert min(map(len, forms)) >= 5, f"needle {needle!r} is too short to tell a leak from chance"
     found = []
     for root, _dirs, names in os.walk(var_dir()):
         for name in names:

@@ -136,7 +136,7 @@ def test_over_http_a_file_refused_whole_answers_422_at_once_and_nothing_is_kept(
 def test_over_http_the_upload_is_spooled_and_its_rejects_served_to_the_provider_only(engine, client):
     _actor, token = add_provider(engine)
     minor = person_cf_row(2, date(2010, 1, 1))  # a child on the date of the conduct: rejected (Art. 2)
-    data = to_csv([{**cf_row(1), "内部备注": "甲"}, {**minor, "内部备注": "乙"}], CF_COLUMNS + ["内部备注"])
+    data = to_csv([{**cf_row(1), "内部备注": "甲备注之值"}, {**minor, "内部备注": "乙备注之值"}], CF_COLUMNS + ["内部备注"])
     res = client.post("/api/v1/batches", headers=auth(token), files={"file": ("p.csv", data, "text/csv")})
     assert res.status_code == 202
     batch_id = res.json()["batch_id"]
@@ -156,7 +156,7 @@ def test_over_http_the_upload_is_spooled_and_its_rejects_served_to_the_provider_
     # the platform's copy of it is encrypted; every file it kept is
     kept = batch_files()
     assert {p.suffix for p in kept} == {".spool", ".rejects"} and all(map(crypto.is_encrypted_file, kept))
-    assert files_holding(minor["CF_XDR_ZJHM"]) == [] and files_holding("乙") == []
+    assert files_holding(minor["CF_XDR_ZJHM"]) == [] and files_holding("乙备注之值") == []
     # another unit never sees it
     _other, other_token = add_provider(engine, uscc=OTHER_PROVIDER_USCC)
     assert client.get(f"/api/v1/batches/{batch_id}/rejects", headers=auth(other_token)).status_code == 404
@@ -244,11 +244,11 @@ def test_a_plaintext_copy_an_earlier_version_kept_is_respooled_by_the_migration(
     folder.mkdir(parents=True, exist_ok=True)
     old, refused = importer.new_batch_id(), importer.new_batch_id()
     (folder / f"{old}.csv").write_bytes(to_csv([{**cf_row(1), "区县": "旧副本值"}], CF_COLUMNS + ["区县"]))
-    (folder / f"{refused}.csv").write_bytes(to_csv([{**cf_row(2), "血型": "B型"}], CF_COLUMNS + ["血型"]))
+    (folder / f"{refused}.csv").write_bytes(to_csv([{**cf_row(2), "血型": "B型血之值"}], CF_COLUMNS + ["血型"]))
     (folder / "incoming-1234.tmp").write_bytes(b"CF_XDR_MC\n")
     with engine.begin() as conn:
         counts = migration.respool_plaintext_copies(conn)
     assert counts == {"respooled": 1, "deleted": 2}
     assert batch_files() == [importer.stored_copy_path(old)]
     assert [r.line for r in spool_rows(importer.stored_copy_path(old))] == [2]
-    assert files_holding("旧副本值") == [] and files_holding("B型") == []
+    assert files_holding("旧副本值") == [] and files_holding("B型血之值") == []
