@@ -42,14 +42,14 @@ def _rows(seed: int) -> list[dict[str, str]]:
 
 
 def _meet_before_first_insert(monkeypatch, parties: int = 2) -> None:
-    """Both imports read what is already stored for their first chunk before either inserts it: a
-    collision on the first chunk whatever the scheduling (the later chunks race as they come)."""
+    """Both imports meet before their first chunk writes anything (its subjects come first): a collision
+    on the first chunk whatever the scheduling (the later chunks race as they come). Meeting any later
+    would wait on a lock the other holds until the barrier's timeout."""
     barrier = threading.Barrier(parties, timeout=30)
     seen: set[int] = set()
-    real = service._existing
+    real = service.subjects.resolve_many
 
-    def existing(session, unit_id, identities):
-        found = real(session, unit_id, identities)
+    def resolve_many(session, pairs):
         me = threading.get_ident()
         if me not in seen:
             seen.add(me)
@@ -57,9 +57,9 @@ def _meet_before_first_insert(monkeypatch, parties: int = 2) -> None:
                 barrier.wait()
             except threading.BrokenBarrierError:
                 pass
-        return found
+        return real(session, pairs)
 
-    monkeypatch.setattr(service, "_existing", existing)
+    monkeypatch.setattr(service.subjects, "resolve_many", resolve_many)
 
 
 def _count_collisions(monkeypatch) -> list[str]:
