@@ -30,6 +30,7 @@ import argparse
 import cProfile
 import io
 import json
+import os
 import pstats
 import random
 import socket
@@ -239,6 +240,7 @@ def subjects_with_records(engine) -> tuple[list[tuple], int]:
 def _reopen(db: str, url: str, dbfile: Path, schema: str, marker: dict | None, expect: dict,
             verify=None) -> tuple[dict | None, str]:
     """The kept world rebuilt from its marker without importing, or (None, why it cannot be reused)."""
+    from xinyong.crypto import KeyError_
     from xinyong.db import make_engine, session_scope
     from xinyong.migrations import current
     from xinyong.unit import service as units
@@ -264,7 +266,10 @@ def _reopen(db: str, url: str, dbfile: Path, schema: str, marker: dict | None, e
                 actor = units.authenticate(s, marker["token"])
         except Exception as exc:  # noqa: BLE001 - the reason to rebuild
             return None, f"the marker's token does not authenticate ({type(exc).__name__}: {exc})"
-        subjects, n_records = subjects_with_records(engine)
+        try:
+            subjects, n_records = subjects_with_records(engine)
+        except KeyError_ as exc:
+            return None, f"its identifiers cannot be read ({exc})"
         if n_records != marker.get("records") or len(subjects) != marker.get("subjects"):
             return None, (f"{n_records:,} records / {len(subjects):,} subjects in the database, the marker says "
                           f"{marker.get('records')} / {marker.get('subjects')}")
@@ -314,6 +319,9 @@ def world_in(db: str, bench: str, size: int, seed: int, data_dir: Path, build, *
 
     keep = Path(keep).resolve()
     keep.mkdir(parents=True, exist_ok=True)
+    # The kept world's natural persons are sealed with a data key: keep the key ring beside the world, or
+    # the next run cannot read the identifiers it stored (the var dir is a temp dir of this run).
+    os.environ["XINYONG_DATA_KEY_FILE"] = str(keep / "data-keys.json")
     dbfile, schema, marker_path = keep_names(keep, bench, size, seed, db)
     url = f"sqlite:///{dbfile}" if db == "sqlite" else pg_schema_url(schema)
     where = dbfile if db == "sqlite" else schema
