@@ -23,6 +23,13 @@ os.environ["XINYONG_VAR_DIR"] = str(_session_var / "var")
 os.environ["XINYONG_CALENDAR_DIR"] = str(_session_var / "calendar")
 os.environ["XINYONG_HMAC_KEY"] = "test-hmac-key-not-secret"
 os.environ.pop("XINYONG_DATABASE_URL", None)
+# The rate limits (xinyong.guard) run in every test, high enough that none is met by accident; the tests of the
+# limits (tests/test_ratelimit.py) set small ones of their own. No shared store: each app counts in memory.
+os.environ["XINYONG_RATE_PORTAL"] = "1000000/minute"
+os.environ["XINYONG_RATE_API"] = "1000000/minute"
+os.environ["XINYONG_RATE_AUTH_FAILURES"] = "1000000/minute"
+os.environ.pop("XINYONG_REDIS_URL", None)
+os.environ.pop("XINYONG_TRUSTED_PROXIES", None)
 
 from sqlalchemy import inspect, text  # noqa: E402
 
@@ -118,3 +125,15 @@ def engine(database_url):
 @pytest.fixture
 def backend(engine) -> str:
     return engine.dialect.name
+
+
+@pytest.fixture
+def cjk_font():
+    """The CJK TrueType font PDF reports embed; a test that renders a PDF skips, naming the package, without it
+    (``./dev test`` installs it when it can: apt busy or failing, the rest of the suite still runs)."""
+    from xinyong.report.pdf import FontMissing, find_font
+
+    try:
+        return find_font()
+    except FontMissing as exc:
+        pytest.skip(f"PDF reports need a CJK TrueType font: {exc.message}")

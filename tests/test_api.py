@@ -9,6 +9,7 @@ from xinyong.app import create_app
 from xinyong.auth import CONSOLE
 from xinyong.db import session_scope
 from xinyong.unit import service as units
+from xinyong.worker import drain
 
 from .factories import CF_COLUMNS, PROVIDER_USCC, cf_row, to_csv, uscc
 from .helpers import TODAY, add_provider
@@ -44,12 +45,14 @@ def test_catalog_and_me(client, provider_token):
     assert me["uscc"] == PROVIDER_USCC and "penalty" in me["provides"]
 
 
-def test_batch_upload_then_status(client, provider_token):
+def test_batch_upload_then_status(client, provider_token, engine):
     data = to_csv([cf_row(1), cf_row(2, procedure="simplified"), cf_row(3)], CF_COLUMNS)
     res = client.post("/api/v1/batches", headers=auth(provider_token),
                       files={"file": ("penalties.csv", data, "text/csv")})
-    assert res.status_code == 202
+    assert res.status_code == 202 and res.json()["status"] == "queued"
     batch_id = res.json()["batch_id"]
+    assert client.get(f"/api/v1/batches/{batch_id}", headers=auth(provider_token)).json()["status"] == "queued"
+    drain(engine)  # what `xinyong worker` does: the server never imports
     status = client.get(f"/api/v1/batches/{batch_id}", headers=auth(provider_token)).json()
     assert (status["status"], status["accepted"], status["rejected"]) == ("done", 2, 1)
     assert status["rejects"] == [{"line": 3, "field": "procedure", "article": "Art. 9.2(4)",

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Depends
 
 from .audit.endpoints import router as audit_router
 from .deps import actor
+from .errors import ErrorRead, responses
 from .catalog.endpoints import router as catalog_router
 from .grading.endpoints import router as grading_router
 from .inquiry.endpoints import router as inquiry_router
@@ -19,11 +20,17 @@ from .report.endpoints import router as report_router
 from .subject.endpoints import router as subject_router
 from .unit.endpoints import router as unit_router
 
-router = APIRouter(prefix="/api/v1")
+# Every route may be refused by the rate limits (429, xinyong.guard); each documents its other statuses.
+router = APIRouter(prefix="/api/v1", responses=responses(429))
 for r in (catalog_router, unit_router, subject_router, record_router, inquiry_router):
     router.include_router(r)
-# The law kernel imports nothing of the platform, so its routes get authentication here.
-router.include_router(law_router, dependencies=[Depends(actor)])
+# The law kernel imports nothing of the platform, so its routes get authentication here, and the error body
+# for the error statuses they document.
+for _route in law_router.routes:
+    for _status, _response in getattr(_route, "responses", {}).items():
+        if int(_status) >= 400:
+            _response.setdefault("model", ErrorRead)
+router.include_router(law_router, dependencies=[Depends(actor)], responses=responses(401, 403))
 router.include_router(report_router)
 router.include_router(objection_router)
 router.include_router(listing_router)

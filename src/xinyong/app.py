@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-from fastapi import FastAPI, Request
-from fastapi.exceptions import RequestValidationError
+from fastapi import FastAPI
 from .responses import JSON as ORJSONResponse
 from sqlalchemy.engine import Engine
 
 from . import __version__
 from .api import router as api_router
-from .errors import DomainError, error_body
-from .law.errors import LawError
+from . import apidocs, http_errors
 
 
 def create_app(engine: Engine | None = None) -> FastAPI:
@@ -22,30 +20,24 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         description="Public Credit Information Service Platform built to the Shanghai Social Credit "
         "Regulations (上海市社会信用条例). Every refusal names its article.",
         default_response_class=ORJSONResponse,
+        docs_url=None,  # served offline below (xinyong.apidocs)
+        redoc_url=None,
     )
     app.state.engine = engine or get_engine()
+    # Innermost: an unexpected exception becomes a generic 500 (middleware added later wraps it)
+    app.add_middleware(http_errors.CatchAll)
+    # Rate limits and refusal traces in front of every served view (Art. 19(1)); settings: config.rate_*
+    from .guard.limiter import Limiter
+    from .guard.middleware import Guard
 
-    @app.exception_handler(DomainError)
-    async def _domain_error(_request: Request, exc: DomainError) -> ORJSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return ORJSONResponse(error_body(exc), status_code=exc.status, headers=headers)
+    app.state.limiter = Limiter()
+    app.add_middleware(Guard, limiter=app.state.limiter)
 
-    @app.exception_handler(LawError)
-    async def _law_error(_request: Request, exc: LawError) -> ORJSONResponse:
-        return ORJSONResponse(error_body(exc), status_code=exc.status)
-
-    @app.exception_handler(RequestValidationError)
-    async def _validation_error(_request: Request, exc: RequestValidationError) -> ORJSONResponse:
-        first = exc.errors()[0] if exc.errors() else {}
-        loc = ".".join(str(p) for p in first.get("loc", ()) if p != "body")
-        return ORJSONResponse(
-            {"error": "invalid_input", "message": f"{loc}: {first.get('msg', 'invalid')}",
-             "article": None, "article_text": None, "field": loc or None,
-             "details": [{"loc": e.get("loc"), "msg": e.get("msg")} for e in exc.errors()]},
-            status_code=422,
-        )
+    # Every error is the one body (errors.ErrorRead), never a traceback: xinyong.http_errors.
+    http_errors.install(app)
 
     app.include_router(api_router)
+    apidocs.install(app)  # /docs and /redoc from the package's own files, no CDN
 
     # The public web portal (home page and search at "/"), with its stylesheet.
     from fastapi.staticfiles import StaticFiles
@@ -57,6 +49,14 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from .portal.transparency import router as transparency_router
     app.include_router(transparency_router)  # /transparency: the audit log's latest checkpoint (Art. 20(2))
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
+
+    # Operations: /healthz, /readyz, /metrics (docs/deployment.md); the request metrics outermost (added last),
+    # so that every answer is counted, a refusal by the rate limiter too
+    from .ops.endpoints import router as ops_router
+    from .ops.metrics import MetricsMiddleware
+
+    app.include_router(ops_router)
+    app.add_middleware(MetricsMiddleware)
 
     return app
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 UNIT_KINDS = (
@@ -60,3 +61,15 @@ def new_token() -> str:
 def token_digest(token: str) -> str:
     # Tokens are 256-bit random, so a plain hash is enough (no dictionary to guess from).
     return hashlib.sha256(token.encode()).hexdigest()
+
+
+# What one HTTP request learnt about who is asking, for the guard (``xinyong.guard``): set to a fresh dict
+# per request by its middleware; ``tokens.authenticate`` notes the actor, or why a token failed. A dict
+# (mutated, never rebound), so that what a dependency run in the threadpool notes is seen by the request.
+REQUEST_NOTE: ContextVar[dict | None] = ContextVar("xinyong_request_note", default=None)
+
+
+def note(key: str, value: object) -> None:
+    found = REQUEST_NOTE.get()
+    if found is not None:
+        found[key] = value

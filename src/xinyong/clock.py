@@ -15,13 +15,12 @@ session's time zone, SQLite the naive wall time that was written).
 
 from __future__ import annotations
 
-import os
 import time as _time
 from functools import lru_cache
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
-from .config import TIMEZONE
+from .config import TIMEZONE, env as setting
 
 TZ = ZoneInfo(TIMEZONE)
 
@@ -53,7 +52,7 @@ def _pinned_moment(value: str, moment: datetime) -> datetime:
 
 
 def _pinned() -> date | datetime | None:
-    value = os.environ.get("XINYONG_TODAY")
+    value = setting("XINYONG_TODAY")
     if not value:
         return None
     pinned = _parse(value)
@@ -79,6 +78,13 @@ def now() -> datetime:
     if pinned is None:
         return real
     return datetime.combine(pinned, real.timetz())
+
+
+def wall_now() -> datetime:
+    """The real moment (Asia/Shanghai), whatever ``XINYONG_TODAY`` says: only for timers shared between
+    processes (a batch's lease, a job's retry). A pinned clock starts anew in every process, so it cannot
+    tell one process whether another's lease has lapsed. Never a day the platform shows or keeps."""
+    return datetime.now(TZ)
 
 
 def start_of(day: date) -> datetime:

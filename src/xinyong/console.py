@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 
 from .auth import CONSOLE, Actor
+from .config import env as setting
 from .db import get_engine, session_scope
 from .errors import DomainError, cli_line
 from .law.errors import LawError
@@ -29,10 +30,29 @@ def handles_errors(func: F) -> F:
         try:
             return func(*args, **kwargs)
         except (DomainError, LawError) as exc:
+            _trace_refusal(exc)
             err.print(cli_line(exc), markup=False)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
+
+
+def _trace_refusal(exc: DomainError | LawError) -> None:
+    """A refused batch, objection or check command leaves an audit trace (``guard.traces``): the command's
+    name, the error code, article and field — never its arguments or message (they may hold identifiers)."""
+    from .guard import traces
+
+    command = _invocation.get("command") or ""
+    family = traces.TRACED_COMMANDS.get(command)
+    if family is None:
+        return
+    try:
+        traces.refused(None, family=family, actor=CONSOLE, route=command, status=getattr(exc, "status", None),
+                       error=getattr(exc, "code", None), article=exc.article,
+                       field=(getattr(exc, "field", None) or None) and str(exc.field)[:100],
+                       object_id=None, channel="cli")
+    except Exception:  # noqa: BLE001 - no database (yet): the refusal is printed all the same
+        pass
 
 
 def acting_for(unit_uscc: str | None, reason: str | None = None) -> Actor:
@@ -76,12 +96,10 @@ def record_console_act(session, *, unit_id: int, unit_uscc: str, reason: str) ->
 def identity(token: str | None) -> Actor:
     """``--token`` (or ``XINYONG_TOKEN``): the command acts as the token's holder — how the supervisor performs
     its own acts from the console (compiling the application list, Art. 22)."""
-    import os
-
     from . import tokens
     from .errors import Unauthorized
 
-    token = token or os.environ.get("XINYONG_TOKEN")
+    token = token or setting("XINYONG_TOKEN")
     if not token:
         raise Unauthorized("this act is the supervisor's: give its token (--token or XINYONG_TOKEN)")
     with session_scope() as s:

@@ -38,7 +38,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from .config import get_settings
+from .config import env as setting, get_settings
 from .errors import DomainError
 
 AES = "aes-256-gcm"
@@ -97,7 +97,7 @@ class KeyRing:
 
 
 def configured_cipher() -> str:
-    raw = (os.environ.get("XINYONG_DATA_CIPHER") or "aes").strip().lower()
+    raw = (setting("XINYONG_DATA_CIPHER") or "aes").strip().lower()
     if raw in ("aes", "aes-gcm", AES):
         return AES
     if raw in ("sm4", SM4):
@@ -106,7 +106,7 @@ def configured_cipher() -> str:
 
 
 def key_ring_path() -> Path:
-    env = os.environ.get("XINYONG_DATA_KEY_FILE")
+    env = setting("XINYONG_DATA_KEY_FILE")
     return Path(env) if env else get_settings().var_dir / "keys" / "data-keys.json"
 
 
@@ -116,7 +116,7 @@ _cache: dict[tuple, KeyRing] = {}
 
 def key_ring() -> KeyRing:
     """The key ring in force (created on first use when no key is configured)."""
-    env = os.environ.get("XINYONG_DATA_KEY")
+    env = setting("XINYONG_DATA_KEY")
     if env:
         cipher = configured_cipher()
         try:
@@ -185,7 +185,7 @@ def _write_ring(path: Path, doc: dict) -> None:
 def rotate(cipher: str | None = None) -> Key:
     """Add a new key (of ``cipher``, default the configured one) and make it the active key. Old keys stay,
     so what they encrypted still decrypts; re-encrypt, then ``retire`` them."""
-    if os.environ.get("XINYONG_DATA_KEY"):
+    if setting("XINYONG_DATA_KEY"):
         raise KeyError_("the data key comes from XINYONG_DATA_KEY: rotate it in the secret store (set the new key "
                         "in XINYONG_DATA_KEY_FILE's ring instead to rotate here)")
     path = key_ring_path()

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from .law.errors import LawError
 
 
@@ -101,3 +103,47 @@ def error_body(exc: DomainError | LawError) -> dict[str, Any]:
 def cli_line(exc: DomainError | LawError) -> str:
     prefix = f"error [{exc.article}]" if exc.article else "error"
     return f"{prefix}: {exc.message}"
+
+
+# --------------------------------------------------------------------------------------------
+# The error body as the API documents it
+
+
+class ErrorRead(BaseModel):
+    """Every error the API answers: its code, a message, and the article of the regulation it applies (or
+    null where none does), with that article's Chinese text."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    error: str = Field(..., description="A stable code: not_found, forbidden, rule_violation, invalid_input, …")
+    message: str
+    article: str | None = Field(..., description="The article applied, e.g. 'Art. 36.2(1)'; null where none")
+    article_text: str | None = Field(..., description="Its text (Chinese, authoritative)")
+    field: str | None = Field(None, description="The input field at fault, where there is one")
+    details: Any = Field(None, description="More about the error (e.g. every invalid field)")
+
+
+_DESCRIPTIONS = {
+    400: "Bad request",
+    401: "No valid bearer token",
+    403: "The token's holder may not do this (the article where the regulation says so)",
+    404: "Not found (or not yours to know of)",
+    409: "Conflicts with the present state (or the law cannot answer: a parameter not in force, a calendar "
+         "year not known)",
+    413: "The request is too large",
+    422: "Invalid input, or refused by a rule of the regulation (the article is named)",
+    429: "Too many requests: wait as Retry-After says",
+    500: "Unexpected error (logged; nothing of the request is in the answer)",
+    503: "Not ready to serve",
+}
+
+
+def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of a route for the error statuses it can answer, each with the error body."""
+    return {code: {"model": ErrorRead, "description": _DESCRIPTIONS.get(code, "Error")} for code in codes}
+
+
+def internal_error_body(incident: str) -> dict[str, Any]:
+    """The body of an unexpected error: generic, with the incident id the log holds; nothing of the request."""
+    return {"error": "internal_error", "message": f"an unexpected error occurred (incident {incident}, logged)",
+            "article": None, "article_text": None}

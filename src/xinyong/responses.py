@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from fastapi.responses import Response
+from fastapi.responses import JSONResponse
 
 
-class JSON(Response):
+class JSON(JSONResponse):
+    """A JSONResponse (so that the OpenAPI document shows a route's model), rendered by orjson."""
+
     media_type = "application/json"
 
     def render(self, content: Any) -> bytes:

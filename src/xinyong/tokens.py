@@ -13,7 +13,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from .audit import service as audit
-from .auth import Actor, new_token, token_digest
+from .auth import Actor, new_token, note, token_digest
 from .clock import now
 from .db import Prepared
 from .errors import NotFound, Unauthorized
@@ -83,20 +83,33 @@ _AUTH = Prepared(
 
 
 def authenticate(session: Session, token: str) -> Actor:
-    """The holder of a bearer token, or Unauthorized (unknown, revoked, expired, inactive)."""
+    """The holder of a bearer token, or Unauthorized (unknown, revoked, expired, inactive). Over HTTP the
+    outcome is noted for the guard (``auth.note``): a failure leaves an audit trace and counts against the
+    address and the token's prefix (Art. 19(1))."""
+    actor = _authenticate(session, token)
+    note("actor", actor)
+    return actor
+
+
+def _failed(reason: str, message: str) -> Unauthorized:
+    note("auth_failure", reason)
+    return Unauthorized(message)
+
+
+def _authenticate(session: Session, token: str) -> Actor:
     rows = _AUTH.rows(session.connection(), {"digest": token_digest(token)})
     if not rows:
-        raise Unauthorized("unknown token")
+        raise _failed("unknown", "unknown token")
     row = rows[0]
     if row.revoked_at is not None or (row.expires_at is not None and _aware(row.expires_at) <= now()):
-        raise Unauthorized("this token was revoked or has expired")
+        raise _failed("revoked-or-expired", "this token was revoked or has expired")
     if row.subject_id is not None:
         return Actor(role="subject", subject_id=row.subject_id)
     if row.unit_id is None or not row.active:
-        raise Unauthorized("this unit is not active")
+        raise _failed("unit-inactive", "this unit is not active")
     if row.officer_id is not None:
         if not row.officer_active:
-            raise Unauthorized("this officer's account is not active")
+            raise _failed("officer-inactive", "this officer's account is not active")
         return Actor(role=row.kind, unit_id=row.unit_id, unit_uscc=row.uscc, officer=row.staff_no,
                      officer_id=row.officer_id,
                      officer_items=tuple(row.items) if row.items else None,

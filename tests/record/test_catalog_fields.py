@@ -24,6 +24,7 @@ from xinyong.models import CatalogItem
 from xinyong.record import fields, importer, workflows
 from xinyong.record.fields import FORMATS, STRUCTURAL_KEYS, declared_fields, format_keys
 from xinyong.unit import service as units
+from xinyong.worker import drain
 
 from ..factories import CF_COLUMNS, PROVIDER_USCC, cf_row, to_csv, uscc
 from ..helpers import TODAY, add_provider, run_file
@@ -112,6 +113,7 @@ def test_api_reports_dropped_columns_at_once_and_in_the_batch(engine, client):
     assert res.status_code == 202
     assert [d["column"] for d in res.json()["dropped_columns"]] == EXTRA
     batch_id = res.json()["batch_id"]
+    drain(engine)
     status = client.get(f"/api/v1/batches/{batch_id}", headers=auth(token)).json()
     assert [(d["column"], d["article"]) for d in status["dropped_columns"]] == [(c, "Art. 11") for c in EXTRA]
     csv_text = client.get(f"/api/v1/batches/{batch_id}/rejects", headers=auth(token)).text

@@ -87,7 +87,9 @@ def test_jiangxi_five_field_row_is_a_bad_row():
     stream, rows = read_all(SAMPLES / name, name)
     bad = [r for r in rows if not r.ok]
     assert [(r.line, r.error) for r in bad] == [(1243, "row has 5 fields, header has 4")]
-    assert bad[0].values == {}
+    assert bad[0].article == "Art. 11.1"
+    # what was read is kept by position, for the rejects file (the fifth field has no column)
+    assert list(bad[0].values) == stream.header and bad[0].values["纳税人名称"] == "寻乌县精英网吧"
     assert bad[0].raw[1] == "寻乌县精英网吧"
     # the CMS junk on the last row is data as published; the reader does not guess
     assert rows[-1].values["税务机关"].endswith("(责任编辑：admin)")
@@ -206,8 +208,8 @@ def test_undecodable_bytes_spoil_only_their_row(encoding):
     stream, rows = read_all(b"".join(data), "bad.csv")
     assert stream.encoding == encoding
     assert [(r.line, r.ok) for r in rows] == [(2, True), (3, False), (4, True), (5, True)]
-    assert rows[1].error.startswith("undecodable bytes")
-    assert rows[1].values == {}
+    assert rows[1].error.startswith("undecodable bytes") and rows[1].article == "Art. 11.1"
+    assert rows[1].values["代码"] == "2"  # kept as read, for the rejects file
     assert rows[2].values == {"名称": "上海丙公司", "代码": "3"}
 
 

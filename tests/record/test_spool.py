@@ -25,6 +25,7 @@ from xinyong.db import session_scope
 from xinyong.law import parameters
 from xinyong.models import AuditEvent, Batch
 from xinyong.record import importer, spool, workflows
+from xinyong.worker import drain
 
 from ..factories import CF_COLUMNS, OTHER_PROVIDER_USCC, PROVIDER_USCC, cf_row, person_cf_row, to_csv
 from ..helpers import TODAY, add_provider, run_file
@@ -140,6 +141,7 @@ def test_over_http_the_upload_is_spooled_and_its_rejects_served_to_the_provider_
     res = client.post("/api/v1/batches", headers=auth(token), files={"file": ("p.csv", data, "text/csv")})
     assert res.status_code == 202
     batch_id = res.json()["batch_id"]
+    drain(engine)
     status = client.get(f"/api/v1/batches/{batch_id}", headers=auth(token)).json()
     assert (status["status"], status["accepted"], status["rejected"]) == ("done", 1, 1)
     assert minor["CF_XDR_ZJHM"] not in json.dumps(status, ensure_ascii=False)
@@ -168,6 +170,7 @@ def test_a_batch_with_nothing_to_reject_has_no_rejects_file(engine, client):
     res = client.post("/api/v1/batches", headers=auth(token),
                       files={"file": ("p.csv", to_csv([cf_row(1)], CF_COLUMNS), "text/csv")})
     batch_id = res.json()["batch_id"]
+    drain(engine)
     assert client.get(f"/api/v1/batches/{batch_id}/rejects", headers=auth(token)).status_code == 404
     assert [p.suffix for p in batch_files()] == [".spool"]
 

@@ -35,7 +35,7 @@ def count_reports(engine) -> int:
 
 
 @pytest.mark.article("Art. 34.2")
-def test_another_format_of_the_same_report_does_not_count(client, engine, world):
+def test_another_format_of_the_same_report_does_not_count(cjk_font, client, engine, world):
     r = client.post("/api/v1/me/reports", json={"format": "json"}, headers=auth(world.person_token))
     assert r.status_code == 201, r.text
     number = r.json()["number"]
@@ -64,7 +64,7 @@ def test_a_subject_cannot_read_anothers_report(client, world):
 
 
 @pytest.mark.article("Art. 41")
-def test_organ_requests_a_procurement_report_with_the_subject_in_the_body(client, engine, world):
+def test_organ_requests_a_procurement_report_with_the_subject_in_the_body(cjk_font, client, engine, world):
     r = client.post("/api/v1/reports", json={"subject": PERSON_RIC, "purpose": "procurement", "format": "pdf"},
                     headers=auth(world.organ_token))
     assert r.status_code == 201, r.text
@@ -92,7 +92,7 @@ def test_organ_refused_outside_its_list_names_the_article_and_is_logged(client, 
         assert (log.channel, log.decision) == ("report", "deny")
 
 
-def test_cli_report_json_html_and_pdf(engine, world, tmp_path, monkeypatch):
+def test_cli_report_json_html_and_pdf(cjk_font, engine, world, tmp_path, monkeypatch):
     runner = CliRunner()
     monkeypatch.setenv("XINYONG_CONSOLE_REASON", "test: report requested at the Center's window")
     r = runner.invoke(cli, ["report", PERSON_RIC, "--format", "json"])

@@ -47,7 +47,7 @@ def _section(snapshot, key):
 
 
 @pytest.mark.article("Art. 34.1")
-def test_a_listed_organizations_report_shows_its_entry_with_its_document(engine, world):
+def test_a_listed_organizations_report_shows_its_entry_with_its_document(cjk_font, engine, world):
     before = _section(_org_report(engine, world), "lists")
     assert before["count"] == 0 and before["entries"] == [] and before["none"]
     _list_org(engine, world.organ)
@@ -66,7 +66,7 @@ def test_a_listed_organizations_report_shows_its_entry_with_its_document(engine,
 
 
 @pytest.mark.article("Art. 34.1")
-def test_an_organizations_report_shows_its_grade_and_explains_each_contribution(engine, world):
+def test_an_organizations_report_shows_its_grade_and_explains_each_contribution(cjk_font, engine, world):
     _list_org(engine, world.organ)
     snap = _org_report(engine, world)
     ev = _section(snap, "evaluation")

@@ -96,7 +96,7 @@ def _latest_report_event(s, number: str) -> AuditEvent:
 
 @pytest.mark.article("Art. 37")
 @pytest.mark.article("Art. 25.3")
-def test_purged_list_entry_leaves_every_issued_report(engine, joint):  # noqa: F811
+def test_purged_list_entry_leaves_every_issued_report(cjk_font, engine, joint):  # noqa: F811
     _apply(engine, joint)
     numbers = _issue(engine, joint)
     before = _snapshots(engine)
@@ -146,7 +146,7 @@ def test_purged_list_entry_leaves_every_issued_report(engine, joint):  # noqa: F
 
 
 @pytest.mark.article("Art. 37")
-def test_purged_record_leaves_the_grade_and_the_measures_of_issued_reports(engine, joint):  # noqa: F811
+def test_purged_record_leaves_the_grade_and_the_measures_of_issued_reports(cjk_font, engine, joint):  # noqa: F811
     w = joint.w
     rid = w.records["current"]
     _apply(engine, joint)

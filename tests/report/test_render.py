@@ -36,7 +36,7 @@ def _fonts(reader: PdfReader):
 
 
 @pytest.mark.article("Art. 34.1")
-def test_pdf_text_is_chinese_exactly_and_the_font_is_embedded(snapshot):
+def test_pdf_text_is_chinese_exactly_and_the_font_is_embedded(cjk_font, snapshot):
     pdf = render.render(snapshot, "pdf")
     assert pdf.startswith(b"%PDF")
     reader = PdfReader(io.BytesIO(pdf))

@@ -117,6 +117,8 @@ NOT_BOUND: dict[str, str] = {
                "is found by its keyed digest",
     "batch": "an import's progress and counts; the records it stored are bound by their chunk events",
     "batch_reject": "rows that were refused: never information about a subject on the platform",
+    "worker_job": "when each scheduled job (purge, seal, …) last ran and who runs it now: operations, not "
+                  "information; what each job changes is audited by the job itself",
 }
 
 

@@ -17,8 +17,9 @@ from sqlalchemy.engine import Engine
 
 from ..db import session_scope
 from ..deps import engine as engine_dep
-from ..errors import NotFound
+from ..errors import NotFound, responses
 from . import seal as sealing
+from .schemas import CheckpointRead, PublishedCheckpointRead
 
 router = APIRouter(prefix="/public", tags=["public"])
 
@@ -45,13 +46,16 @@ def published(engine: Engine) -> dict[str, Any]:
     }
 
 
-@router.get("/checkpoint", summary="The latest signed checkpoint of the audit log, and the public key")
+@router.get("/checkpoint", summary="The latest signed checkpoint of the audit log, and the public key",
+            response_model=PublishedCheckpointRead, responses=responses(404))
 def checkpoint(engine: Engine = Depends(engine_dep)) -> dict[str, Any]:
     return published(engine)
 
 
 @router.get("/checkpoint/document", summary="The latest checkpoint exactly as exported (checkpoint-<seq>.json)",
-            response_class=Response)
+            response_class=Response,
+            responses={200: {"model": CheckpointRead, "description": "checkpoint-<seq>.json, byte for byte"},
+                       **responses(404)})
 def checkpoint_document(engine: Engine = Depends(engine_dep)) -> Response:
     pub = published(engine)
     return Response(pub["document"], media_type="application/json",

@@ -41,7 +41,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..clock import now
-from ..config import get_settings
+from ..config import env as setting, get_settings
 from ..db import session_scope
 from ..errors import DomainError, RuleViolation
 from ..models import AuditCheckpoint, AuditEvent
@@ -72,7 +72,7 @@ def legacy_key_path() -> Path:
 
 
 def key_path() -> Path:
-    env = os.environ.get("XINYONG_AUDIT_KEY_FILE")
+    env = setting("XINYONG_AUDIT_KEY_FILE")
     if env:
         return Path(env)
     new = keys_dir() / "ed25519.key"
@@ -82,7 +82,7 @@ def key_path() -> Path:
 
 
 def export_dir() -> Path:
-    env = os.environ.get("XINYONG_AUDIT_EXPORT_DIR")
+    env = setting("XINYONG_AUDIT_EXPORT_DIR")
     return Path(env) if env else audit_dir() / "checkpoints"
 
 
@@ -103,7 +103,7 @@ def check_separation() -> None:
 def signing_key(*, create: bool = True) -> Ed25519PrivateKey:
     path = key_path()
     if not path.exists():
-        if os.environ.get("XINYONG_AUDIT_KEY_FILE") or not create:
+        if setting("XINYONG_AUDIT_KEY_FILE") or not create:
             raise DomainError(f"the audit signing key {path} does not exist")
         path.parent.mkdir(parents=True, exist_ok=True)
         if path.parent == keys_dir():
@@ -137,7 +137,7 @@ def signing_key(*, create: bool = True) -> Ed25519PrivateKey:
 
 def verify_key() -> Ed25519PublicKey | None:
     """The public key checkpoints are verified with; None when there is no key at all."""
-    env = os.environ.get("XINYONG_AUDIT_PUBLIC_KEY_FILE")
+    env = setting("XINYONG_AUDIT_PUBLIC_KEY_FILE")
     if env:
         path = Path(env)
         if not path.exists():
@@ -162,7 +162,7 @@ def public_pem() -> str | None:
 
 def no_public_key(checkpoints: int) -> DomainError:
     """The one-line refusal when there are checkpoints and no key to check them with."""
-    where = os.environ.get("XINYONG_AUDIT_KEY_FILE") or str(key_path())
+    where = setting("XINYONG_AUDIT_KEY_FILE") or str(key_path())
     return DomainError(f"no audit public key: {checkpoints} checkpoint(s) to verify, but no key at {where} "
                        f"(nor {Path(where).with_suffix('.pub').name} beside it); set XINYONG_AUDIT_PUBLIC_KEY_FILE "
                        "to the platform's public key (GET /api/v1/public/checkpoint gives it)",

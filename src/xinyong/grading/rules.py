@@ -11,7 +11,6 @@ a text naming the law): automated profiling of people needs one.
 from __future__ import annotations
 
 import functools
-import os
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Any
 
 import yaml
 
+from ..config import env as setting
 from ..errors import RuleViolation
 from ..inquiry.rules import not_revoked, not_withdrawn, within_inquiry_period
 from ..law.rules import rule
@@ -77,11 +77,11 @@ def _load(path: str) -> Table:
 
 def table(path: Path | None = None) -> Table:
     """The published table (``XINYONG_GRADING_RULES`` may point at another published file)."""
-    return _load(str(path or os.environ.get("XINYONG_GRADING_RULES") or RULES_FILE))
+    return _load(str(path or setting("XINYONG_GRADING_RULES") or RULES_FILE))
 
 
 def natural_persons_basis() -> str | None:
-    return (os.environ.get(BASIS_ENV) or "").strip() or None
+    return (setting(BASIS_ENV) or "").strip() or None
 
 
 @dataclass(frozen=True)

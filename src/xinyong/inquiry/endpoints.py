@@ -8,15 +8,20 @@ from ..clock import today
 from ..db import session_scope
 from .. import tokens
 from ..deps import bearer_token, engine, require_role
-from ..errors import InvalidInput
+from ..errors import InvalidInput, responses
+from ..schemas import id_path
 from ..responses import JSON
 from . import authorizations, service
-from .schemas import AuthorizationIn, FindIn, InquiryIn
+from .schemas import (AuthorizationIn, AuthorizationRead, AuthorizationWithdrawnRead, FindIn, FoundRecordsRead,
+                      InquiryIn, InquiryLogRead, InquiryRead)
 
 router = APIRouter(tags=["inquiries"])
 
 
-@router.post("/inquiries")
+# Hot path: the answer is a pre-built orjson body; InquiryRead documents it (tests hold the body to it).
+@router.post("/inquiries", response_class=JSON,
+             responses={200: {"model": InquiryRead, "description": "The answer (allowed)"},
+                        **responses(401, 403, 404, 409, 422)})
 async def inquire(body: InquiryIn, token: str = Depends(bearer_token), eng: Engine = Depends(engine)) -> JSON:
     """Inquire about a subject (in the body). Logged, allowed or denied, before the answer leaves.
 
@@ -39,21 +44,22 @@ async def inquire(body: InquiryIn, token: str = Depends(bearer_token), eng: Engi
 subject_only = require_role("subject")
 
 
-@router.get("/me/inquiries")
+@router.get("/me/inquiries", response_model=list[InquiryLogRead], responses=responses(401, 403))
 def my_inquiries(who: Actor = Depends(subject_only), eng: Engine = Depends(engine)) -> JSON:
     """Who inquired about me, when, for what purpose, under which authorization (Art. 34)."""
     with session_scope(eng) as s:
-        return JSON(service.inquiries_about(s, who.subject_id))
+        return service.inquiries_about(s, who.subject_id)
 
 
-@router.get("/me/authorizations")
-def my_authorizations(who: Actor = Depends(subject_only), eng: Engine = Depends(engine)) -> JSON:
+@router.get("/me/authorizations", response_model=list[AuthorizationRead], responses=responses(401, 403))
+def my_authorizations(who: Actor = Depends(subject_only), eng: Engine = Depends(engine)) -> list[dict]:
     with session_scope(eng) as s:
-        return JSON(authorizations.of_subject(s, who.subject_id))
+        return authorizations.of_subject(s, who.subject_id)
 
 
-@router.post("/me/authorizations", status_code=201)
-def grant(body: AuthorizationIn, who: Actor = Depends(subject_only), eng: Engine = Depends(engine)) -> JSON:
+@router.post("/me/authorizations", status_code=201, response_model=AuthorizationRead,
+             responses=responses(401, 403, 404, 409, 422))
+def grant(body: AuthorizationIn, who: Actor = Depends(subject_only), eng: Engine = Depends(engine)) -> dict:
     """Give a unit written authorization to inquire into my non-public information (Art. 17.3)."""
     with session_scope(eng) as s:
         auth = authorizations.grant(
@@ -61,22 +67,25 @@ def grant(body: AuthorizationIn, who: Actor = Depends(subject_only), eng: Engine
             valid_from=body.valid_from or today(), valid_until=body.valid_until, document=body.document,
             actor=who)
         info = next(a for a in authorizations.of_subject(s, who.subject_id) if a["id"] == auth.id)
-    return JSON(info, status_code=201)
+    return info
 
 
-@router.delete("/me/authorizations/{authorization_id}")
-def withdraw(authorization_id: int, who: Actor = Depends(subject_only), eng: Engine = Depends(engine)) -> JSON:
+@router.delete("/me/authorizations/{authorization_id}", response_model=AuthorizationWithdrawnRead,
+               responses=responses(401, 403, 404, 409, 422))
+def withdraw(authorization_id: int = id_path("The authorization's id"), who: Actor = Depends(subject_only),
+             eng: Engine = Depends(engine)) -> dict:
     with session_scope(eng) as s:
         authorizations.withdraw(s, authorization_id=authorization_id, reason="", actor=who)
-    return JSON({"id": authorization_id, "withdrawn": True})
+    return {"id": authorization_id, "withdrawn": True}
 
 
-@router.post("/records/find", tags=["records"])
+@router.post("/records/find", tags=["records"], response_model=FoundRecordsRead,
+             responses=responses(401, 403, 404, 422))
 def find_records(body: FindIn, who: Actor = Depends(require_role(*PROVIDER_KINDS)),
-                 eng: Engine = Depends(engine)) -> JSON:
+                 eng: Engine = Depends(engine)) -> dict:
     """The provider's own records by their identity (item, document number, subject in the body): answered the
     same way whether or not the platform knows the subject, and logged as an inquiry (Art. 11, 34)."""
     with session_scope(eng) as s:
         ids = service.find_own_records(s, actor=who, subject=body.subject, item_code=body.catalog_item,
                                        doc_no=body.doc_no, channel="api")
-    return JSON({"record_ids": ids})
+    return {"record_ids": ids}

@@ -28,6 +28,7 @@ from ..law import parameters
 from ..law.periods import untrustworthy_inquiry_end
 from ..models import (Authorization, CatalogItem, CreditList, InquiryLog, ListEntry, ListEntryPerson, Record,
                       Subject, Unit, UnitInquiryItem, UnitInquiryList)
+from ..ops import counters
 from ..subject import service as subjects
 from ..subject.identifiers import mask_ric, parse_identifier
 from . import rules
@@ -261,6 +262,8 @@ def log(session: Session, *, actor: Actor, decided: Sequence[Decided], answers: 
                              record_ids=record_ids if known else None, entry_ids=entry_ids or None,
                              bases=(bases[i] if bases is not None else d.decision.bases())))
     extra = also() if also is not None else None
+    for row in rows:
+        counters.inquiry(row["decision"], row["article"])
     if extra is not None and len(rows) == 1:
         log_id, also_id = audit.insert_with_events(session, [(_LOG, rows[0], _log_event(actor, rows[0])), extra])
         return [log_id], also_id
@@ -281,6 +284,7 @@ def log_refusal(session: Session, *, actor: Actor, subject_id: int, purpose: str
     """Log a request refused before the inquiry policy runs (e.g. grading a natural person without a
     basis, Art. 23): the subject still sees who asked and why it was refused. Nothing is served."""
     decision = Decision(False, article, reason)
+    counters.inquiry("deny", article)
     [log_id] = _write_logs(session, actor, [_log_row(actor, subject_id=subject_id, subject_digest=None,
                                                      purpose=purpose, case_no=case_no, channel=channel,
                                                      decision=decision, outcome="deny", record_ids=[])])
@@ -556,12 +560,32 @@ def _organ_lists(session: Session, unit_id: int | None) -> dict[tuple[int, str],
     return refcache.get(("inquiry-list-lists", refcache.database_key(session), unit_id), load)
 
 
+_A = Authorization.__table__
+# Built once: a statement built per call costs its cache key, and an IN list its re-rendering (~0.1 ms a check).
+_AUTHORIZATIONS_OF_ONE = select(_A).where(_A.c.subject_id == bindparam("id"), _A.c.unit_id == bindparam("unit_id"))
+_authorizations_by_dialect: dict[str, Any] = {}
+
+
+def _authorizations_statement(dialect: str):
+    stmt = _authorizations_by_dialect.get(dialect)
+    if stmt is None:
+        ids = (_A.c.subject_id == any_(bindparam("ids", type_=ARRAY(_A.c.subject_id.type))) if dialect == "postgresql"
+               else _A.c.subject_id.in_(bindparam("ids", expanding=True)))
+        stmt = _authorizations_by_dialect[dialect] = select(_A).where(ids, _A.c.unit_id == bindparam("unit_id"))
+    return stmt
+
+
 def _authorizations(session: Session, subject_ids: list[int], unit_id: int | None
                     ) -> dict[int, list[AuthorizationFacts]]:
-    t = Authorization.__table__
     out: dict[int, list[AuthorizationFacts]] = {}
-    rows = session.connection().execute(select(t).where(t.c.subject_id.in_(sorted(set(subject_ids))),
-                                                        t.c.unit_id == unit_id))
+    conn = session.connection()
+    ids = sorted(set(subject_ids))
+    if unit_id is None:  # an authorization naming no unit (IS NULL, which a bound parameter cannot say)
+        rows = conn.execute(select(_A).where(_A.c.subject_id.in_(ids), _A.c.unit_id.is_(None)))
+    elif len(ids) == 1:
+        rows = conn.execute(_AUTHORIZATIONS_OF_ONE, {"id": ids[0], "unit_id": unit_id})
+    else:
+        rows = conn.execute(_authorizations_statement(conn.dialect.name), {"ids": ids, "unit_id": unit_id})
     for a in rows:
         out.setdefault(a.subject_id, []).append(AuthorizationFacts(
             a.id, a.unit_id, frozenset(a.items), a.purpose, a.valid_from, a.valid_until, a.withdrawn_at is not None))

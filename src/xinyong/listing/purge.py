@@ -20,6 +20,7 @@ from ..audit import service as audit
 from ..auth import Actor
 from ..law.periods import deadline_fields
 from ..models import ListEntry, ListEntryPerson, ListRemedy
+from ..ops import journal
 from ..record import workflows
 
 DELETE_PARAMETER = "revocation.delete_working_days"  # Art. 37
@@ -66,6 +67,8 @@ def purge_revoked(session: Session, actor: Actor, day: date) -> workflows.PurgeR
                      details={"list_id": list_id, "revoked_on": revoked_on.isoformat(),
                               "remedy_ids": [r.id for r in remedies], "persons": len(persons),
                               "content_digest": digest, **due, "article": "Art. 37"})
+        journal.note(session, "list_entry", {"entry_id": entry_id, "list_id": list_id, "subject_id": subject_id,
+                                             "revoked_on": revoked_on, "content_digest": digest})
         info = {"object": f"list entry {entry_id}", "entry_id": entry_id, "received_on": revoked_on.isoformat(),
                 "due_on": due["due_on"]}
         report.deleted.append(info)

@@ -2,10 +2,14 @@ from __future__ import annotations
 
 from datetime import date
 
-from pydantic import BaseModel, Field
+from typing import List  # List: these models have a field named 'list'
+
+from pydantic import Field
+
+from ..schemas import InModel, ReadModel
 
 
-class ListIn(BaseModel):
+class ListIn(InModel):
     code: str
     name: str
     kind: str = Field("black", description="black (seriously untrustworthy, Art. 25) | red (positive)")
@@ -24,13 +28,13 @@ class ListIn(BaseModel):
                                            "judicial-interpretation | departmental-rule | local-regulation | policy")
 
 
-class PersonIn(BaseModel):
+class PersonIn(InModel):
     role: str = Field(..., description="legal-representative | principal | directly-responsible (Art. 33)")
     name: str
     identifier: str = Field(..., description="Resident identity card number (body only, never in a URL)")
 
 
-class EntryIn(BaseModel):
+class EntryIn(InModel):
     subject: str
     subject_name: str | None = None
     ground: str | None = Field(None, description="Art. 25.2 item (1)–(4) for black lists")
@@ -40,16 +44,101 @@ class EntryIn(BaseModel):
     persons: list[PersonIn] = Field(default_factory=list)
 
 
-class RemovalIn(BaseModel):
+class RemovalIn(InModel):
     document: str
     reason: str = ""
 
 
-class RemedyIn(BaseModel):
+class RemedyIn(InModel):
     reason: str
 
 
-class RemedyDecisionIn(BaseModel):
+class RemedyDecisionIn(InModel):
     decided_by: str = Field(..., description="organ | reconsideration | court")
     outcome: str = Field(..., description="upheld | revoked")
     document: str
+
+
+# --------------------------------------------------------------------------------------------
+# Responses
+
+
+class CommentPeriodRead(ReadModel):
+    from_: date | None = Field(..., alias="from")
+    to: date | None
+    minimum_days: int
+    minimum_source: str
+
+
+class DisclosureRead(ReadModel):
+    level: str = Field(..., description="public | organs")
+    basis: str | None
+    basis_level: str | None
+
+
+class ListRead(ReadModel):
+    """A list with its entry and removal requirements and remedy paths (Art. 24, 25.3)."""
+
+    id: int
+    code: str
+    name: str
+    kind: str = Field(..., description="black | red")
+    keeper_organ: str
+    entry_standard: str
+    legal_basis: str
+    comment_period: CommentPeriodRead
+    entry_requirements: str
+    removal_requirements: str
+    remedy_paths: str
+    state: str
+    published_on: date | None
+    disclosure: DisclosureRead
+
+
+class ListBriefRead(ReadModel):
+    id: int
+    code: str
+    name: str
+    kind: str
+
+
+class ListedSubjectRead(ReadModel):
+    id: int
+    name: str
+    identifier: str = Field(..., description="A resident ID number masked (前6后4)")
+
+
+class ResponsiblePersonRead(ReadModel):
+    role: str
+    name: str
+    identifier: str = Field(..., description="Masked (前6后4)")
+
+
+class EntryRead(ReadModel):
+    id: int
+    list: ListBriefRead
+    subject: ListedSubjectRead
+    ground: str | None
+    article: str
+    ground_text: str
+    document: str
+    decided_on: date
+    status: str
+    removed_on: date | None
+    removal_document: str | None
+    persons: List[ResponsiblePersonRead]
+
+
+class RemedyRead(ReadModel):
+    id: int
+    entry_id: int
+    status: str
+    applied_on: date
+
+
+class RemedyDecidedRead(ReadModel):
+    id: int
+    entry_id: int
+    status: str
+    decided_by: str | None
+    outcome_document: str | None

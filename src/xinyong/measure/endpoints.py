@@ -8,9 +8,11 @@ from ..auth import Actor
 from ..db import session_scope
 from .. import tokens
 from ..deps import actor, bearer_token, engine, require_role
+from ..errors import responses
 from ..responses import JSON
+from ..schemas import id_path, text_path
 from . import service
-from .schemas import ApplicationIn, CheckIn, MeasureIn
+from .schemas import ApplicationIn, ApplicationRead, AppliedMeasureRead, CheckIn, CheckRead, MeasureIn, MeasureRead
 
 router = APIRouter(tags=["measures"])
 supervisor_only = require_role("supervisor")
@@ -18,15 +20,15 @@ organ_only = require_role("administrative")
 subject_only = require_role("subject")
 
 
-@router.get("/measures")
-def application_list(who: Actor = Depends(actor), eng: Engine = Depends(engine)) -> JSON:
+@router.get("/measures", response_model=list[MeasureRead], responses=responses(401, 403))
+def application_list(who: Actor = Depends(actor), eng: Engine = Depends(engine)) -> list[dict]:
     """The published application list (Art. 22); the supervisor sees drafts too."""
     with session_scope(eng) as s:
-        return JSON(service.application_list(s, include_drafts=who.role == "supervisor"))
+        return service.application_list(s, include_drafts=who.role == "supervisor")
 
 
-@router.post("/measures", status_code=201)
-def add(body: MeasureIn, who: Actor = Depends(supervisor_only), eng: Engine = Depends(engine)) -> JSON:
+@router.post("/measures", status_code=201, response_model=MeasureRead, responses=responses(401, 403, 409, 422))
+def add(body: MeasureIn, who: Actor = Depends(supervisor_only), eng: Engine = Depends(engine)) -> dict:
     """A draft line of the application list (the supervisor compiles it, Art. 22)."""
     with session_scope(eng) as s:
         m = service.add(s, code=body.code, name=body.name, description=body.measure, kind=body.kind, item=body.item,
@@ -38,20 +40,22 @@ def add(body: MeasureIn, who: Actor = Depends(supervisor_only), eng: Engine = De
                         implementing_class=body.implementing_class, check_basis=body.check_basis,
                         check_basis_level=body.check_basis_level, actor=who)
         out = service.view(m)
-    return JSON(out, status_code=201)
+    return out
 
 
-@router.post("/measures/{measure}/publish")
-def publish(measure: str, who: Actor = Depends(supervisor_only), eng: Engine = Depends(engine)) -> JSON:
+@router.post("/measures/{measure}/publish", response_model=MeasureRead, responses=responses(401, 403, 404, 409, 422))
+def publish(measure: str = text_path("The measure's id or code"), who: Actor = Depends(supervisor_only),
+            eng: Engine = Depends(engine)) -> dict:
     """Record the public announcement (Art. 32.2): from today the measure may be applied."""
     with session_scope(eng) as s:
-        return JSON(service.view(service.publish(s, measure=measure, actor=who)))
+        return service.view(service.publish(s, measure=measure, actor=who))
 
 
-@router.post("/measures/{measure}/withdraw")
-def withdraw(measure: str, who: Actor = Depends(supervisor_only), eng: Engine = Depends(engine)) -> JSON:
+@router.post("/measures/{measure}/withdraw", response_model=MeasureRead, responses=responses(401, 403, 404, 409, 422))
+def withdraw(measure: str = text_path("The measure's id or code"), who: Actor = Depends(supervisor_only),
+             eng: Engine = Depends(engine)) -> dict:
     with session_scope(eng) as s:
-        return JSON(service.view(service.withdraw(s, measure=measure, actor=who)))
+        return service.view(service.withdraw(s, measure=measure, actor=who))
 
 
 # A check of up to this many subjects takes a few milliseconds: it runs on the event loop (a threadpool
@@ -59,7 +63,10 @@ def withdraw(measure: str, who: Actor = Depends(supervisor_only), eng: Engine = 
 INLINE_SUBJECTS = 10
 
 
-@router.post("/checks")
+# Hot path: the answer is a pre-built orjson body; CheckRead documents it (tests hold the body to it).
+@router.post("/checks", response_class=JSON,
+             responses={200: {"model": CheckRead, "description": "Each subject's measures, with grounds"},
+                        **responses(401, 403, 409, 422)})
 async def check(body: CheckIn, token: str = Depends(bearer_token), eng: Engine = Depends(engine)) -> JSON:
     """Before a decision: which announced measures apply to these subjects in this context, with basis and
     grounds. Every subject checked is an inquiry, logged in the same transaction (with the authentication:
@@ -73,20 +80,21 @@ async def check(body: CheckIn, token: str = Depends(bearer_token), eng: Engine =
     return JSON(out)
 
 
-@router.post("/checks/{check_id}/applications", status_code=201)
-def apply(check_id: int, body: ApplicationIn, who: Actor = Depends(organ_only),
-          eng: Engine = Depends(engine)) -> JSON:
+@router.post("/checks/{check_id}/applications", status_code=201, response_model=ApplicationRead,
+             responses=responses(401, 403, 404, 409, 422))
+def apply(body: ApplicationIn, check_id: int = id_path("The check's id"), who: Actor = Depends(organ_only),
+          eng: Engine = Depends(engine)) -> dict:
     """Record that the organ applied a measure the check returned (refused if not announced, Art. 32.2)."""
     with session_scope(eng) as s:
         app = service.apply(s, check_id=check_id, measure=body.measure, subject=body.subject,
                             document=body.document, actor=who)
         out = {"id": app.id, "measure_id": app.measure_id, "check_id": app.check_id, "document": app.document,
                "decided_on": app.decided_on.isoformat(), "grounds": app.grounds}
-    return JSON(out, status_code=201)
+    return out
 
 
-@router.get("/me/measures")
-def my_measures(who: Actor = Depends(subject_only), eng: Engine = Depends(engine)) -> JSON:
+@router.get("/me/measures", response_model=list[AppliedMeasureRead], responses=responses(401, 403))
+def my_measures(who: Actor = Depends(subject_only), eng: Engine = Depends(engine)) -> list[dict]:
     """The measures applied to me, their basis and their grounds (Art. 32.1)."""
     with session_scope(eng) as s:
-        return JSON(service.applied_to(s, who.subject_id))
+        return service.applied_to(s, who.subject_id)

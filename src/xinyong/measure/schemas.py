@@ -1,9 +1,14 @@
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from datetime import date
+from typing import Any, List, Literal  # List: these models have a field named 'list'
+
+from pydantic import Field
+
+from ..schemas import InModel, ReadModel
 
 
-class MeasureIn(BaseModel):
+class MeasureIn(InModel):
     code: str
     name: str
     measure: str = Field(..., description="The measure itself (实施手段)")
@@ -26,12 +31,166 @@ class MeasureIn(BaseModel):
     check_basis_level: str | None = Field(None, description="law | administrative-regulation")
 
 
-class CheckIn(BaseModel):
+class CheckIn(InModel):
     subjects: list[str] = Field(..., description="USCCs or resident ID numbers (at most 1000); never in a URL")
     context: str = Field(..., description="An Art. 28 purpose code")
 
 
-class ApplicationIn(BaseModel):
+class ApplicationIn(InModel):
     measure: str = Field(..., description="The measure's id or code")
     subject: str = Field(..., description="The subject's identifier, as checked")
     document: str = Field(..., description="The decision document")
+
+
+# --------------------------------------------------------------------------------------------
+# Responses
+
+
+class BasisRead(ReadModel):
+    text: str
+    level: str | None
+
+
+class IncidentRead(ReadModel):
+    text: str
+    items: List[str]
+    lists: List[Any]
+
+
+class TargetRead(ReadModel):
+    kinds: List[str]
+    reaches_responsible_persons: bool
+
+
+class ImplementingRead(ReadModel):
+    units: List[str] | None
+    class_: str | None = Field(..., alias="class")
+
+
+class MeasureRead(ReadModel):
+    """A line of the application list (Art. 22)."""
+
+    id: int
+    code: str
+    name: str
+    measure: str
+    kind: str
+    article: str
+    incident: IncidentRead
+    target: TargetRead
+    contexts: List[str]
+    implementing_organ: str
+    implementing: ImplementingRead
+    basis: BasisRead
+    check_basis: BasisRead | None
+    state: str
+    published_on: date | None
+    withdrawn_on: date | None
+
+
+class MeasureBriefRead(ReadModel):
+    id: int
+    code: str
+    name: str
+    measure: str
+    kind: str
+    article: str
+    implementing_organ: str
+    basis: BasisRead
+    published_on: date | None
+
+
+class GroundDocumentRead(ReadModel):
+    number: str
+    date: str
+    organ: str | None = None
+
+
+class GroundRead(ReadModel):
+    """A record or list entry a measure rests on — or, once deleted (Art. 37), a mark naming only its id."""
+
+    type: Literal["record", "list-entry"]
+    record_id: int | None = None
+    item: str | None = None
+    item_name: str | None = None
+    entry_id: int | None = None
+    list_id: int | None = None
+    list: str | None = None
+    list_code: str | None = None
+    list_kind: str | None = None
+    ground: str | None = None
+    article: str | None = None
+    document: GroundDocumentRead | str | None = None
+    decided_on: date | None = None
+    relation: str | None = Field(None, description="subject | responsible (Art. 33)")
+    role: str | None = None
+    markers: List[str] | None = None
+    deleted: bool | None = None
+    hidden: bool | None = None
+    note: str | None = None
+
+
+class MeasureFoundRead(MeasureBriefRead):
+    grounds: List[GroundRead]
+
+
+class NotEvaluableRead(MeasureBriefRead):
+    evaluable: bool
+    reason: str = Field(..., description="'cannot be evaluated by you', the same for every subject")
+
+
+class CheckedSubjectRead(ReadModel):
+    id: int | None = None
+    kind: str | None = None
+    identifier: str = Field(..., description="Masked")
+
+
+class CheckInquiryRead(ReadModel):
+    decision: Literal["allow", "deny"]
+    article: str
+
+
+class InvalidIdentifierRead(ReadModel):
+    code: str
+    field: str
+    message: str
+    article: str | None
+
+
+class CheckResultRead(ReadModel):
+    """One subject of a check, or the error of an invalid identifier."""
+
+    subject: CheckedSubjectRead | None = None
+    found: bool | None = None
+    inquiry: CheckInquiryRead | None = None
+    measures: List[MeasureFoundRead]
+    not_evaluable: List[NotEvaluableRead] | None = None
+    error: InvalidIdentifierRead | None = None
+    inquiry_id: int | None = None
+
+
+class CheckRead(ReadModel):
+    check_id: int | None
+    context: str
+    checked_on: date
+    subjects: List[CheckResultRead]
+
+
+class ApplicationRead(ReadModel):
+    id: int
+    measure_id: int
+    check_id: int
+    document: str
+    decided_on: date
+    grounds: List[GroundRead]
+
+
+class AppliedMeasureRead(ReadModel):
+    """A measure applied to me, its basis and its grounds (Art. 32.1)."""
+
+    id: int
+    measure: MeasureBriefRead
+    document: str
+    decided_on: date
+    check_id: int
+    grounds: List[GroundRead]

@@ -10,6 +10,7 @@ from .record import Batch, BatchReject, Record, RecordAction, RecordHistory, Rec
 from .report import CreditReport
 from .subject import Subject
 from .unit import Officer, Unit, UnitInquiryItem, UnitInquiryList, UnitProvides, UnitToken
+from .worker import WorkerJob  # noqa: F401
 
 __all__ = [
     "AuditCheckpoint",

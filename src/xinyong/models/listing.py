@@ -43,7 +43,8 @@ class ListEntry(Base):
     """A subject on a list: the ground (Art. 25.2 item for black lists), the determining document, the date."""
 
     __tablename__ = "list_entry"
-    __table_args__ = (Index("ix_list_entry_subject_status", "subject_id", "status"),)
+    # SQLite: a purged entry's id is never given to a new one (migration 0014)
+    __table_args__ = (Index("ix_list_entry_subject_status", "subject_id", "status"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     list_id: Mapped[int] = mapped_column(ForeignKey("credit_list.id"), index=True)
@@ -63,7 +64,7 @@ class ListEntryPerson(Base):
     """A natural person responsible for a listed organization's act (Art. 33), fixed when recorded."""
 
     __tablename__ = "list_entry_person"
-    __table_args__ = (Index("ix_list_entry_person_subject", "subject_id"),)
+    __table_args__ = (Index("ix_list_entry_person_subject", "subject_id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("list_entry.id"), index=True)
@@ -75,6 +76,7 @@ class ListRemedy(Base):
     """A listed subject's application for remedy (Art. 25.3) and its outcome."""
 
     __tablename__ = "list_remedy"
+    __table_args__ = {"sqlite_autoincrement": True}
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     entry_id: Mapped[int] = mapped_column(ForeignKey("list_entry.id"), index=True)

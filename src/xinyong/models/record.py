@@ -22,7 +22,12 @@ from ..db import Base, BigId
 
 
 class Batch(Base):
-    """One submitted file (or API call) from a providing unit, with its outcome."""
+    """One submitted file (or API call) from a providing unit, with its outcome.
+
+    The batch table is also the import queue (``record.queue``): a batch submitted over HTTP waits as
+    ``queued`` until a worker claims it; the process that runs a batch holds its lease (``lease_holder``,
+    ``lease_expires_at``, renewed with every chunk and by a heartbeat). A batch whose lease lapsed is
+    ``interrupted``, with the chunks it committed, until it is resumed."""
 
     __tablename__ = "batch"
 
@@ -34,7 +39,8 @@ class Batch(Base):
     encoding: Mapped[str | None] = mapped_column(String(16))
     received_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
-    status: Mapped[str] = mapped_column(String(16))  # received | running | done | failed
+    # received | queued | running | interrupted | done | failed
+    status: Mapped[str] = mapped_column(String(16), index=True)
     rows_total: Mapped[int] = mapped_column(Integer, default=0)
     accepted: Mapped[int] = mapped_column(Integer, default=0)
     rejected: Mapped[int] = mapped_column(Integer, default=0)
@@ -43,6 +49,13 @@ class Batch(Base):
     # Columns of the file that are not the catalog's declared fields: dropped before anything was kept (Art. 11)
     dropped_columns: Mapped[list | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+    # Who submitted it (the officer's staff number, or "console"): a worker imports it as them.
+    officer: Mapped[str | None] = mapped_column(String(64))
+    officer_id: Mapped[int | None] = mapped_column(BigId)
+    # The process running it: "host:pid:token", and until when (real time, renewed while it runs).
+    lease_holder: Mapped[str | None] = mapped_column(String(128))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    runs: Mapped[int] = mapped_column(Integer, default=0)  # how many times a process started it
 
 
 class BatchReject(Base):
@@ -68,6 +81,8 @@ class Record(Base):
     __table_args__ = (
         UniqueConstraint("unit_id", "item_code", "doc_no", "subject_id"),
         Index("ix_record_subject_item", "subject_id", "item_code"),
+        # SQLite: never give a deleted record's id to a new one (Art. 37 purge; migration 0014)
+        {"sqlite_autoincrement": True},
     )
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
@@ -101,7 +116,7 @@ class RecordHistory(Base):
     """A change to a record: who, when, why, on which document, and the version it replaced."""
 
     __tablename__ = "record_history"
-    __table_args__ = (Index("ix_record_history_subject", "subject_id", "record_id"),)
+    __table_args__ = (Index("ix_record_history_subject", "subject_id", "record_id"), {"sqlite_autoincrement": True})
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     record_id: Mapped[int] = mapped_column(BigId)

@@ -134,6 +134,9 @@ REASONS: dict[str, tuple[str, str]] = {
     "Art. 6.1": ("自然人的社会信用信息不向社会公开（平台依据第六条第一款合法、必要原则作出的规定）。",
                  "Natural persons' credit information is not shown to the public (platform policy under Art. 6.1: "
                  "lawful and necessary)."),
+    "Art. 19(1)": ("来自您的地址的查询过于频繁，请稍后再试（平台依据第十九条第（一）项建立的信息安全管理机制）。",
+                   "Too many searches and pages from your address: please try again later (the platform's "
+                   "information security mechanism under Art. 19(1))."),
 }
 
 

@@ -19,34 +19,48 @@ def import_file(
     rejects: Path = typer.Option(None, "--rejects", help="Where to write rejected rows "
                                  "(default: FILE.rejects.csv beside the file)."),
     as_json: bool = typer.Option(False, "--json", help="Print the summary as JSON."),
+    resume: str = typer.Option(None, "--resume", metavar="BATCH",
+                               help="Complete this interrupted batch of FILE (its process stopped before the end): "
+                               "it goes on from the chunks already stored, with the same totals at the end."),
 ) -> None:
     """Import a provider's file. Exit 0 all accepted, 3 some rejected, 4 nothing usable.
 
     The file is read once: only the columns its catalog items declare are kept, in the platform's
-    encrypted copy; the others are dropped and listed (Art. 11)."""
+    encrypted copy; the others are dropped and listed (Art. 11). A batch whose process stopped (a crash,
+    Ctrl-C) is interrupted with the chunks it committed: --resume BATCH completes it."""
     if not file.is_file():
         raise InvalidInput(f"no such file: {file}", field="file")
     actor = acting_for(unit)
     eng = engine()
-    batch_id = importer.open_batch(eng, unit_uscc=unit, filename=file.name, actor=actor)
+    if resume:
+        batch_id, path = _resumable(eng, resume, file, actor)
+    else:
+        batch_id = importer.open_batch(eng, unit_uscc=unit, filename=file.name, actor=actor)
+        path = file
     rejects_path = rejects or file.with_name(file.name + ".rejects.csv")
     if rejects_path.exists():  # never leave the rejects of an earlier run looking current
         rejects_path.unlink()
-    with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                  console=err, transient=True, disable=as_json) as progress:
-        task = progress.add_task("reading", total=None)
-        result = importer.run_import(
-            eng, batch_id=batch_id, path=file, actor=actor, today=today(),
-            chunk_rows=get_settings().import_chunk_rows,
-            progress=lambda n: progress.update(task, description=f"{n:,} rows read"),
-        )
+    try:
+        with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
+                      console=err, transient=True, disable=as_json) as progress:
+            task = progress.add_task("reading", total=None)
+            result = importer.run_import(
+                eng, batch_id=batch_id, path=path, actor=actor, today=today(),
+                chunk_rows=get_settings().import_chunk_rows, resume=bool(resume),
+                progress=lambda n: progress.update(task, description=f"{n:,} rows read"),
+            )
+    except KeyboardInterrupt:
+        err.print(f"interrupted: batch {batch_id} keeps the chunks it stored; complete it with "
+                  f"xinyong import {file} --unit {unit} --resume {batch_id}", markup=False)
+        raise typer.Exit(130) from None
     written = _write_rejects(eng, batch_id, rejects_path)
     summary = result.summary()
     summary["rejects_file"] = str(rejects_path) if written else None
     if as_json:
         print_json(summary)
     else:
-        out.print(f"batch {result.batch_id}: {result.rows:,} rows — accepted {result.accepted:,}, "
+        resumed = f" (resumed after {result.resumed_from:,} rows)" if result.resumed_from else ""
+        out.print(f"batch {result.batch_id}{resumed}: {result.rows:,} rows — accepted {result.accepted:,}, "
                   f"already present {result.already_present:,}, rejected {result.rejected:,}", markup=False)
         for d in result.dropped_columns:
             out.print(f"dropped column {d['column']} [{d['article']}]: {d['reason']}", markup=False)
@@ -59,6 +73,34 @@ def import_file(
         if written:
             out.print(f"rejected rows with their reasons: {rejects_path}", markup=False)
     raise typer.Exit(result.exit_code)
+
+
+def _resumable(eng, batch_id: str, file: Path, actor) -> tuple[str, Path]:
+    """The interrupted batch ``batch_id`` of ``file``, this unit's, and what to read it from: its stored copy,
+    or — when it was interrupted while the file was being read — the file again."""
+    import uuid
+
+    from ..db import session_scope
+    from ..errors import NotFound
+    from ..models import Batch
+    from .queue import NotResumable
+
+    try:
+        batch_id = str(uuid.UUID(batch_id))
+    except ValueError:
+        raise InvalidInput(f"--resume takes a batch id, not {batch_id!r}", field="resume") from None
+    with session_scope(eng) as s:
+        batch = s.get(Batch, batch_id)
+        if batch is None or (actor.unit_id is not None and batch.unit_id != actor.unit_id):
+            raise NotFound(f"no batch {batch_id} of this unit")
+        if batch.status != "interrupted":
+            raise NotResumable(f"batch {batch_id} is {batch.status}: only an interrupted batch can be resumed"
+                               + (" (its process still holds its lease)" if batch.status == "running" else ""))
+        digest = batch.sha256
+    if digest and importer.sha256_of(file) != digest:
+        raise InvalidInput(f"{file.name} is not the file of batch {batch_id} (its SHA-256 differs)", field="file")
+    stored = importer.stored_copy_path(batch_id)
+    return batch_id, stored if stored.exists() else file
 
 
 def _write_rejects(eng, batch_id: str, path: Path) -> bool:
@@ -146,18 +188,24 @@ def restore(record_id: int = typer.Argument(...), unit: str = typer.Option(..., 
     out.print(f"record {record_id} restored (deadline {act.due_on} [{act.basis_article}] met)")
 
 
-@handles_errors
-def purge(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Delete revoked records (Art. 37) and list entries revoked on remedy (Art. 25.3) from the database.
-    Safe to run from cron; reports late deletions (exit 5)."""
+def run_purge(eng=None):
+    """``xinyong purge`` (and the worker's purge job): the deletions, committed, then the storage scrubbed."""
     from ..auth import CONSOLE
     from ..db import session_scope
     from . import workflows
 
-    with session_scope() as s:
+    with session_scope(eng) as s:
         report = workflows.purge(s, actor=CONSOLE)
-    with session_scope() as s:
+    with session_scope(eng) as s:
         workflows.scrub_storage(s)
+    return report
+
+
+@handles_errors
+def purge(as_json: bool = typer.Option(False, "--json")) -> None:
+    """Delete revoked records (Art. 37) and list entries revoked on remedy (Art. 25.3) from the database.
+    Safe to run from cron (or let `xinyong worker` run it daily); reports late deletions (exit 5)."""
+    report = run_purge()
     summary = {"deleted": report.deleted, "late": report.late, "unknown_deadline": report.unknown_deadline,
                **{name: {"deleted": r.deleted, "late": r.late, "unknown_deadline": r.unknown_deadline}
                   for name, r in report.steps.items()}}

@@ -6,13 +6,20 @@ The clerk's file is read once, into the platform's stored copy: a spool of its r
 columns their catalog item declares, encrypted (``spool.write_spool``); a file refused whole is
 refused before anything of it is kept. The import reads the spool back. Rejected rows go to the
 platform's rejects copy (encrypted, declared columns only) and to the provider.
+
+A run holds the batch's lease (``queue``): every chunk commits with the batch's counts only while the
+lease is this run's. A run continues from the batch's committed row count, so an interrupted batch is
+completed exactly (``--resume``): the rows of its committed chunks are skipped, and what they added (counts,
+rejects, notices) is already stored.
 """
 
 from __future__ import annotations
 
 import gc
 import hashlib
+import os
 import sqlite3
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -23,7 +30,7 @@ from datetime import date
 from pathlib import Path
 
 import orjson
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
@@ -37,7 +44,7 @@ from ..law import parameters
 from ..law.errors import LawError
 from ..models import Batch, BatchReject, CatalogItem, Unit
 from ..unit import service as units
-from . import service, spool, workflows
+from . import queue, service, spool, workflows
 from .fields import FORMATS, declared_fields, detect_format, map_row, mask_id_shaped, missing_required
 from .rules import ItemInfo, RecordDraft, RowContext, check_no_prohibited_columns, validate_row
 from .service import Reject
@@ -66,6 +73,8 @@ class ImportResult:
     notices: list[tuple[int, str]] = field(default_factory=list)
     file_error: Reject | None = None
     dropped_columns: list[dict] = field(default_factory=list)
+    status: str = "done"  # or, for a run told to stop between chunks: "queued" / "interrupted"
+    resumed_from: int = 0  # rows of chunks an earlier run committed (skipped by this one)
 
     @property
     def exit_code(self) -> int:
@@ -77,6 +86,8 @@ class ImportResult:
     def summary(self) -> dict:
         return {
             "batch_id": self.batch_id,
+            "status": self.status,
+            "resumed_from": self.resumed_from,
             "rows": self.rows,
             "accepted": self.accepted,
             "rejected": self.rejected,
@@ -143,16 +154,40 @@ def new_batch_id() -> str:
 
 
 def open_batch(engine: Engine, *, unit_uscc: str, filename: str, sha256: str | None = None, actor: Actor,
-               batch_id: str | None = None, dropped_columns: list[dict] | None = None) -> str:
-    """Record the submission first, so a batch id exists before any row is read (202 for the API).
-    ``sha256`` may come later: the import sets it from the spooling when it is not known yet."""
+               batch_id: str | None = None, dropped_columns: list[dict] | None = None,
+               status: str = "received") -> str:
+    """Record the submission first, so a batch row is committed before any row is read.
+
+    ``received`` (the CLI, about to run it here): with a lease already, so that a process that dies before
+    its first chunk still leaves a batch that is found interrupted. ``queued`` (over HTTP: its spool is
+    stored): no lease until a worker claims it. ``sha256`` may come later: the import sets it from the
+    spooling when it is not known yet."""
+    assert status in ("received", "queued")
     with session_scope(engine) as s:
         unit = units.get_by_uscc(s, unit_uscc)
         batch = Batch(id=batch_id or new_batch_id(), unit_id=unit.id, filename=filename[:255],
-                      sha256=sha256 or "", received_at=now(), status="received", rows_total=0, accepted=0,
-                      rejected=0, already_present=0, dropped_columns=dropped_columns or None)
+                      sha256=sha256 or "", received_at=now(), status=status, rows_total=0, accepted=0,
+                      rejected=0, already_present=0, dropped_columns=dropped_columns or None,
+                      officer=actor.officer, officer_id=actor.officer_id, runs=0)
+        if status == "received":
+            batch.lease_holder, batch.lease_expires_at = queue.new_holder(), queue.expiry()
         s.add(batch)
         return batch.id
+
+
+def submitter(session, batch: Batch) -> Actor:
+    """The actor a worker imports a queued batch as: its unit, and the officer who submitted it."""
+    unit = session.get(Unit, batch.unit_id)
+    actor = units.actor_for(unit, officer=batch.officer)
+    if batch.officer_id is not None:
+        from dataclasses import replace
+
+        actor = replace(actor, officer_id=batch.officer_id)
+    return actor
+
+
+class _Stopped(Exception):
+    """The run was told to stop (``stop`` set): it stops between chunks, every committed chunk kept."""
 
 
 def run_import(
@@ -165,19 +200,50 @@ def run_import(
     chunk_rows: int = 5000,
     on_reject: RejectSink | None = None,
     progress: Progress | None = None,
+    lease: queue.Lease | None = None,
+    resume: bool = False,
+    stop: threading.Event | None = None,
+    on_stop: str = "interrupted",
 ) -> ImportResult:
     """Import one file into the batch. ``path`` is the batch's spool (``keep_copy`` / the API), or the
-    clerk's own file, which is then spooled first (read once; refused whole with ``file_error``)."""
+    clerk's own file, which is then spooled first (read once; refused whole with ``file_error``).
+
+    The run holds the batch's lease: ``lease`` (a worker's claim), else taken here from ``received`` —
+    or, with ``resume``, from ``interrupted``. It continues from the rows the batch's committed chunks
+    hold. ``stop`` set: the run stops before its next chunk and the batch becomes ``on_stop`` (``queued``:
+    a worker shutting down hands it back to the queue; ``interrupted``). A run that lost its lease
+    raises :class:`queue.LeaseLost` and leaves the batch alone."""
+    if lease is None:
+        lease = queue.take(engine, batch_id, from_statuses=("interrupted",) if resume else ("received",),
+                           actor=actor)
+    if lease.progress.rows or lease.progress.runs > 1:
+        remove_stale_temporaries(batch_id)
     result = ImportResult(batch_id=batch_id)
     try:
-        _run(engine, result, Path(path), actor, today, chunk_rows, on_reject, progress)
+        with lease.heartbeat():
+            _run(engine, result, Path(path), actor, today, chunk_rows, on_reject, progress, lease, stop)
+    except queue.LeaseLost:
+        raise
+    except (_Stopped, KeyboardInterrupt) as exc:
+        status = on_stop if isinstance(exc, _Stopped) else "interrupted"
+        with session_scope(engine) as s:
+            if lease.release(s, status=status, error=None if status == "queued" else
+                             "interrupted: stopped before it finished; the chunks it committed are kept; "
+                             + queue.RESUME_HINT.format(id=batch_id)):
+                audit.append(s, action="batch:requeued" if status == "queued" else "batch:interrupted",
+                             actor=actor, object_type="batch", object_id=batch_id,
+                             details={"rows": result.rows, "accepted": result.accepted,
+                                      "rejected": result.rejected, "already_present": result.already_present,
+                                      "stopped": "on request" if isinstance(exc, _Stopped) else "interrupt"})
+        if isinstance(exc, KeyboardInterrupt):
+            raise
+        result.status = status
+        return result
     except BaseException as exc:
         # Never a full ID number in the stored error, nor in what propagates to a terminal.
         text = mask_id_shaped(f"{type(exc).__name__}: {exc}")[:2000]
         with session_scope(engine) as s:
-            batch = s.get(Batch, batch_id)
-            batch.status, batch.finished_at = "failed", now()
-            batch.error = text
+            lease.release(s, status="failed", finished_at=now(), error=text)
         if isinstance(exc, Exception) and (isinstance(exc, DBAPIError) or _driver_error(exc)
                                            or text != f"{type(exc).__name__}: {exc}"[:2000]):
             raise ImportFailed(f"the import of batch {batch_id} failed: {text}") from None
@@ -196,6 +262,28 @@ class _Notices:
     def __init__(self) -> None:
         self.rows: list[tuple[int, str]] = []
         self.suppressed = 0
+
+    @classmethod
+    def restore(cls, stored: list[dict]) -> _Notices:
+        """The notices an earlier run of the batch stored with its chunks (``stored_form``)."""
+        notices = cls()
+        for n in stored:
+            if n.get("suppressed") is not None:
+                notices.suppressed = int(n["suppressed"])
+            else:
+                notices.rows.append((int(n["line"]), n["message"]))
+        return notices
+
+    def stored_form(self) -> list[dict]:
+        """What a chunk's transaction keeps of the notices so far (the batch's ``notices`` until it is done)."""
+        out = [{"line": ln, "message": m} for ln, m in self.rows]
+        if self.suppressed:
+            out.append({"line": 0, "message": f"{self.suppressed} further notice(s) of the same kind suppressed",
+                        "suppressed": self.suppressed})
+        return out
+
+    def count(self) -> int:
+        return len(self.rows) + self.suppressed
 
     def add(self, line: int, message: str) -> None:
         if len(self.rows) < MAX_NOTICES:
@@ -217,7 +305,7 @@ def _column_names(fmt: str) -> dict[str, str]:
     return names
 
 
-def _run(engine, result, path, actor, today, chunk_rows, on_reject, progress) -> None:
+def _run(engine, result, path, actor, today, chunk_rows, on_reject, progress, lease, stop) -> None:
     with session_scope(engine) as s:
         batch = s.get(Batch, result.batch_id)
         unit = s.get(Unit, batch.unit_id)
@@ -225,7 +313,6 @@ def _run(engine, result, path, actor, today, chunk_rows, on_reject, progress) ->
         unit_items = frozenset(p.item_code for p in unit.provides)
         items = item_infos(s)
         filename = batch.filename
-        batch.status = "running"
     received_at = now()
 
     rejects_copy = _RejectsCopy(result.batch_id)
@@ -234,20 +321,19 @@ def _run(engine, result, path, actor, today, chunk_rows, on_reject, progress) ->
         if isinstance(spooled, FileRefused):
             result.file_error = Reject(1, spooled.field, spooled.message, spooled.article)
             rejects_copy.write(result.file_error, None)
-            _finish(engine, result, None, None, [result.file_error], [], [], sha256=spooled.sha256)
+            rejects_copy.close()
+            _finish(engine, result, lease, None, None, [result.file_error], [], [], sha256=spooled.sha256)
             if on_reject:
                 on_reject(result.file_error, None)
             return
         if spooled is not None:
             with session_scope(engine) as s:
-                batch = s.get(Batch, result.batch_id)
-                if not batch.sha256:
-                    batch.sha256 = spooled.sha256
+                s.execute(update(Batch).where(*lease.guard(), Batch.sha256 == "").values(sha256=spooled.sha256))
             path = spooled.path
         _import(engine, result, path, actor, today, chunk_rows, on_reject, progress, unit_id, unit_items,
-                items, received_at, rejects_copy)
+                items, received_at, rejects_copy, lease, stop)
     finally:
-        rejects_copy.close()
+        rejects_copy.abort()  # not closed by a finished import: what it holds is not the whole batch's
 
 
 def _spool_clerks_file(path: Path, batch_id: str, filename: str, items: dict[str, ItemInfo]
@@ -266,11 +352,14 @@ def _spool_clerks_file(path: Path, batch_id: str, filename: str, items: dict[str
 
 
 def _import(engine, result, path, actor, today, chunk_rows, on_reject, progress, unit_id, unit_items, items,
-            received_at, rejects_copy) -> None:
+            received_at, rejects_copy, lease, stop) -> None:
     stream = SpoolReader(path)
     fmt = stream.format
     ctx = RowContext(unit_items=unit_items, items=items, fmt=fmt, today=today)
-    notices = _Notices()
+    done = lease.progress  # what the chunks an earlier run committed add up to: this run goes on from there
+    notices = _Notices.restore(done.notices)
+    result.rows, result.accepted, result.rejected = done.rows, done.accepted, done.rejected
+    result.already_present, result.resumed_from = done.already_present, done.rows
     columns = _column_names(fmt)
 
     def validate(chunk: list) -> tuple[int, list[tuple[int, RecordDraft]], list[Reject], dict[int, dict]]:
@@ -280,7 +369,7 @@ def _import(engine, result, path, actor, today, chunk_rows, on_reject, progress,
         for row in chunk:
             raws[row.line] = row.values
             if row.error is not None:
-                rejects.append(Reject(row.line, None, row.error, None))
+                rejects.append(Reject(row.line, None, row.error, row.article))  # the reader's article
                 continue
             try:
                 draft = validate_row(map_row(fmt, row.values), ctx)
@@ -296,8 +385,10 @@ def _import(engine, result, path, actor, today, chunk_rows, on_reject, progress,
                                       "(Art. 20(4))")
         return len(chunk), drafts, rejects, raws
 
-    def store(rows_through: int, drafts: list[tuple[int, RecordDraft]], rejects: list[Reject]) -> None:
-        """One chunk, one transaction: its records, its rejects and the batch's counts. A chunk that
+    def store(rows_through: int, drafts: list[tuple[int, RecordDraft]], rejects: list[Reject],
+              notes: list[dict] | None) -> None:
+        """One chunk, one transaction: its records, its rejects and the batch's counts (with the notices
+        so far, when the chunk added some) — committed only while this run holds the lease. A chunk that
         collides with a concurrent import of the same rows is stored again: the rows that import
         committed first count as already present (or conflicts), never an error."""
         given = list(rejects)
@@ -311,9 +402,9 @@ def _import(engine, result, path, actor, today, chunk_rows, on_reject, progress,
                     accepted = result.accepted + outcome.accepted
                     already_present = result.already_present + outcome.already_present
                     rejected = result.rejected + len(final)
-                    batch = s.get(Batch, result.batch_id)
-                    batch.rows_total, batch.accepted = rows_through, accepted
-                    batch.rejected, batch.already_present = rejected, already_present
+                    extra = {} if notes is None else {"notices": notes or None}
+                    lease.commit_chunk(s, rows_total=rows_through, accepted=accepted, rejected=rejected,
+                                       already_present=already_present, **extra)
                 break
             except Exception as exc:
                 if attempt == STORE_ATTEMPTS or not _collided(exc):
@@ -336,19 +427,38 @@ def _import(engine, result, path, actor, today, chunk_rows, on_reject, progress,
     # one is being stored (mostly waiting on the database) the next one is read and validated.
     # A failure stops at the chunk that failed: the chunks before it are committed whole, no
     # chunk after it is stored.
-    rows_read = 0
-    chunks = _chunks(stream, chunk_rows)
+    rows_read = done.rows
+    rows = iter(stream)
     try:
+        if done.rows:
+            _replay_committed(engine, result.batch_id, rows, done.rows, rejects_copy, on_reject)
+            if progress:
+                progress(done.rows)
+        chunks = _chunks(rows, chunk_rows)
+        noted = notices.count()
+        def stop_here() -> None:
+            """Between chunks: a run whose lease is gone, or that was told to stop, stores no further chunk."""
+            if lease.lost:
+                raise queue.LeaseLost(f"batch {result.batch_id} is no longer this process's to run (its "
+                                      "lease lapsed); " + queue.RESUME_HINT.format(id=result.batch_id))
+            if stop is not None and stop.is_set():
+                raise _Stopped()
+
         with _Storer(engine) as storer:
             while True:
+                stop_here()
                 with _collector_paused():
                     chunk = next(chunks, None)
                     if chunk is None:
                         break
                     n, drafts, rejects, raws = validate(chunk)
                 rows_read += n
+                notes = None
+                if notices.count() != noted:  # this chunk added notices: its transaction keeps them
+                    noted, notes = notices.count(), notices.stored_form()
                 storer.wait()
-                storer.submit(store, rows_read, drafts, rejects,
+                stop_here()  # (the chunk under way on the storer's thread may have been the last)
+                storer.submit(store, rows_read, drafts, rejects, notes,
                               after=lambda rows_through=rows_read, rejects=rejects, raws=raws:
                               report(rows_through, rejects, raws))
             storer.wait()
@@ -356,8 +466,60 @@ def _import(engine, result, path, actor, today, chunk_rows, on_reject, progress,
         stream.close()
     trailer = stream.trailer or {}
     result.dropped_columns = list(trailer.get("dropped_columns") or [])
-    _finish(engine, result, fmt, trailer.get("encoding"), [],
+    rejects_copy.close()  # whole: every rejected row of the batch is in it
+    _finish(engine, result, lease, fmt, trailer.get("encoding"), [],
             [tuple(n) for n in trailer.get("notices") or []], notices.all())
+
+
+def _replay_committed(engine, batch_id: str, rows: Iterator, count: int, rejects_copy: _RejectsCopy,
+                      on_reject: RejectSink | None) -> None:
+    """Skip the ``count`` rows of the chunks an earlier run committed, rebuilding the rejects copy of their
+    rejected rows (their reasons are stored; their values are the spool's): that run's copy was never
+    sealed."""
+    with session_scope(engine) as s:
+        stored = s.execute(select(BatchReject.line, BatchReject.field, BatchReject.reason, BatchReject.article)
+                           .where(BatchReject.batch_id == batch_id).order_by(BatchReject.line, BatchReject.id)
+                           ).all()
+    by_line: dict[int, list[Reject]] = {}
+    for line, fld, reason, article in stored:
+        by_line.setdefault(line, []).append(Reject(line, fld, reason, article))
+    for _ in range(count):
+        row = next(rows, None)
+        if row is None:
+            break
+        for r in by_line.get(row.line, ()):
+            rejects_copy.write(r, row.values)
+            if on_reject:
+                on_reject(r, row.values)
+
+
+def remove_stale_temporaries(batch_id: str) -> list[Path]:
+    """The half-written copies a process that died left for this batch (a spool or rejects copy being
+    written: ``.<id>.<kind>.<pid>.<token>.tmp``, encrypted): deleted, unless their writer still runs here."""
+    removed = []
+    for tmp in batches_dir().glob(f".{uuid.UUID(batch_id)}.*.tmp"):
+        if _writer_alive(tmp):
+            continue
+        tmp.unlink(missing_ok=True)
+        removed.append(tmp)
+    return removed
+
+
+def _writer_alive(tmp: Path) -> bool:
+    parts = tmp.name.split(".")
+    try:
+        pid = int(parts[-3])
+    except (IndexError, ValueError):
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
 
 
 def _collided(exc: BaseException) -> bool:
@@ -391,6 +553,12 @@ class _RejectsCopy:
     def close(self) -> None:
         if self._writer is not None:
             self._writer.close()
+            self._writer = None
+
+    def abort(self) -> None:
+        """Discard what was written (a run that stopped before the end: the next run rebuilds it)."""
+        if self._writer is not None:
+            self._writer.abort()
             self._writer = None
 
 
@@ -453,21 +621,23 @@ class _Storer:
             self._pool.shutdown(wait=True)
 
 
-def _finish(engine, result: ImportResult, fmt: str | None, encoding: str | None, rejects: list[Reject],
-            reader_notices: list[tuple[int, str]], row_notices: list[tuple[int, str]],
+def _finish(engine, result: ImportResult, lease: queue.Lease, fmt: str | None, encoding: str | None,
+            rejects: list[Reject], reader_notices: list[tuple[int, str]], row_notices: list[tuple[int, str]],
             sha256: str | None = None) -> None:
     result.notices = [*reader_notices, *row_notices]
     with session_scope(engine) as s:
         if rejects:
             service.store_rejects(s, result.batch_id, rejects)
-        batch = s.get(Batch, result.batch_id)
-        batch.file_format = fmt
-        batch.encoding = encoding
-        batch.notices = [{"line": ln, "message": m} for ln, m in result.notices] or None
-        batch.dropped_columns = result.dropped_columns or None
-        if sha256 and not batch.sha256:
-            batch.sha256 = sha256
-        batch.status, batch.finished_at = "done", now()
+        values = dict(file_format=fmt, encoding=encoding,
+                      notices=[{"line": ln, "message": m} for ln, m in result.notices] or None,
+                      dropped_columns=result.dropped_columns or None, finished_at=now())
+        if sha256:
+            s.execute(update(Batch).where(*lease.guard(), Batch.sha256 == "").values(sha256=sha256))
+        if not lease.release(s, status="done", **values):
+            lease.lost = True
+            raise queue.LeaseLost(f"batch {result.batch_id} is no longer this process's to run (its lease "
+                                  "lapsed); " + queue.RESUME_HINT.format(id=result.batch_id))
+    result.status = "done"
 
 
 def _chunks(stream, size: int) -> Iterator[list]:
@@ -507,6 +677,7 @@ def batch_status(engine: Engine, batch_id: str, *, unit_id: int | None = None, l
             "notices": batch.notices or [],
             "dropped_columns": batch.dropped_columns or [],
             "error": batch.error,
+            "runs": batch.runs,
             "rejects": [{"line": ln, "field": f, "reason": r, "article": a} for ln, f, r, a in rejects],
         }
 
@@ -534,8 +705,10 @@ def rejects_csv(engine: Engine, batch_id: str, *, unit_id: int | None = None) ->
 
 
 def _render_rejects(path: Path | None, dropped: list[dict]) -> Iterator[str]:
-    import csv
+    """A file for people: every cell neutralised against spreadsheet formulas (``xinyong.spreadsheet``)."""
     import io
+
+    from .. import spreadsheet
 
     columns: dict[str, None] = {}
     if path is not None:  # first pass: the union of the rows' columns, in order
@@ -543,7 +716,7 @@ def _render_rejects(path: Path | None, dropped: list[dict]) -> Iterator[str]:
             for raw in fh:
                 columns.update(dict.fromkeys(orjson.loads(raw)["values"]))
     buf = io.StringIO()
-    out = csv.writer(buf)
+    out = spreadsheet.writer(buf)
 
     def take() -> str:
         text = buf.getvalue()
@@ -642,3 +815,50 @@ def purge_stored_copies(session, actor: Actor, day: date) -> workflows.PurgeRepo
 
 
 workflows.register_purge_step("stored_copies", purge_stored_copies)
+
+
+def sweep_orphan_files(session, actor: Actor | None = None) -> dict:
+    """The worker's retention job (Art. 19): under ``var/batches``, the half-written copies a dead process
+    left (``.<id>.<kind>.<pid>.<token>.tmp``: a spool or rejects copy never finished), and the copies of
+    a batch that was never recorded (a crash between storing an upload and committing its batch: no one
+    was told of it) once they are older than two leases. A queued or interrupted batch's copy has its row:
+    it is never touched. One audit event per batch, naming what was deleted."""
+    import time as _time
+
+    from ..auth import CONSOLE
+
+    actor = actor or CONSOLE
+    folder = batches_dir()
+    grace = 2 * queue.lease_seconds()
+    found: dict[str, list[tuple[Path, str]]] = {}
+    for path in folder.iterdir():
+        name = path.name
+        if name.startswith(".") and name.endswith(".tmp"):
+            ident = name[1:].split(".", 1)[0]
+            if not _writer_alive(path):
+                found.setdefault(ident, []).append((path, "half-written copy"))
+        elif path.suffix in (".spool", ".rejects"):
+            try:
+                ident = str(uuid.UUID(path.stem))
+            except ValueError:
+                continue
+            try:
+                age = _time.time() - path.stat().st_mtime
+            except FileNotFoundError:
+                continue
+            if age > grace:
+                found.setdefault(ident, []).append((path, "unrecorded copy"))
+    if not found:
+        return {"deleted": 0}
+    known = set(session.scalars(select(Batch.id).where(Batch.id.in_(list(found)))))
+    deleted = 0
+    for ident, files in found.items():
+        gone = [(p, what) for p, what in files if what == "half-written copy" or ident not in known]
+        for path, _what in gone:
+            path.unlink(missing_ok=True)
+        if gone:
+            deleted += len(gone)
+            audit.append(session, action="batch:orphan_copies_deleted", actor=actor, object_type="batch",
+                         object_id=ident, details={"deleted": sorted({w for _, w in gone}), "files": len(gone),
+                                                   "article": "Art. 19"})
+    return {"deleted": deleted}

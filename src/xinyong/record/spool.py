@@ -9,7 +9,8 @@ original physical line number, keeping only the columns its catalog item declare
 
     {"spool": 1, "format": "CF", "filename": …}               the header record
     {"line": 7, "values": {"CF_XDR_MC": "…", …}}              a row (declared columns only)
-    {"line": 9, "error": "row has 6 fields, header has 5"}    a row that could not be read
+    {"line": 9, "error": "row has 6 fields, header has 5",    a row that could not be read (with what
+     "article": "Art. 11.1", "values": {…}}                   was read of it, declared columns only)
     {"end": true, "rows": …, "columns": […], "dropped_columns": […], "notices": […], "encoding": …}
 
 The import reads it back (:class:`SpoolReader`), so provenance (``line_no``) and rejects still name
@@ -195,6 +196,9 @@ def _write(hashing: _Hashing, filename: str, target: Path, declared: Mapping[str
     except UnreadableFile as exc:
         raise _refusal(exc) from None
     header = stream.header
+    if not header and stream.empty:
+        raise FileRefused("the file is empty: send the header row and the rows (docs/import-format.md)",
+                          article="Art. 11", field="header")
     if not header:
         raise FileRefused("the file has no header row: the first line names the columns "
                           "(docs/import-format.md)", article="Art. 11", field="header")
@@ -219,8 +223,8 @@ def _write(hashing: _Hashing, filename: str, target: Path, declared: Mapping[str
         dumps = orjson.dumps
         for row in stream:
             rows += 1
-            if row.error is not None:
-                line = dumps({"line": row.line, "error": row.error})
+            if row.error is not None and not row.values:
+                line = dumps({"line": row.line, "error": row.error, "article": row.article})
             else:
                 values = row.values
                 if len(header) != plan.header_len:  # JSON Lines: a key first seen on this line
@@ -235,7 +239,10 @@ def _write(hashing: _Hashing, filename: str, target: Path, declared: Mapping[str
                     if not everything:
                         plan.count_partial(item, kept)
                     values = {c: values.get(c, "") for c in kept}
-                line = dumps({"line": row.line, "values": values})
+                if row.error is None:
+                    line = dumps({"line": row.line, "values": values})
+                else:  # a bad row with what was read of it (declared columns only), for the rejects file
+                    line = dumps({"line": row.line, "error": row.error, "article": row.article, "values": values})
             buf.append(line + b"\n")
             size += len(line)
             if size > _FLUSH_BYTES:
@@ -289,8 +296,9 @@ class SpoolReader:
                     self.trailer = obj
                 continue
             values = obj.get("values")
-            if values is None:
-                yield SourceRow(line, {}, error=obj.get("error") or "unreadable row")
+            error = obj.get("error")
+            if values is None or error is not None:
+                yield SourceRow(line, values or {}, error=error or "unreadable row", article=obj.get("article"))
             else:
                 yield SourceRow(line, values)
         self.close()

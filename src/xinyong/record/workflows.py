@@ -19,10 +19,11 @@ from ..audit import service as audit
 from ..auth import Actor
 from ..clock import now, today
 from ..config import get_settings
-from ..errors import NotFound, RuleViolation
+from ..errors import DomainError, NotFound, RuleViolation
 from ..law.periods import deadline_fields
 from ..law.rules import rule
 from ..models import CatalogItem, Record, RecordAction, RecordHistory, RecordTombstone, Subject, Unit
+from ..ops import journal
 from ..subject.service import identifier_of
 from .fields import CANONICAL_KEYS, content_keys, declared_fields
 from .rules import ItemInfo, RowContext, validate_row
@@ -287,6 +288,7 @@ def purge(session: Session, *, actor: Actor, on: date | None = None) -> PurgeRep
             member = audit.member_digest([rec.subject_id, rec.item_code, rec.doc_no, imported])
             details = audit.record_delete_details(rec, member)
             _blank_batch_line(rec.batch_id, rec.line_no)
+            _blank_other_copies(session, rec)
             for hook in _purge_hooks:
                 hook(session, rec.id, rec.subject_id)
             session.execute(delete(RecordHistory).where(RecordHistory.record_id == rec.id))
@@ -300,6 +302,12 @@ def purge(session: Session, *, actor: Actor, on: date | None = None) -> PurgeRep
             audit.append(session, action="record:delete", actor=actor, object_type="record",
                          object_id=act.record_id, subject_id=act.subject_id,
                          content=[act.record_id, "deleted", act.id], details={**details, "action_id": act.id})
+            journal.note(session, "record", {
+                "record_id": act.record_id, "subject_id": act.subject_id, "unit_id": act.unit_id,
+                "item_code": act.item_code, "action": act.action, "document": act.document,
+                "decided_by": act.decided_by, "received_on": act.received_on, "due_on": act.due_on,
+                "basis_parameter": act.basis_parameter, "basis_value": act.basis_value,
+                "basis_article": act.basis_article, "deleted_at": now(), "member_digest": member, "batch_id": batch_id, "line_no": line_no})
         act.done_at = now()
         report.deleted.append(info)
         if act.due_on is None:
@@ -310,6 +318,8 @@ def purge(session: Session, *, actor: Actor, on: date | None = None) -> PurgeRep
     for name, step in _purge_steps.items():
         report.steps[name] = step(session, actor, day)
     session.flush()
+    # before the commit: a restore from an older backup deletes all this again (ops.journal)
+    journal.write_noted(session)
     return report
 
 
@@ -344,6 +354,46 @@ def _blank_batch_line(batch_id: str | None, line: int | None) -> None:
     paths += [p for p in folder.glob(f"{batch_id}.*") if p != spool_path and p.suffix != ".rejects"]
     for path in paths:
         _blank_line(path, line)
+
+
+def _blank_other_copies(session: Session, rec: Record) -> None:
+    """Remove the record's rows from its provider's other stored copies (Art. 37): a file that carried it
+    again (counted already present) or another version of it (rejected, same identity). Only the copies of
+    finished batches that counted such rows are read; a batch still running is left to its retention."""
+    from ..models import Batch
+    from ..subject.identifiers import parse_identifier
+    from ..subject.service import identifier_digest
+    from . import spool
+    from .fields import FieldError, map_row
+    from .importer import stored_copy_path
+    from .rules import DEFAULT_ITEM
+
+    candidates = session.scalars(select(Batch.id).where(
+        Batch.unit_id == rec.unit_id, Batch.status.in_(("done", "failed")),
+        (Batch.already_present > 0) | (Batch.rejected > 0)).order_by(Batch.id)).all()
+    digest = session.scalar(select(Subject.identifier_digest).where(Subject.id == rec.subject_id))
+    for batch_id in candidates:
+        path = stored_copy_path(batch_id)
+        if not spool.is_spool(path):
+            continue
+        lines = []
+        with spool.SpoolReader(path) as reader:
+            fmt = reader.format
+            for row in reader:
+                if row.error is not None or (batch_id == rec.batch_id and row.line == rec.line_no):
+                    continue
+                try:
+                    m = map_row(fmt, row.values)
+                    if (m["doc_no"] or "").strip() != rec.doc_no or \
+                            ((m["catalog_item"] or "").strip() or DEFAULT_ITEM.get(fmt, "")) != rec.item_code:
+                        continue
+                    ident = parse_identifier(m["subject_id"], today=today(), allow_unlisted_region=True)
+                except (DomainError, FieldError):  # an unreadable row names no record
+                    continue
+                if identifier_digest(ident) == digest:
+                    lines.append(row.line)
+        for line in lines:
+            spool.remove_line(path, line)
 
 
 def _blank_line(path: Path, line: int) -> None:

@@ -2,33 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
-from pydantic import BaseModel, Field
 from sqlalchemy.engine import Engine
 
 from ..auth import Actor
 from ..db import session_scope
 from ..deps import actor, engine, require_role
+from ..errors import responses
 from ..responses import JSON
+from ..schemas import text_path
 from . import render, service
+from .schemas import Format, OrganReportIn, OwnReportIn, ReportListedRead, ReportRead
 
 router = APIRouter(tags=["reports"])
 subject_only = require_role("subject")
 organ_only = require_role("administrative")
-Format = Literal["json", "html", "pdf"]
 
 
-class OwnReportIn(BaseModel):
-    format: Format = "json"
+def _report(status: int, description: str) -> dict:
+    """A report in the format asked for: JSON (ReportRead, a pre-built orjson body), HTML or PDF."""
+    return {status: {"model": ReportRead, "description": description,
+                     "content": {"text/html": {"schema": {"type": "string"}},
+                                 "application/pdf": {"schema": {"type": "string", "format": "binary"}}}}}
 
 
-class OrganReportIn(BaseModel):
-    subject: str = Field(..., description="USCC or resident ID number (in the body, never in a URL)")
-    purpose: str = Field(..., description="The Art. 28 purpose, e.g. procurement, tendering, funding")
-    format: Format = "json"
+ReportNo = text_path("The report's number")
 
 
 def _respond(snapshot: dict, fmt: str, status_code: int = 200) -> Response:
@@ -53,21 +52,23 @@ def _issue(eng: Engine, who: Actor, *, subject: str | None, purpose: str | None,
     return _respond(issued.snapshot, fmt, status_code=201)
 
 
-@router.post("/me/reports", status_code=201)
+@router.post("/me/reports", status_code=201, response_class=JSON,
+             responses={**_report(201, "The report issued"), **responses(401, 403, 404, 409, 422)})
 def issue_own(body: OwnReportIn, who: Actor = Depends(subject_only), eng: Engine = Depends(engine)) -> Response:
     """Issue my credit report (Art. 34.2: natural persons get the free ones of each calendar year)."""
     return _issue(eng, who, subject=None, purpose=None, fmt=body.format)
 
 
-@router.get("/me/reports")
-def my_reports(who: Actor = Depends(subject_only), eng: Engine = Depends(engine)) -> JSON:
+@router.get("/me/reports", response_model=list[ReportListedRead], responses=responses(401, 403))
+def my_reports(who: Actor = Depends(subject_only), eng: Engine = Depends(engine)) -> list[dict]:
     """The reports issued about me: number, when, to whom, free or chargeable."""
     with session_scope(eng) as s:
-        return JSON(service.listing(s, who.subject_id))
+        return service.listing(s, who.subject_id)
 
 
-@router.get("/me/reports/{number}")
-def my_report(number: str, format: Format = Query("json"), who: Actor = Depends(subject_only),
+@router.get("/me/reports/{number}", response_class=JSON,
+            responses={**_report(200, "The report again"), **responses(401, 403, 404, 422)})
+def my_report(number: str = ReportNo, format: Format = Query("json"), who: Actor = Depends(subject_only),
               eng: Engine = Depends(engine)) -> Response:
     """An issued report again, in any format: nothing is counted or charged."""
     with session_scope(eng) as s:
@@ -75,7 +76,8 @@ def my_report(number: str, format: Format = Query("json"), who: Actor = Depends(
     return _respond(snapshot, format)
 
 
-@router.post("/reports", status_code=201)
+@router.post("/reports", status_code=201, response_class=JSON,
+             responses={**_report(201, "The report issued"), **responses(401, 403, 404, 409, 422)})
 def issue_for_organ(body: OrganReportIn, who: Actor = Depends(organ_only),
                     eng: Engine = Depends(engine)) -> Response:
     """An administrative organ's report for an Art. 28 purpose, under its published inquiry list;
@@ -83,8 +85,9 @@ def issue_for_organ(body: OrganReportIn, who: Actor = Depends(organ_only),
     return _issue(eng, who, subject=body.subject, purpose=body.purpose, fmt=body.format)
 
 
-@router.get("/reports/{number}")
-def organ_report(number: str, format: Format = Query("json"), who: Actor = Depends(actor),
+@router.get("/reports/{number}", response_class=JSON,
+            responses={**_report(200, "The report again"), **responses(401, 403, 404, 422)})
+def organ_report(number: str = ReportNo, format: Format = Query("json"), who: Actor = Depends(actor),
                  eng: Engine = Depends(engine)) -> Response:
     """A report this organ requested, again, in any format."""
     with session_scope(eng) as s:

@@ -9,12 +9,12 @@ embedded by reportlab and are not tried.
 from __future__ import annotations
 
 import io
-import os
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
+from ..config import env as setting
 from ..errors import DomainError
 from .render import content_items, ground_text, in_force, period_end
 
@@ -34,7 +34,7 @@ class FontMissing(DomainError):
 
 
 def find_font() -> tuple[str, int]:
-    env = os.environ.get("XINYONG_REPORT_FONT", "").strip()
+    env = setting("XINYONG_REPORT_FONT", "").strip()
     if env:
         path, _, index = env.partition("#")
         if not Path(path).is_file():

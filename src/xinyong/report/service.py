@@ -10,7 +10,6 @@ snapshot, so another format costs nothing.
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from sqlalchemy.orm import Session
 from ..audit import service as audit
 from ..auth import CONSOLE, Actor
 from ..clock import now, today
+from ..config import env as setting
 from ..errors import Forbidden, InvalidInput, NotFound, RuleViolation
 from ..grading import service as grading
 from ..inquiry import rules as inquiry_rules
@@ -60,15 +60,15 @@ class ReportSettings:
 
 
 def settings() -> ReportSettings:
-    raw = os.environ.get("XINYONG_REPORT_FEE_YUAN", "0").strip() or "0"
+    raw = setting("XINYONG_REPORT_FEE_YUAN", "0").strip() or "0"
     try:
         fee = Decimal(raw).quantize(Decimal("0.01"))
     except InvalidOperation:
         raise InvalidInput(f"XINYONG_REPORT_FEE_YUAN must be an amount in yuan, not {raw!r}") from None
     if fee < 0:
         raise InvalidInput("XINYONG_REPORT_FEE_YUAN cannot be negative")
-    return ReportSettings(os.environ.get("XINYONG_REPORT_ISSUER", "").strip() or DEFAULT_ISSUER,
-                          os.environ.get("XINYONG_REPORT_ISSUER_EN", "").strip() or DEFAULT_ISSUER_EN, fee)
+    return ReportSettings(setting("XINYONG_REPORT_ISSUER", "").strip() or DEFAULT_ISSUER,
+                          setting("XINYONG_REPORT_ISSUER_EN", "").strip() or DEFAULT_ISSUER_EN, fee)
 
 
 def check_format(fmt: str) -> str:

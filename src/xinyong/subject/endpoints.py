@@ -1,21 +1,17 @@
 from __future__ import annotations
 
 from fastapi import APIRouter, Depends
-from pydantic import BaseModel
-
 from ..auth import Actor
 from ..clock import today
 from ..deps import actor
+from ..errors import responses
 from .identifiers import parse_identifier
+from .schemas import CheckIn, IdentifierCheckRead
 
 router = APIRouter(prefix="/subjects", tags=["subjects"])
 
 
-class CheckIn(BaseModel):
-    code: str
-
-
-@router.post("/check")
+@router.post("/check", response_model=IdentifierCheckRead, responses=responses(401, 403, 422))
 def check(body: CheckIn, _who: Actor = Depends(actor)) -> dict:
     """Validate an identifier strictly (sent in the body: identifiers never travel in a URL)."""
     ident = parse_identifier(body.code, today=today())

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import JSON, DateTime, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from ..db import Base
+
+
+class WorkerJob(Base):
+    """A scheduled job of ``xinyong worker`` (purge, seal, reminders, retention): the last schedule slot
+    it ran for, and — while one runs — the process holding it (so that two workers never run one job at
+    once, and ``xinyong worker --once`` from cron runs only what is due)."""
+
+    __tablename__ = "worker_job"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    due_slot: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # the latest slot run
+    status: Mapped[str | None] = mapped_column(String(16))  # running | ok | failed
+    holder: Mapped[str | None] = mapped_column(String(128))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    retry_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # after a failure
+    summary: Mapped[dict | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)
