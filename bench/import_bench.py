@@ -172,7 +172,8 @@ def sqlite_create_raw(conn: sqlite3.Connection) -> None:
     conn.execute("DROP TABLE IF EXISTS record_raw")
     for (sql,) in conn.execute("SELECT sql FROM sqlite_master WHERE tbl_name = 'record' AND sql IS NOT NULL "
                                "ORDER BY type DESC").fetchall():  # table first, then its indexes
-        sql = re.sub(r"^CREATE TABLE record \(", "CREATE TABLE record_raw (", sql)
+        # (quoted once a migration rebuilt the table: 0014)
+        sql = re.sub(r'^CREATE TABLE "?record"? \(', "CREATE TABLE record_raw (", sql)
         sql = re.sub(r"^CREATE (UNIQUE )?INDEX (\w+) ON record \(",
                      lambda m: f"CREATE {m.group(1) or ''}INDEX {m.group(2).replace('record', 'record_raw', 1)}"
                                " ON record_raw (", sql)
