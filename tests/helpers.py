@@ -36,3 +36,14 @@ def run_file(engine: Engine, actor: Actor, tmp_path: Path, data: bytes, *, name:
 
 # Real published credit data, in shared/ beside the project's root (see its SOURCES.md).
 REAL_SAMPLES = Path(__file__).resolve().parents[1].parent / "shared" / "data" / "real-samples"
+
+
+AGENT = {"agent_name": "测试代理人", "agent_document": "授权委托书 测试-001"}
+
+
+def issue_subject_token(session, subject, *, label: str = "subject") -> str:
+    """A subject's own token; an organization's is its authorized agent's (Art. 17.1)."""
+    from xinyong import tokens
+
+    agent = {} if subject.kind == "natural_person" else AGENT
+    return tokens.issue(session, actor=CONSOLE, label=label, subject=subject, **agent)[1]

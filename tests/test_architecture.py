@@ -18,7 +18,7 @@ LAYERS = {
     "subject": 2, "unit": 2, "catalog": 2,
     "record": 3,
     "inquiry": 4, "consent": 4,
-    "objection": 5, "listing": 5, "measure": 5, "grading": 5,
+    "objection": 5, "listing": 5, "measure": 5, "grading": 5, "restoration": 5,
     "report": 6, "exchange": 6, "oversight": 6,
     "demo": 7, "portal": 7,
 }

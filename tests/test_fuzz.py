@@ -20,7 +20,6 @@ from schemathesis.checks import not_a_server_error
 from schemathesis.specs.openapi.checks import (content_type_conformance, response_schema_conformance,
                                                status_code_conformance)
 
-from xinyong import tokens
 from xinyong.app import create_app
 from xinyong.auth import CONSOLE
 from xinyong.db import session_scope
@@ -28,6 +27,7 @@ from xinyong.models import Subject, Unit
 from xinyong.unit import service as units
 
 from .measure.conftest import Joint, joint, world  # noqa: F401  (fixtures)
+from .helpers import issue_subject_token
 
 STATS: dict = {}  # (token, operation, status) -> count: what the run exercised (for a look with a debugger)
 CHECKS = [not_a_server_error, response_schema_conformance, status_code_conformance, content_type_conformance]
@@ -48,7 +48,7 @@ def fuzz_tokens(engine, joint: Joint) -> Tokens:  # noqa: F811
         operator_unit = s.get(Unit, w.operator.unit_id)
         _, operator = units.add_officer(s, unit=operator_unit, staff_no="OPS-900", name="赵六", items=None,
                                         purposes=None, expires_at=None, actor=CONSOLE)
-        subject = tokens.issue(s, actor=CONSOLE, label="subject", subject=s.get(Subject, w.org_id))[1]
+        subject = issue_subject_token(s, s.get(Subject, w.org_id))
     return Tokens(operator=operator, organ=w.organ_token, subject=subject, supervisor=w.supervisor_token)
 
 

@@ -239,3 +239,38 @@ def test_moving_from_an_environment_key_to_a_ring_file_then_rotating(engine, mon
     assert out["previous"] == "__env__" and out["values_reencrypted"] == len(PEOPLE) and out["retired"] == ["__env__"]
     assert list(json.loads(ring.read_text())["keys"]) == [out["new_key"]]
     assert _numbers(engine) == set(PEOPLE)
+
+
+_RACER = """
+import sys, time
+from xinyong import crypto
+start = float(sys.argv[1])
+while time.time() < start:
+    pass
+sealed = crypto.encrypt_text("secret of " + sys.argv[2], context="race")
+print(sealed)
+"""
+
+
+def test_two_processes_creating_the_first_key_ring_at_once_keep_one_ring_both_can_read(tmp_path, monkeypatch):
+    """The ring is created only if absent: a second process that lost the race reads the first one's
+    ring, rather than replacing it (which left what the first sealed unreadable)."""
+    import subprocess
+    import sys
+    import time
+
+    ring = tmp_path / "keys" / "data-keys.json"
+    env = {**__import__("os").environ, "XINYONG_DATA_KEY_FILE": str(ring), "XINYONG_VAR_DIR": str(tmp_path)}
+    env.pop("XINYONG_DATA_KEY", None)
+    for trial in range(3):
+        ring.unlink(missing_ok=True)
+        start = time.time() + 1.5  # both wait for the same moment, after their imports
+        procs = [subprocess.Popen([sys.executable, "-c", _RACER, str(start), str(n)], env=env,
+                                  stdout=subprocess.PIPE, text=True) for n in range(2)]
+        sealed = [p.communicate(timeout=60)[0].strip() for p in procs]
+        assert all(p.returncode == 0 for p in procs), trial
+        monkeypatch.setenv("XINYONG_DATA_KEY_FILE", str(ring))
+        monkeypatch.delenv("XINYONG_DATA_KEY", raising=False)
+        crypto._cache.clear()
+        assert [crypto.decrypt_text(s, context="race") for s in sealed] == ["secret of 0", "secret of 1"], trial
+        assert not list(ring.parent.glob(".*.tmp"))  # nothing left aside

@@ -16,6 +16,8 @@ import limits.storage.memory
 import limits.strategies
 import pytest
 from fastapi.testclient import TestClient
+
+from .portal.support import PortalClient
 from sqlalchemy import func, select
 
 from xinyong import config
@@ -62,7 +64,7 @@ def limited(monkeypatch, engine, *, address: str = "203.0.113.5", **env: str) ->
     for name, value in env.items():
         monkeypatch.setenv(f"XINYONG_{name.upper()}", value)
     config.reset_settings()
-    return TestClient(create_app(engine), client=(address, 50000))
+    return PortalClient(create_app(engine), client=(address, 50000))
 
 
 def bearer(token: str) -> dict:
@@ -111,7 +113,7 @@ def test_portal_search_and_subject_pages_per_address(monkeypatch, engine, tmp_pa
     assert _count(engine, InquiryLog, InquiryLog.channel == "portal") == logged
     # the home page and the articles are not limited; another address has its own count
     assert client.get("/").status_code == 200 and client.get("/articles/19").status_code == 200
-    other = TestClient(client.app, client=("198.51.100.7", 50000))
+    other = PortalClient(client.app, client=("198.51.100.7", 50000))
     assert other.get(f"/subjects/{subject_id}").status_code == 200
     clock.advance(30)
     assert int(client.get(f"/subjects/{subject_id}").headers["Retry-After"]) == 30

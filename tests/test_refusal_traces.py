@@ -24,6 +24,7 @@ from xinyong import tokens
 
 from .factories import CF_COLUMNS, PROVIDER_USCC, cf_row, person_cf_row, to_csv
 from .helpers import TODAY, add_provider, run_file
+from .helpers import issue_subject_token
 
 pytestmark = pytest.mark.article("Art. 19(1)")
 sqlite_only = pytest.mark.parametrize("database_url", ["sqlite"], indirect=True)
@@ -112,7 +113,7 @@ def test_refused_objection_and_check_actions_are_traced(client, engine, tmp_path
     assert res.status_code in (403, 404)
     with session_scope(engine) as s:
         subject = s.scalar(select(Subject))
-        subject_token = tokens.issue(s, actor=CONSOLE, label="me", subject=subject)[1]
+        subject_token = issue_subject_token(s, subject, label="me")
     ric = person["CF_XDR_ZJHM"]
     res = client.post("/api/v1/checks", headers=bearer(subject_token), json={"subjects": [ric], "context": "permit"})
     assert res.status_code == 403

@@ -17,6 +17,7 @@ from .objection.endpoints import router as objection_router
 from .oversight.endpoints import router as oversight_router
 from .record.endpoints import router as record_router
 from .report.endpoints import router as report_router
+from .restoration.endpoints import router as restoration_router
 from .subject.endpoints import router as subject_router
 from .unit.endpoints import router as unit_router
 
@@ -34,6 +35,7 @@ router.include_router(law_router, dependencies=[Depends(actor)], responses=respo
 router.include_router(report_router)
 router.include_router(objection_router)
 router.include_router(listing_router)
+router.include_router(restoration_router)
 router.include_router(measure_router)
 router.include_router(grading_router)
 router.include_router(oversight_router)

@@ -48,6 +48,12 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(portal_router)
     from .portal.transparency import router as transparency_router
     app.include_router(transparency_router)  # /transparency: the audit log's latest checkpoint (Art. 20(2))
+    # signing in, and the pages of each role (xinyong.portal.web has what they share)
+    from .portal import console, me, me_requests, oversight, public, signin, unit, unit_restorations, unit_work, web
+
+    for module in (signin, public, me, me_requests, unit, unit_work, unit_restorations, console, oversight):
+        app.include_router(module.router)
+    web.install(app)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")
 
     # Operations: /healthz, /readyz, /metrics (docs/deployment.md); the request metrics outermost (added last),

@@ -40,13 +40,16 @@ class Actor:
     officer_purposes: tuple[str, ...] | None = None
     unit_subkind: str | None = None  # a judicial organ's kind: court | procuratorate
     mandate: bool = False  # an Art. 28.2 organization (inquires as an organ does)
+    token_id: int | None = None  # the access token (a subject's: which agent, if any, acts)
+    agent: str | None = None  # the agent's name, when a subject acts through one (shown to the subject only)
 
     @property
     def label(self) -> str:
         if self.unit_uscc:
             return f"unit:{self.unit_uscc}" + (f"/{self.officer}" if self.officer else "")
         if self.subject_id is not None:
-            return f"subject:{self.subject_id}"
+            # an agent by its token's number, never by name (labels go into logs)
+            return f"subject:{self.subject_id}" + (f"/agent#{self.token_id}" if self.agent else "")
         return self.role
 
 

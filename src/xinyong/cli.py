@@ -20,6 +20,7 @@ from .ops.cli import restore as ops_restore
 from .record.cli import import_file, purge, record_app
 from .worker import worker_command
 from .report.cli import report
+from .restoration.cli import app as restoration_app
 from .subject.cli import app as subject_app
 from .unit.cli import app as unit_app
 
@@ -84,6 +85,7 @@ app.command("report")(report)
 app.add_typer(objection_app, name="objection")
 app.add_typer(measure_app, name="measure")
 app.add_typer(listing_app, name="listing")
+app.add_typer(restoration_app, name="restoration")
 app.command("check")(check_command)
 app.command("grade")(grade_command)
 app.command("backup")(ops_backup)

@@ -92,6 +92,11 @@ VARIABLES: dict[str, Variable] = _variables(
     # operations
     Variable("XINYONG_METRICS_TOKEN", "unset (/metrics answers without a token)",
              "when set, GET /metrics requires Authorization: Bearer <token>", secret=True),
+    Variable("XINYONG_PUBLIC_URL", "unset (the address the request came to)",
+             "the platform's public address (https://…), printed in reports' QR codes to /verify"),
+    # the portal's sign-in (xinyong.portal.websession)
+    Variable("XINYONG_SESSION_IDLE_MINUTES", "15", "a portal session unused this long ends (sign in again)"),
+    Variable("XINYONG_SESSION_MAX_HOURS", "8", "a portal session ends this long after sign-in, used or not"),
 )
 
 

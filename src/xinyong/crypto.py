@@ -132,7 +132,7 @@ def key_ring() -> KeyRing:
     except FileNotFoundError:
         with _lock:
             if not path.exists():
-                _write_ring(path, _new_ring_doc(configured_cipher()))
+                _create_ring(path, _new_ring_doc(configured_cipher()))
         st = path.stat()
     stamp = (str(path), st.st_mtime_ns, st.st_size)
     ring = _cache.get(stamp)
@@ -167,6 +167,27 @@ def _read_ring(path: Path) -> KeyRing:
         return ring
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise KeyError_(f"the data key ring {path} cannot be read: {exc}") from None
+
+
+def _create_ring(path: Path, doc: dict) -> None:
+    """Create the first key ring, unless another process just did: written aside, then hard-linked into
+    place, which fails rather than replaces when the ring exists (a rename would replace it, and what the
+    other process already sealed with its key could never be read again)."""
+    path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=2, sort_keys=True)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            pass  # the other process's ring stands; this one was never used
+    finally:
+        tmp.unlink(missing_ok=True)
+    _cache.clear()
 
 
 def _write_ring(path: Path, doc: dict) -> None:

@@ -16,7 +16,7 @@ from .audit import service as audit
 from .auth import Actor, new_token, note, token_digest
 from .clock import now
 from .db import Prepared
-from .errors import NotFound, Unauthorized
+from .errors import InvalidInput, NotFound, Unauthorized
 from .models import Officer, Subject, Unit, UnitToken
 
 
@@ -29,10 +29,25 @@ def issue(
     officer: Officer | None = None,
     subject: Subject | None = None,
     expires_at: datetime | None = None,
+    agent_name: str | None = None,
+    agent_document: str | None = None,
 ) -> tuple[int, str]:
-    """Issue a token (returned once) for exactly one holder; returns (token id, token)."""
+    """Issue a token (returned once) for exactly one holder; returns (token id, token).
+
+    A subject's token may be an agent's: issued to the named agent on the written authorization
+    ``agent_document`` (both or neither). An organization acts only through an agent."""
     if sum(x is not None for x in (officer, subject)) > 1 or (subject is not None and unit is not None):
         raise ValueError("a token has exactly one holder")
+    agent_name = (agent_name or "").strip() or None
+    agent_document = (agent_document or "").strip() or None
+    if (agent_name or agent_document) and subject is None:
+        raise ValueError("only a subject's token is issued to an agent")
+    if bool(agent_name) != bool(agent_document):
+        raise InvalidInput("an agent's token names the agent and the written authorization it rests on",
+                      field="agent_document" if agent_name else "agent_name", article="Art. 17.1")
+    if subject is not None and subject.kind != "natural_person" and not agent_name:
+        raise InvalidInput("an organization acts through an authorized agent: name the agent and the written "
+                      "authorization", field="agent_name", article="Art. 17.1")
     token = new_token()
     row = UnitToken(
         unit_id=unit.id if unit is not None else (officer.unit_id if officer is not None else None),
@@ -42,6 +57,8 @@ def issue(
         label=label[:100],
         created_at=now(),
         expires_at=expires_at,
+        # only when there is an agent: an INSERT then names the columns only where they hold something
+        **({"agent_name": agent_name, "agent_document": agent_document} if agent_name else {}),
     )
     session.add(row)
     session.flush()
@@ -53,7 +70,8 @@ def issue(
         object_id=row.id,
         subject_id=row.subject_id,
         details={"unit_id": row.unit_id, "officer_id": row.officer_id, "label": row.label,
-                 "expires_at": expires_at.isoformat() if expires_at else None},
+                 "expires_at": expires_at.isoformat() if expires_at else None,
+                 "agent_document": agent_document},
     )
     return row.id, token
 
@@ -74,12 +92,17 @@ _O = Officer.__table__
 # Hot path (every API call): one Core statement, compiled once, no ORM entities.
 # Every API call authenticates: built once, run on the driver's cursor (``db.Prepared``).
 _AUTH = Prepared(
-    select(_T.c.revoked_at, _T.c.expires_at, _T.c.subject_id, _U.c.id.label("unit_id"), _U.c.kind,
+    select(_T.c.id.label("token_id"), _T.c.agent_name, _T.c.revoked_at, _T.c.expires_at, _T.c.subject_id, _U.c.id.label("unit_id"), _U.c.kind,
            _U.c.uscc, _U.c.active, _U.c.subkind, _U.c.mandate.is_not(None).label("mandate"), _O.c.id.label("officer_id"), _O.c.staff_no, _O.c.active.label("officer_active"),
            _O.c["items"], _O.c["purposes"])
     .select_from(_T.outerjoin(_U, _U.c.id == _T.c.unit_id).outerjoin(_O, _O.c.id == _T.c.officer_id))
     .where(_T.c.token_digest == bindparam("digest"))
 )
+
+
+def authenticate_digest(session: Session, digest: str) -> Actor:
+    """The holder of the token with this digest (a portal session keeps only the digest)."""
+    return _authenticate(session, digest=digest)
 
 
 def authenticate(session: Session, token: str) -> Actor:
@@ -96,15 +119,15 @@ def _failed(reason: str, message: str) -> Unauthorized:
     return Unauthorized(message)
 
 
-def _authenticate(session: Session, token: str) -> Actor:
-    rows = _AUTH.rows(session.connection(), {"digest": token_digest(token)})
+def _authenticate(session: Session, token: str | None = None, *, digest: str | None = None) -> Actor:
+    rows = _AUTH.rows(session.connection(), {"digest": digest or token_digest(token or "")})
     if not rows:
         raise _failed("unknown", "unknown token")
     row = rows[0]
     if row.revoked_at is not None or (row.expires_at is not None and _aware(row.expires_at) <= now()):
         raise _failed("revoked-or-expired", "this token was revoked or has expired")
     if row.subject_id is not None:
-        return Actor(role="subject", subject_id=row.subject_id)
+        return Actor(role="subject", subject_id=row.subject_id, token_id=row.token_id, agent=row.agent_name)
     if row.unit_id is None or not row.active:
         raise _failed("unit-inactive", "this unit is not active")
     if row.officer_id is not None:

@@ -39,6 +39,7 @@ from ..measure.conftest import RESPONSIBLE_RIC, joint  # noqa: F401
 
 pytestmark = pytest.mark.article("Art. 20(2)")
 
+RESTORATION_MEASURE = "fulfilled"
 TABLES = [name for name in binding.BOUND if name != "record"]  # record: its own trials (chunks) below
 
 
@@ -70,6 +71,21 @@ def covered(engine, joint):  # noqa: F811
         reports.issue(s, actor=w.organ, subject=ORG_USCC, purpose="permit")
     with session_scope(engine) as s:
         listing.apply_remedy(s, entry_id=joint.entry_id, reason="处罚决定已被撤销", actor=org)
+    with session_scope(engine) as s:  # publication: a comment on the list's standard, answered; the service norms
+        from xinyong.portal import public
+
+        comment = listing.record_comment(s, list_id=joint.list_id, received_on=TODAY.replace(month=4, day=1),
+                                         summary="建议明确认定标准", actor=w.organ)
+        listing.respond_to_comment(s, comment_id=comment.id, response="已采纳", actor=w.organ)
+        public.edit_norms(s, windows="市中心窗口", hours="工作日", reports="窗口申请", objections="书面提出",
+                          effective_on=None, actor=w.operator)
+    with session_scope(engine) as s:  # a credit restoration application (Art. 38), decided
+        from xinyong.restoration import service as restoration
+
+        app = restoration.apply(s, actor=org, record_id=w.records["current"], measure=RESTORATION_MEASURE,
+                                reason="已履行行政处罚决定", materials=[])
+        restoration.decide(s, application_id=app.id, actor=_provider(s, w.records["current"]), outcome="refused",
+                           document="沪修复〔2025〕1号", reason="公示期未满")
     with session_scope(engine) as s:
         workflows.correct(s, record_id=w.records["arrears"], changes={"content": "欠缴增值税（更正）"},
                           reason="录入错误", document="沪税更〔2025〕1号", actor=_provider(s, w.records["arrears"]))

@@ -390,9 +390,17 @@ def _correct(engine, rec_id, new_text):
 
 
 def _delete(engine, rec_id):
+    """A lawful deletion as the purge writes it (Art. 37): the record's keyed member digest, no document."""
+    from xinyong.models import RecordHistory
+
     with session_scope(engine) as s:
         rec = s.get(Record, rec_id)
-        audit.append_record_change(s, action="record:delete", actor=log_actor(), record=rec, new_digest=None)
+        imported = s.scalar(select(RecordHistory.previous_digest).where(RecordHistory.record_id == rec.id)
+                            .order_by(RecordHistory.version).limit(1)) or rec.content_digest
+        member = audit.member_digest([rec.subject_id, rec.item_code, rec.doc_no, imported])
+        audit.append(s, action="record:delete", actor=log_actor(), object_type="record", object_id=rec.id,
+                     subject_id=rec.subject_id, content=[rec.id, "deleted"],
+                     details=audit.record_delete_details(rec, member))
         s.delete(rec)
 
 

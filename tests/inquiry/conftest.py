@@ -9,7 +9,6 @@ from datetime import date
 import pytest
 from sqlalchemy import update
 
-from xinyong import tokens
 from xinyong.auth import CONSOLE, Actor
 from xinyong.db import session_scope
 from xinyong.models import Record, Subject
@@ -17,6 +16,7 @@ from xinyong.unit import service as units
 
 from ..factories import CF_COLUMNS, PROVIDER_USCC, cf_row, person_cf_row, to_csv, uscc
 from ..helpers import TODAY, add_provider, run_file
+from ..helpers import issue_subject_token
 
 ORG_USCC = uscc(424242)
 PERSON_BIRTH = date(1985, 3, 7)
@@ -90,4 +90,4 @@ def world(engine, tmp_path) -> World:
 
 def subject_token(engine, subject_id: int) -> str:
     with session_scope(engine) as s:
-        return tokens.issue(s, actor=CONSOLE, label="subject", subject=s.get(Subject, subject_id))[1]
+        return issue_subject_token(s, s.get(Subject, subject_id))

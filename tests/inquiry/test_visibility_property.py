@@ -58,7 +58,7 @@ SUBJECTS = {"orgA": uscc(810001), "orgB": uscc(810002), "perP": ric(date(1980, 1
             "perQ": ric(date(1975, 5, 6), seq=13)}
 ACTORS = ["organ", "organ_clerk", "court", "agency", "enterprise", "operator", "supervisor", "public", "self",
           "provider"]
-PATHS = ["inquiry", "check", "grade", "report", "portal", "find"]
+PATHS = ["inquiry", "check", "grade", "report", "portal", "find", "me", "unitfind", "publist"]
 
 # --- the world --------------------------------------------------------------------------------------
 
@@ -89,6 +89,8 @@ action = st.one_of(
     st.tuples(st.sampled_from(["self", "organ"]), st.just("report"), st.sampled_from(list(SUBJECTS)),
               st.sampled_from(PURPOSES)),
     st.tuples(st.just("public"), st.just("portal"), st.sampled_from(list(SUBJECTS)), st.none()),
+    st.tuples(st.just("public"), st.just("publist"), st.sampled_from(list(SUBJECTS)), st.none()),
+    st.tuples(st.just("self"), st.just("me"), st.sampled_from(list(SUBJECTS)), st.none()),
     st.tuples(st.sampled_from(["provider", "organ"]), st.just("find"), anyone, st.none()),
 )
 world = st.fixed_dictionaries({
@@ -227,6 +229,7 @@ def _build(engine, w: dict) -> Built:
                           implementing_organ="某区政府", implementing_units=[], implementing_class="context",
                           check_basis="《某法》第二十条" if law else None, check_basis_level="law" if law else None,
                           basis_text="依据", basis_level="law", state="published", published_on=day - timedelta(days=1),
+                          announced_in="gazette", announcement_document="公告", announced_on=day - timedelta(days=1),
                           created_at=s.get(Subject, sid["orgA"]).created_at))
             if law:
                 basis_items |= set(m_items)
@@ -299,6 +302,18 @@ def _run(session, b: Built, actor_key: str, path: str, subject_key: str, purpose
                 for g in m["grounds"]:
                     (recs if g["type"] == "record" else entries).add(g.get("record_id") or g.get("entry_id"))
         return 1, recs, entries, issued.answer.decision
+    if path == "me":  # the portal's /me page: the subject's own view, built as its own report
+        if actor.role != "subject":
+            return None
+        view = reports.own_view(session, actor=actor)
+        recs = {r["id"] for r in view["records"]}
+        entries = {e["entry_id"] for e in view["entries"]}
+        for c in (view["grade"] or {}).get("contributions") or ():
+            (recs if c["type"] == "record" else entries).add(c.get("record_id") or c.get("entry_id"))
+        for m in view["measures"]:
+            for g in m["grounds"]:
+                (recs if g["type"] == "record" else entries).add(g.get("record_id") or g.get("entry_id"))
+        return 1, recs, entries, None
     if path == "portal":
         if actor_key != "public" or subject_key == "unknown":
             return None
@@ -310,6 +325,22 @@ def _run(session, b: Built, actor_key: str, path: str, subject_key: str, purpose
         found = inquiries.find_own_records(session, actor=actor, subject=raw, item_code="penalty",
                                            doc_no="文书0号", channel="api")
         return 1, set(found), set(), None
+    if path == "unitfind":  # the portal's /unit/records look-up (by the subject), as its provider sees them
+        if actor_key not in ("provider", "organ"):
+            return None
+        views = inquiries.find_own_record_views(session, actor=actor, subject=raw, channel="portal")
+        return 1, {r["id"] for r in views}, set(), None
+    if path == "publist":  # the public lists' pages (/lists/{code}): every published list's entries in force
+        if actor_key != "public" or subject_key == "unknown":
+            return None
+        from xinyong.models import ListEntry
+
+        shown = [e["entry_id"] for code in ("L0", "L1")
+                 for e in listing.public_list(session, code, channel="portal")["entries"] or ()]
+        owners = dict(session.execute(select(ListEntry.id, ListEntry.subject_id)
+                                      .where(ListEntry.id.in_(shown or [0]))).all())
+        mine = {e for e in shown if owners[e] == b.subject_ids[subject_key]}
+        return len(set(owners.values())), set(), mine, None
     raise AssertionError(path)
 
 
@@ -317,11 +348,11 @@ def _decided(session, b: Built, actor_key, path, subject_key, purpose):
     """The decision the path must be held to, computed on its own (no writes)."""
     actor = _actor_for(b, actor_key, subject_key)
     raw = SUBJECTS.get(subject_key, ric(date(1991, 3, 4), seq=99))
-    if path == "report" and actor.role == "subject":
+    if path in ("report", "me") and actor.role == "subject":
         raw, purpose = None, None
     ld = inquiries.load_one(session, subject=raw, subject_id=actor.subject_id if raw is None else None, day=TODAY)
     [d] = inquiries.decide_many(session, actor=actor, loaded=[ld], purpose=purpose, case_no=_case(actor_key),
-                                on=TODAY, with_lists=True, own_records=path == "find")
+                                on=TODAY, with_lists=True, own_records=path in ("find", "unitfind"))
     return d
 
 
@@ -351,7 +382,7 @@ def _oracle(b: Built, actor_key: str, path: str, subject_key: str, purpose: str 
     owner = next(k for k, v in b.subject_ids.items() if v == r["subject_id"])
     disclosure, level, law = b.items[r["item"]]
     assert r["status"] not in ("revoked",), f"revoked record {rid} revealed"
-    if actor_key == "provider" or (path == "find"):
+    if actor_key == "provider" or path in ("find", "unitfind"):
         assert r["unit_id"] == b.actors["provider" if actor_key == "provider" else "organ"].unit_id
         return
     assert r["status"] != "withdrawn", f"withdrawn record {rid} revealed"
@@ -411,9 +442,9 @@ def _check_world(engine, w: dict, catalog: list[dict]) -> None:
         for rid in records:
             _oracle(b, actor_key, path, subject_key, purpose, rid)
         assert len(logs) == asked, f"{where}: {len(logs)} log rows for {asked} subject(s)"
-        if path in ("inquiry", "check", "report", "find") and logs[0].decision != "notfound":
+        if path in ("inquiry", "check", "report", "find", "me") and logs[0].decision != "notfound":
             assert set(logs[0].record_ids or ()) == records, f"{where}: the log does not name what was revealed"
-        if path in ("check", "report"):
+        if path in ("check", "report", "me"):
             assert set(logs[0].entry_ids or ()) == entries, f"{where}: the log does not name the entries revealed"
         if actor_key != "provider" and path != "find" and d.decision.access:  # decided item by item
             with session_scope(engine) as s:
@@ -447,7 +478,8 @@ REPRODUCTION = {
                 ("organ", "inquiry", "perP", "permit"), ("organ", "inquiry", "perP", "procurement"),
                 ("agency", "inquiry", "perP", "credit-assessment"), ("agency", "inquiry", "orgA", "credit-assessment"),
                 ("public", "portal", "perP", None), ("public", "inquiry", "orgB", None),
-                ("self", "report", "perP", None), ("organ", "report", "orgA", "permit"),
+                ("public", "publist", "orgB", None), ("public", "publist", "orgA", None),
+                ("self", "report", "perP", None), ("self", "me", "perP", None), ("organ", "report", "orgA", "permit"),
                 ("organ", "grade", "orgA", "permit"), ("provider", "find", "perP", None),
                 ("supervisor", "inquiry", "perP", None), ("court", "inquiry", "perP", None)],
 }

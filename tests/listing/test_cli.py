@@ -57,6 +57,10 @@ def test_cli_list_and_measures(engine, world, monkeypatch):  # noqa: F811
                  "--lists", "BL-CLI", "--purposes", "permit")
     assert res.exit_code == 0, res.output
     assert invoke("measure", "publish", "R-1", *token).exit_code == 0
+    res = runner.invoke(app, ["measure", "announce", "R-1", "--in", "nowhere", "--document", "公告", *token])
+    assert res.exit_code == 1 and "error [Art. 22]" in res.stderr
+    assert invoke("measure", "announce", "R-1", "--in", "gazette", "--document", "沪信用公告〔2025〕1号",
+                  *token).exit_code == 0
     assert json.loads(invoke("measure", "list", "--json").stdout)[0]["code"] == "R-1"
     res = invoke("check", RESPONSIBLE_RIC, "--context", "permit", *organ)
     assert res.exit_code == 0 and "R-1" in res.stdout and "Art. 33" in res.stdout

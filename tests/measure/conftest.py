@@ -40,6 +40,9 @@ def add_measure(s, code, *, kind="punishment", item="1", items=("penalty",), lis
                      actor=actor)
     if publish_on:
         measures.publish(s, measure=m.id, on=publish_on, actor=actor)
+        # the official announcement, the same day (Art. 22, 32.2)
+        measures.announce(s, measure=m.id, announced_in="gazette", document=f"沪信用公告〔2025〕{m.id}号",
+                          on=publish_on, actor=actor)
     return m.id
 
 

@@ -16,7 +16,8 @@ D = date(2025, 6, 16)
 def facts(**kw):
     base = dict(id=1, kind="punishment", state="published", published_on=date(2025, 6, 1),
                 targets=frozenset({"organization"}), contexts=frozenset({"permit"}),
-                incident_items=frozenset({"penalty"}), incident_lists=frozenset({7}), reaches_responsible=False)
+                incident_items=frozenset({"penalty"}), incident_lists=frozenset({7}), reaches_responsible=False,
+                announced_on=date(2025, 6, 1))
     base.update(kw)
     return MeasureFacts(**base)
 
@@ -72,14 +73,42 @@ def test_restriction_needs_law_or_administrative_regulation():
 
 @pytest.mark.article("Art. 32.2")
 def test_unannounced_measures_are_never_applied():
-    assert rules.announced("published", date(2025, 6, 16), D)
-    assert not rules.announced("published", date(2025, 6, 17), D)
-    assert not rules.announced("draft", None, D)
-    assert not rules.announced("withdrawn", date(2025, 1, 1), D)
+    on = date(2025, 6, 10)  # officially announced
+    assert rules.announced("published", date(2025, 6, 16), on, D)
+    assert not rules.announced("published", date(2025, 6, 17), on, D)
+    assert not rules.announced("draft", None, on, D)
+    assert not rules.announced("withdrawn", date(2025, 1, 1), on, D)
     assert rules.grounds_for(facts(state="draft", published_on=None), "organization", "permit", D, [REC], []) == []
     with pytest.raises(RuleViolation) as exc:
-        rules.check_announced("draft", None, D)
+        rules.check_announced("draft", None, on, D)
     assert exc.value.article == "Art. 32.2"
+
+
+@pytest.mark.article("Art. 32.2")
+def test_a_measure_counts_as_announced_only_from_its_official_announcement():
+    assert rules.officially_announced(D, D) and rules.officially_announced(date(2025, 1, 1), D)
+    assert not rules.officially_announced(date(2025, 6, 17), D)  # announced tomorrow: not yet
+    assert not rules.officially_announced(None, D)  # published on the page, never officially announced
+    assert not rules.announced("published", date(2025, 6, 1), None, D)
+    assert not rules.announced("published", date(2025, 6, 1), date(2025, 6, 17), D)
+    assert not rules.announced("draft", None, date(2025, 6, 1), D)  # announced, but not on /measures
+    assert rules.grounds_for(facts(announced_on=None), "organization", "permit", D, [REC], []) == []
+    assert rules.grounds_for(facts(announced_on=date(2025, 6, 17)), "organization", "permit", D, [REC], []) == []
+    assert rules.grounds_for(facts(), "organization", "permit", D, [REC], []) == [REC]
+    with pytest.raises(RuleViolation) as exc:
+        rules.check_announced("published", date(2025, 6, 1), None, D)
+    assert exc.value.article == "Art. 32.2"
+
+
+@pytest.mark.article("Art. 22")
+def test_an_official_announcement_names_where_and_its_document():
+    for where in rules.ANNOUNCED_IN:
+        rules.announcement_valid(where, "沪信用公告〔2025〕1号")
+    with pytest.raises(RuleViolation) as exc:
+        rules.announcement_valid("a blog", "沪信用公告〔2025〕1号")
+    assert exc.value.article == "Art. 22" and exc.value.field == "announced_in"
+    with pytest.raises(RuleViolation):
+        rules.announcement_valid("gazette", "  ")
 
 
 @pytest.mark.article("Art. 28.1")
@@ -103,7 +132,8 @@ def test_responsible_persons_reached_only_when_the_measure_says_so():
 @pytest.mark.article("Art. 33")
 def test_the_triggers_an_organ_must_see_depend_on_the_subjects_kind():
     m = rules.MeasureFacts(1, "punishment", "published", date(2025, 1, 1), frozenset({"organization"}),
-                           frozenset({"permit"}), frozenset({"penalty"}), frozenset({3}), True)
+                           frozenset({"permit"}), frozenset({"penalty"}), frozenset({3}), True,
+                           announced_on=date(2025, 1, 1))
     assert rules.triggers_for(m, "organization") == (["penalty"], [3])
     assert rules.triggers_for(m, "natural_person") == ([], [3])  # a responsible person: the lists only
     assert rules.triggers_for(m, "government_organ") == ([], [])

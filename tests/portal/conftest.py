@@ -15,6 +15,15 @@ from xinyong.models import Record, Subject
 from ..factories import CF_COLUMNS, cf_row, person_cf_row, to_csv, uscc
 from ..helpers import add_provider, run_file
 
+
+def pytest_collection_modifyitems(items):
+    """The portal's tests (pages and browser) run on SQLite in the default suite, and on PostgreSQL in the long
+    pass (``-m long``; CI runs both): a page is a thin route over services whose own tests run on both
+    databases in the default suite, so the second database mostly repeats the same page (about 70 s)."""
+    for item in items:
+        if "[postgresql" in item.nodeid and item.nodeid.startswith("tests/portal/"):
+            item.add_marker(pytest.mark.long)
+
 ORG_USCC = uscc(515151)
 ORG_NAME = "上海门户测试贸易有限公司"
 ORGAN_USCC = uscc(616161, prefix="11310000")

@@ -13,12 +13,13 @@ from xinyong.db import session_scope
 from xinyong.models import InquiryLog
 from xinyong.portal import service as portal
 
+from .support import portal_client
 from .conftest import ORG_NAME, ORG_USCC, ORGAN_NAME, ORGAN_USCC, OTHER_NAME, PERSON_NAME
 
 
 @pytest.fixture
 def client(engine):
-    return TestClient(create_app(engine))
+    return portal_client(engine)
 
 
 def _portal_logs(engine):

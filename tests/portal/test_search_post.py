@@ -13,6 +13,7 @@ from fastapi.testclient import TestClient
 from xinyong.app import create_app
 from xinyong.portal.routes import HERE
 
+from .support import portal_client
 from .conftest import ORG_NAME, ORG_USCC
 
 RESULTS = 'id="results-heading"'
@@ -20,7 +21,7 @@ RESULTS = 'id="results-heading"'
 
 @pytest.fixture
 def client(engine):
-    return TestClient(create_app(engine))
+    return portal_client(engine)
 
 
 def _urls(html: str) -> list[str]:

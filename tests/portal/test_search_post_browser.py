@@ -4,14 +4,14 @@ reaches the address bar (SQLite; skipped like test_browser.py when Chromium is m
 from __future__ import annotations
 
 from .conftest import ORG_NAME
-from .test_browser import EC, By, WebDriverWait, browser, live_server  # noqa: F401 - the fixtures
+from .test_browser import EC, By, StaleElementReferenceException, WebDriverWait, browser, live_server  # noqa: F401 - the fixtures
 
 QUERY = "门户测试贸易"
 
 
 def test_switching_language_on_a_results_page_keeps_the_query_out_of_the_url(live_server, browser,  # noqa: F811
                                                                              portal_world):
-    wait = WebDriverWait(browser, 15)
+    wait = WebDriverWait(browser, 15, ignored_exceptions=(StaleElementReferenceException,))
     browser.get(live_server + "/")
     box = browser.find_element(By.ID, "q")
     box.send_keys(QUERY)

@@ -42,6 +42,7 @@ def _write(path) -> dict[int, str]:
     return bad
 
 
+@pytest.mark.long  # 25 s: a scale trial (bench/ measures the speed); CI runs it in the long pass
 def test_hundred_thousand_rows_exact_counts_and_every_defect_named(sqlite_only, tmp_path, monkeypatch):
     monkeypatch.setenv("XINYONG_CONSOLE_REASON", "test import")  # the console acts for the unit (Art. 19(2))
     runner = CliRunner()

@@ -10,7 +10,6 @@ from datetime import date
 import pytest
 from sqlalchemy import update
 
-from xinyong import tokens
 from xinyong.auth import CONSOLE, Actor
 from xinyong.db import session_scope
 from xinyong.inquiry import authorizations
@@ -21,6 +20,7 @@ from xinyong.unit import service as units
 
 from ..factories import CF_COLUMNS, cf_row, ric, to_csv, uscc
 from ..helpers import TODAY, add_provider, run_file
+from ..helpers import issue_subject_token
 
 PERSON_NAME = "李晓明"
 PERSON_RIC = ric(date(1985, 3, 7), seq=77)
@@ -92,8 +92,8 @@ def world(engine, tmp_path) -> World:
         auth = authorizations.grant(s, subject_id=person_id, unit_uscc=unit.uscc, items=["arrears"],
                                     purpose="procurement", valid_from=TODAY, valid_until=date(2025, 12, 31),
                                     document="政府采购信用查询授权书 2025-001", actor=CONSOLE)
-        person_token = tokens.issue(s, actor=CONSOLE, label="subject", subject=s.get(Subject, person_id))[1]
-        org_token = tokens.issue(s, actor=CONSOLE, label="subject", subject=s.get(Subject, org_id))[1]
+        person_token = issue_subject_token(s, s.get(Subject, person_id))
+        org_token = issue_subject_token(s, s.get(Subject, org_id))
     return World(provider, organ, organ_token, person_id, person_token, org_id, org_token,
                  {"current": ids["沪罚〔2024〕101号"], "expired": ids["沪罚〔2019〕102号"],
                   "restored": ids["沪罚〔2023〕103号"], "revoked": ids["沪罚〔2023〕104号"],

@@ -89,6 +89,8 @@ BOUND: dict[str, Bound] = _bound(
     Bound("list_entry", "a subject on a list of the seriously untrustworthy or the trustworthy (Art. 25, 29)"),
     Bound("list_entry_person", "the persons held responsible for a listed organisation's act (Art. 33)"),
     Bound("list_remedy", "a listed subject's application for remedy and its outcome (Art. 25.3)"),
+    Bound("restoration_application", "a subject's application for credit restoration to the deciding organ, "
+          "its materials and the organ's decision (Art. 38)"),
     Bound("objection", "a subject's objection, its path, decision and reasons (Art. 36)"),
     Bound("objection_record", "the records an objection is about, and each one's outcome (Art. 36)"),
     Bound("objection_step", "each step owed, its deadline and basis, and when it was done (Art. 36)"),
@@ -102,6 +104,8 @@ BOUND: dict[str, Bound] = _bound(
     Bound("unit_inquiry_list", "an organ's published inquiry list: lists and purposes (Art. 17.2)"),
     Bound("measure", "the published application list of measures (Art. 22, 32.2)"),
     Bound("credit_list", "the lists, their standards and disclosure (Art. 24, 25, 29)"),
+    Bound("list_comment", "the comments received on a list's standard and the response to each (Art. 24)"),
+    Bound("service_norm", "the Center's published service norms, every version kept (Art. 18.1)"),
 )
 
 # Tables not bound, and why (a test holds every table to one of the two).
@@ -117,6 +121,8 @@ NOT_BOUND: dict[str, str] = {
                "is found by its keyed digest",
     "batch": "an import's progress and counts; the records it stored are bound by their chunk events",
     "batch_reject": "rows that were refused: never information about a subject on the platform",
+    "web_session": "a browser's sign-in, opened with an access token (bound) that is authenticated again on every "
+                   "request; sign-ins and sign-outs are audit events",
     "worker_job": "when each scheduled job (purge, seal, …) last ran and who runs it now: operations, not "
                   "information; what each job changes is audited by the job itself",
 }

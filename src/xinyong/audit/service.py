@@ -236,10 +236,16 @@ def record_change_details(record: Any, new_digest: str | None) -> dict:
     """The details of a ``record:correct`` / ``record:delete`` event, as ``audit verify`` reads them.
 
     ``content_digest`` is the record's digest after the change (None: the record is deleted and
-    must be absent); ``previous_digest`` the one it replaced; ``record`` the identity it was
-    imported under (unit, batch, line, item, document number — no personal data), so that the
-    import chunk it belonged to can still be recomputed once the record has changed or gone.
-    ``record`` is a ``Record`` or anything with the same attributes.
+    must be absent); ``previous_digest`` the one it replaced; ``record`` where it was imported
+    (unit, batch, line, item — no personal data), so that the import chunk it belonged to can still be
+    recomputed once the record has changed or gone. ``record`` is a ``Record`` or anything with the same
+    attributes.
+
+    Not the document number: a sealed event is never rewritten, so a number written here would outlive the
+    record's deletion (Art. 37). ``audit verify`` needs none: the number identifies the record and cannot be
+    corrected, so while the record exists its row gives it, and once it is purged its deletion event carries
+    the record's keyed member digest instead (``record_delete_details``). Events written before this change
+    still name it; ``audit verify`` reads both.
     """
     return {
         "content_digest": new_digest,
@@ -249,7 +255,6 @@ def record_change_details(record: Any, new_digest: str | None) -> dict:
             "batch_id": record.batch_id,
             "line_no": record.line_no,
             "item_code": record.item_code,
-            "doc_no": record.doc_no,
         },
     }
 

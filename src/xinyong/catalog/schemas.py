@@ -25,3 +25,14 @@ class CatalogItemRead(ReadModel):
     state: str
     published_on: date | None
     retired_on: date | None
+
+
+class ProvidingUnitRead(ReadModel):
+    name: str
+    uscc: str
+
+
+class PublicCatalogItemRead(CatalogItemRead):
+    """An item as the catalog is published (Art. 10.2), with the units that provide it."""
+
+    providing_units: list[ProvidingUnitRead]

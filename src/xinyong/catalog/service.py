@@ -11,7 +11,7 @@ from .. import refcache
 from ..audit import service as audit
 from ..auth import Actor
 from ..errors import NotFound
-from ..models import CatalogItem
+from ..models import CatalogItem, Unit, UnitProvides
 from . import rules
 
 
@@ -73,3 +73,14 @@ def describe(item: CatalogItem) -> dict:
         "published_on": item.published_on.isoformat() if item.published_on else None,
         "retired_on": item.retired_on.isoformat() if item.retired_on else None,
     }
+
+
+def published_catalog(session: Session) -> list[dict]:
+    """The catalog as published to everyone (Art. 10.2): every item with its fields, legal basis, disclosure level
+    and the units that provide it (name and USCC, active units only)."""
+    providing: dict[str, list[dict]] = {}
+    for code, name, uscc in session.execute(
+            select(UnitProvides.item_code, Unit.name, Unit.uscc).join(Unit, Unit.id == UnitProvides.unit_id)
+            .where(Unit.active.is_(True)).order_by(UnitProvides.item_code, Unit.name)):
+        providing.setdefault(code, []).append({"name": name, "uscc": uscc})
+    return [{**describe(i), "providing_units": providing.get(i.code, [])} for i in list_items(session)]

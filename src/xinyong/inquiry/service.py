@@ -337,6 +337,69 @@ def find_own_records(session: Session, *, actor: Actor, subject: str, item_code:
     return ids
 
 
+OWN_FIND_LIMIT = 50  # subjects a look-up by document number alone reaches
+
+
+def find_own_record_views(session: Session, *, actor: Actor, subject: str | None = None,
+                          doc_no: str | None = None, item_code: str | None = None, channel: str,
+                          limit: int = OWN_FIND_LIMIT) -> list[dict[str, Any]]:
+    """The portal's look-up of a provider's own records (Art. 11, 34): by the subject's identifier, by the
+    document number, or both (and the item). Each subject reached is decided (``own_records``) and logged,
+    as ``find_own_records`` does; an unknown identifier answers as a known one without such records does (an
+    empty list). Each record as an answer shows it, with ``subject`` as far as the decision says who it is."""
+    day = today()
+    doc_no = (doc_no or "").strip() or None
+    item_code = (item_code or "").strip() or None
+    if subject and subject.strip():
+        loaded = [load_one(session, subject=subject.strip(), day=day)]
+    elif doc_no:
+        if actor.unit_id is None:
+            return []
+        ids = list(session.scalars(select(_R.c.subject_id).where(
+            _R.c.unit_id == actor.unit_id, _R.c.doc_no == doc_no).distinct().order_by(_R.c.subject_id).limit(limit)))
+        found = load_subjects(session.connection(), ids=ids) if ids else {}
+        loaded = [found[i] for i in ids if i in found]
+        if not loaded:
+            return []
+    else:
+        raise InvalidInput("name the subject (a USCC or resident identity card number) or the document number",
+                           field="subject")
+    decided = decide_many(session, actor=actor, loaded=loaded, purpose=None, on=day, own_records=True)
+    out: list[dict[str, Any]] = []
+    revealed = []
+    for d in decided:
+        shown = [(row, markers) for row, markers in visible_records(d, day)
+                 if (item_code is None or row.item_code == item_code) and (doc_no is None or row.doc_no == doc_no)]
+        revealed.append(([row.id for row, _m in shown], ()))
+        who = subject_view(d.loaded.target, d.decision) if d.loaded.target is not None and shown else None
+        for row, markers in shown:
+            out.append({**record_view(row, markers), "status": row.status, "subject": who})
+    log(session, actor=actor, decided=decided, revealed=revealed, channel=channel)
+    return out
+
+
+def own_record(session: Session, *, actor: Actor, record_id: int, channel: str
+               ) -> tuple[dict[str, Any], list[dict]] | None:
+    """One of the provider's own records as its provider sees it, with its history: decided and logged like
+    ``record_history``. None for a record it may not see (another unit's, a revoked one, none at all)."""
+    from ..record.workflows import history_of
+
+    day = today()
+    subject_id = session.scalar(select(_R.c.subject_id).where(_R.c.id == record_id))
+    if subject_id is None or actor.unit_id is None:
+        return None
+    loaded = load_one(session, subject_id=subject_id, day=day)
+    [decided] = decide_many(session, actor=actor, loaded=[loaded], purpose=None, on=day, own_records=True)
+    shown = [(row, markers) for row, markers in visible_records(decided, day) if row.id == record_id]
+    log(session, actor=actor, decided=[decided], revealed=[([row.id for row, _m in shown], ())], channel=channel)
+    if not shown:
+        return None
+    row, markers = shown[0]
+    view = {**record_view(row, markers), "status": row.status,
+            "subject": subject_view(loaded.target, decided.decision) if loaded.target is not None else None}
+    return view, history_of(session, record_id)
+
+
 _R = Record.__table__
 _S = Subject.__table__
 _U = Unit.__table__

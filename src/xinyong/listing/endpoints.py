@@ -9,8 +9,8 @@ from ..deps import actor, engine, require_role
 from ..errors import responses
 from ..schemas import id_path, text_path
 from . import service
-from .schemas import (EntryIn, EntryRead, ListIn, ListRead, RemedyDecidedRead, RemedyDecisionIn, RemedyIn, RemedyRead,
-                      RemovalIn)
+from .schemas import (CommentIn, CommentRead, EntryIn, EntryRead, ListIn, ListRead, PublicListRead, RemedyDecidedRead,
+                      RemedyDecisionIn, RemedyIn, RemedyRead, RemovalIn, ResponseIn)
 
 router = APIRouter(tags=["lists"])
 organ_only = require_role("administrative")
@@ -82,3 +82,39 @@ def decide_remedy(body: RemedyDecisionIn, remedy_id: int = id_path("The remedy's
         out = {"id": rem.id, "entry_id": rem.entry_id, "status": rem.status, "decided_by": rem.decided_by,
                "outcome_document": rem.outcome_document}
     return out
+
+
+@router.post("/lists/{list_id}/comments", status_code=201, response_model=CommentRead,
+             responses=responses(401, 403, 404, 409, 422))
+def record_comment(body: CommentIn, list_id: str = ListId, who: Actor = Depends(organ_only),
+                   eng: Engine = Depends(engine)) -> dict:
+    """Record a comment received on the list's standard during its comment period (Art. 24)."""
+    with session_scope(eng) as s:
+        return service.comment_view(service.record_comment(s, list_id=list_id, received_on=body.received_on,
+                                                           summary=body.summary, actor=who))
+
+
+@router.post("/list-comments/{comment_id}/response", response_model=CommentRead,
+             responses=responses(401, 403, 404, 409, 422))
+def respond_to_comment(body: ResponseIn, comment_id: int = id_path("The comment's id"),
+                       who: Actor = Depends(organ_only), eng: Engine = Depends(engine)) -> dict:
+    """The keeper's response to a comment (Art. 24)."""
+    with session_scope(eng) as s:
+        return service.comment_view(service.respond_to_comment(s, comment_id=comment_id, response=body.response,
+                                                               actor=who))
+
+
+@router.get("/public/lists", response_model=list[PublicListRead], responses=responses())
+def public_lists(eng: Engine = Depends(engine)) -> list[dict]:
+    """Every list published or put out for comment, with its standard and comment record (Art. 24) and, when
+    published, its entry and removal conditions and remedy paths (Art. 25.3). No token."""
+    with session_scope(eng) as s:
+        return service.public_lists(s)
+
+
+@router.get("/public/lists/{code}", response_model=PublicListRead, responses=responses(404, 422))
+def public_list(code: str = text_path("The list's code"), eng: Engine = Depends(engine)) -> dict:
+    """One list as published, with its entries in force as the public may see them (each shown entry an
+    inquiry by the public, logged). No token."""
+    with session_scope(eng) as s:
+        return service.public_list(s, code, channel="api")

@@ -179,3 +179,14 @@ def check_disclosure(disclosure: str, basis: str | None, level: str | None) -> N
                             f"({', '.join(BASIS_LEVELS)})", article="Art. 25.3", field="public_basis")
     if disclosure == "organs" and basis:
         raise InvalidInput("a list seen by organs only has no public basis", field="public_basis")
+
+
+@rule("Art. 24")
+def comment_in_period(received_on: date, comment_from: date | None, comment_to: date | None) -> None:
+    """A comment on a list's standard is one received while the standard was put out for public comment."""
+    if comment_from is None or comment_to is None:
+        raise RuleViolation("the list's standard was not put out for public comment: there is no comment period "
+                            "to record comments for", article="Art. 24", field="received_on")
+    if not comment_from <= received_on <= comment_to:
+        raise RuleViolation(f"a comment received on {received_on} is outside the comment period "
+                            f"({comment_from} to {comment_to})", article="Art. 24", field="received_on")

@@ -142,3 +142,67 @@ class RemedyDecidedRead(ReadModel):
     status: str
     decided_by: str | None
     outcome_document: str | None
+
+
+class CommentIn(InModel):
+    received_on: date = Field(..., description="When the comment was received (within the comment period, Art. 24)")
+    summary: str = Field(..., description="The comment, as the keeper summarises it (no commenter named)")
+
+
+class ResponseIn(InModel):
+    response: str = Field(..., description="How the standard took the comment up, or why not (Art. 24)")
+
+
+class CommentRead(ReadModel):
+    id: int
+    received_on: date
+    summary: str
+    response: str | None
+    responded_on: date | None
+
+
+class PublicPeriodRead(ReadModel):
+    from_: date | None = Field(..., alias="from")
+    to: date | None
+
+
+class ConditionsRead(ReadModel):
+    entry: str
+    removal: str
+    remedies: str
+
+
+class PublicEntryRead(ReadModel):
+    """An entry in force as the public may see it (Art. 25.3): a natural person's number is never shown whole."""
+
+    entry_id: int
+    name: str
+    kind: str
+    identifier: str = Field(..., description="The USCC; a natural person's number masked (前6后4)")
+    ground: str | None
+    article: str
+    ground_text: str
+    document: str
+    decided_on: date
+
+
+class PublicListRead(ReadModel):
+    """A list as published: its standard and comment record (Art. 24); when published, its entry and removal
+    conditions and remedy paths (Art. 25.3) and — on the list's own page — its entries in force."""
+
+    code: str
+    name: str
+    kind: str
+    keeper_organ: str
+    entry_standard: str
+    legal_basis: str
+    state: str
+    published_on: date | None
+    comment_period: PublicPeriodRead
+    comments_received: int
+    comments_answered: int
+    comments: List[CommentRead]
+    conditions: ConditionsRead | None
+    disclosure: DisclosureRead
+    entries: List[PublicEntryRead] | None = Field(None, description="Entries in force the public may see (the "
+                                                  "list's own page; null while the list is not published)")

@@ -19,7 +19,7 @@ from ..audit import service as audit
 from ..auth import Actor
 from ..clock import now, today
 from ..errors import Forbidden, InvalidInput, NotFound
-from ..models import CreditList, ListEntry, ListEntryPerson, ListRemedy, Subject
+from ..models import CreditList, ListComment, ListEntry, ListEntryPerson, ListRemedy, Subject
 from ..subject import service as subjects
 from ..subject.identifiers import mask_ric, parse_identifier
 from . import rules
@@ -299,8 +299,8 @@ def _entry_ground(row: Any, relation: str, role: str | None) -> dict[str, Any]:
             "role": role}
 
 
-def remedies(session: Session, *, entry_id: int | None = None) -> list[dict[str, Any]]:
-    """Remedies applied for (Art. 25.3), with their status and outcome; of one entry, or all."""
+def remedies(session: Session, *, entry_id: int | None = None, subject_id: int | None = None) -> list[dict[str, Any]]:
+    """Remedies applied for (Art. 25.3), with their status and outcome; of one entry, of one subject, or all."""
     q = (select(ListRemedy, ListEntry.status, CreditList.id, CreditList.code, Subject.name, Subject.kind,
                 Subject.identifier)
          .join(ListEntry, ListEntry.id == ListRemedy.entry_id).join(CreditList, CreditList.id == ListEntry.list_id)
@@ -308,6 +308,8 @@ def remedies(session: Session, *, entry_id: int | None = None) -> list[dict[str,
     if entry_id is not None:
         get_entry(session, entry_id)
         q = q.where(ListRemedy.entry_id == entry_id)
+    if subject_id is not None:
+        q = q.where(ListRemedy.subject_id == subject_id)
     return [{"id": r.id, "entry_id": r.entry_id, "entry_status": entry_status,
              "list": {"id": list_id, "code": code},
              "subject": {"id": r.subject_id, "name": name,
@@ -316,3 +318,139 @@ def remedies(session: Session, *, entry_id: int | None = None) -> list[dict[str,
              "decided_by": r.decided_by, "outcome_document": r.outcome_document,
              "decided_on": r.decided_on.isoformat() if r.decided_on else None}
             for r, entry_status, list_id, code, name, kind, ident in session.execute(q)]
+
+
+# --------------------------------------------------------------------------------------------
+# the comment record (Art. 24) and what is published of each list (Art. 24, 25.3)
+
+
+def record_comment(session: Session, *, list_id: int | str, received_on: date, summary: str,
+                   actor: Actor) -> ListComment:
+    """A comment received on the list's standard during its comment period, as the keeper summarises it (no
+    commenter named; ID-shaped numbers masked)."""
+    from ..record.fields import mask_id_shaped
+
+    lst = get_list(session, list_id)
+    _may_keep(actor, lst)
+    rules.comment_in_period(received_on, lst.comment_from, lst.comment_to)
+    summary = mask_id_shaped((summary or "").strip())
+    if not summary:
+        raise InvalidInput("say what the comment was", field="summary")
+    c = ListComment(list_id=lst.id, received_on=received_on, summary=summary, created_at=now())
+    session.add(c)
+    session.flush()
+    audit.append(session, action="list-comment:record", actor=actor, object_type="list_comment", object_id=c.id,
+                 content=comment_view(c), details={"list_id": lst.id})
+    return c
+
+
+def respond_to_comment(session: Session, *, comment_id: int, response: str, on: date | None = None,
+                       actor: Actor) -> ListComment:
+    """The keeper's response to a comment (Art. 24): how the standard took it up, or why not."""
+    from ..record.fields import mask_id_shaped
+
+    c = session.get(ListComment, comment_id)
+    if c is None:
+        raise NotFound(f"no comment {comment_id}", field="comment")
+    _may_keep(actor, session.get(CreditList, c.list_id))
+    response = mask_id_shaped((response or "").strip())
+    if not response:
+        raise InvalidInput("say how the comment was answered", field="response")
+    c.response, c.responded_on = response, on or today()
+    session.flush()
+    audit.append(session, action="list-comment:respond", actor=actor, object_type="list_comment", object_id=c.id,
+                 content=comment_view(c), details={"list_id": c.list_id})
+    return c
+
+
+def comment_view(c: ListComment) -> dict[str, Any]:
+    return {"id": c.id, "received_on": c.received_on.isoformat(), "summary": c.summary, "response": c.response,
+            "responded_on": c.responded_on.isoformat() if c.responded_on else None}
+
+
+def comments_of(session: Session, list_id: int) -> list[dict[str, Any]]:
+    return [comment_view(c) for c in session.scalars(select(ListComment).where(ListComment.list_id == list_id)
+                                                     .order_by(ListComment.received_on, ListComment.id))]
+
+
+def _put_out(lst: CreditList) -> bool:
+    """A list the public is told about: published, or its standard put out for comment (Art. 24)."""
+    return lst.state == "published" or (lst.state == "draft" and lst.comment_from is not None)
+
+
+def _public_view(session: Session, lst: CreditList) -> dict[str, Any]:
+    comments = comments_of(session, lst.id)
+    published = lst.state == "published"
+    return {
+        "code": lst.code, "name": lst.name, "kind": lst.kind, "keeper_organ": lst.keeper_organ,
+        "entry_standard": lst.entry_standard, "legal_basis": lst.legal_basis, "state": lst.state,
+        "published_on": lst.published_on.isoformat() if lst.published_on else None,
+        "comment_period": {"from": lst.comment_from.isoformat() if lst.comment_from else None,
+                           "to": lst.comment_to.isoformat() if lst.comment_to else None},
+        "comments_received": len(comments),
+        "comments_answered": sum(1 for c in comments if c["response"]),
+        "comments": comments,
+        # Art. 25.3: published with the list, and only then binding
+        "conditions": {"entry": lst.entry_requirements, "removal": lst.removal_requirements,
+                       "remedies": lst.remedy_paths} if published else None,
+        "disclosure": {"level": lst.disclosure, "basis": lst.public_basis, "basis_level": lst.public_basis_level},
+    }
+
+
+def public_lists(session: Session) -> list[dict[str, Any]]:
+    """Every list published or put out for comment, with its standard and its comment record (no entries)."""
+    return [_public_view(session, lst) for lst in session.scalars(select(CreditList).order_by(CreditList.code))
+            if _put_out(lst)]
+
+
+def public_list(session: Session, ident: str, *, channel: str, on: date | None = None) -> dict[str, Any]:
+    """One list as published: its standard and comment record (Art. 24); when published, its entry and removal
+    conditions and remedy paths and its entries in force as the public may see them (Art. 25.3)."""
+    day = on or today()
+    lst = session.scalar(select(CreditList).where(CreditList.code == str(ident).strip()))
+    if lst is None or not _put_out(lst):
+        raise NotFound(f"no list {ident} is published or put out for comment", field="list")
+    out = _public_view(session, lst)
+    out["entries"] = public_entries(session, lst, day, channel=channel) if lst.state == "published" else None
+    return out
+
+
+def public_entries(session: Session, lst: CreditList, day: date, *, channel: str) -> list[dict[str, Any]]:
+    """A published list's entries in force as the anonymous public may see them: for each listed subject the one
+    visibility decision for the public (``inquiry.service.decide_many``, the public actor, with lists), and only
+    the entries it lets the public see (a public list's organizations; natural persons only where the list is
+    opened for them on an external basis, their numbers masked). Every subject whose entry is shown is an inquiry
+    by the public, logged with exactly the entry revealed (``inquiry.service.log``)."""
+    from ..auth import PUBLIC
+    from ..inquiry import rules as visibility
+    from ..inquiry import service as inquiry
+
+    E = ListEntry.__table__
+    rows = session.execute(select(E.c.id, E.c.subject_id, E.c.ground, E.c.ground_text, E.c.document,
+                                  E.c.decided_on).where(E.c.list_id == lst.id, E.c.status == "listed",
+                                                        E.c.decided_on <= day)
+                           .order_by(E.c.decided_on.desc(), E.c.id)).all()
+    if not rows:
+        return []
+    ids = sorted({r.subject_id for r in rows})
+    found = inquiry.load_subjects(session.connection(), ids=ids, lean=True)
+    loaded = [found[i] for i in ids if i in found]
+    decided = inquiry.decide_many(session, actor=PUBLIC, loaded=loaded, purpose=None, on=day, with_lists=True)
+    by_subject = {d.loaded.target["id"]: d for d in decided}
+    shown: dict[int, list[int]] = {}
+    out = []
+    for r in rows:
+        d = by_subject.get(r.subject_id)
+        if d is None or not visibility.entry_visible(lst.id, d.decision):
+            continue
+        subject = inquiry.subject_view(d.loaded.target, d.decision)
+        shown.setdefault(r.subject_id, []).append(r.id)
+        out.append({"entry_id": r.id, "name": subject.get("name") or "", "kind": subject["kind"],
+                    "identifier": subject["identifier"], "ground": r.ground,
+                    "article": ground_article(lst.kind, r.ground), "ground_text": r.ground_text,
+                    "document": r.document, "decided_on": r.decided_on.isoformat()})
+    logged = [d for d in decided if d.loaded.target["id"] in shown]
+    if logged:
+        inquiry.log(session, actor=PUBLIC, decided=logged, channel=channel,
+                    revealed=[([], shown[d.loaded.target["id"]]) for d in logged])
+    return out

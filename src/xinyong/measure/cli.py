@@ -58,6 +58,29 @@ def publish(measure: str = typer.Argument(...),
         out.print(f"measure {m.code} published on {m.published_on}")
 
 
+@app.command("announce")
+@handles_errors
+def announce(measure: str = typer.Argument(...),
+             where: str = typer.Option(..., "--in", help="gazette | credit-shanghai (信用上海) | national-memorandum"),
+             document: str = typer.Option(..., "--document", help="The announcing document."),
+             on: str = typer.Option(None, "--on", help="The announcement's date, YYYY-MM-DD (default: today)."),
+             token: str = typer.Option(None, "--token", help="The supervisor's token (or XINYONG_TOKEN).")) -> None:
+    """Record the supervisor's official announcement of a measure (Art. 22): from its date, while the measure is
+    published on the application list, it counts as announced (Art. 32.2)."""
+    from datetime import date
+
+    from ..errors import InvalidInput
+
+    try:
+        day = date.fromisoformat(on) if on else None
+    except ValueError:
+        raise InvalidInput("--on is a date, YYYY-MM-DD", field="on") from None
+    actor = identity(token)
+    with session_scope() as s:
+        m = service.announce(s, measure=measure, announced_in=where, document=document, on=day, actor=actor)
+        out.print(f"measure {m.code} announced in {m.announced_in} ({m.announcement_document}) on {m.announced_on}")
+
+
 @app.command("withdraw")
 @handles_errors
 def withdraw(measure: str = typer.Argument(...),

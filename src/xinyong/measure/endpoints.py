@@ -12,7 +12,8 @@ from ..errors import responses
 from ..responses import JSON
 from ..schemas import id_path, text_path
 from . import service
-from .schemas import ApplicationIn, ApplicationRead, AppliedMeasureRead, CheckIn, CheckRead, MeasureIn, MeasureRead
+from .schemas import (AnnouncementIn, ApplicationIn, ApplicationRead, AppliedMeasureRead, CheckIn, CheckRead, MeasureIn,
+                      MeasureRead, PublicMeasureRead)
 
 router = APIRouter(tags=["measures"])
 supervisor_only = require_role("supervisor")
@@ -49,6 +50,26 @@ def publish(measure: str = text_path("The measure's id or code"), who: Actor = D
     """Record the public announcement (Art. 32.2): from today the measure may be applied."""
     with session_scope(eng) as s:
         return service.view(service.publish(s, measure=measure, actor=who))
+
+
+@router.post("/measures/{measure}/announcement", response_model=MeasureRead,
+             responses=responses(401, 403, 404, 409, 422))
+def announce(body: AnnouncementIn, measure: str = text_path("The measure's id or code"),
+             who: Actor = Depends(supervisor_only), eng: Engine = Depends(engine)) -> dict:
+    """Record the supervisor's official announcement (the gazette, 信用上海, a national memorandum; its document
+    and date): from that date, while it is published on the application list, the measure counts as announced
+    (Art. 22, 32.2)."""
+    with session_scope(eng) as s:
+        return service.view(service.announce(s, measure=measure, announced_in=body.announced_in,
+                                             document=body.document, on=body.announced_on, actor=who))
+
+
+@router.get("/public/measures", response_model=list[PublicMeasureRead], responses=responses())
+def public_application_list(eng: Engine = Depends(engine)) -> list[dict]:
+    """The application list as published to everyone, without a token (Art. 22), with each measure's official
+    announcement (Art. 32.2)."""
+    with session_scope(eng) as s:
+        return service.public_application_list(s)
 
 
 @router.post("/measures/{measure}/withdraw", response_model=MeasureRead, responses=responses(401, 403, 404, 409, 422))

@@ -43,6 +43,7 @@ class MeasureFacts:
     implementing_class: str | None = None
     check_basis: str | None = None
     check_basis_level: str | None = None
+    announced_on: date | None = None  # the supervisor's official announcement (Art. 32.2)
 
 
 @rule("Art. 22")
@@ -161,17 +162,41 @@ def columns_complete(incident: str, items: list[str], lists: list[int], targets:
         check_purpose(c)
 
 
-@rule("Art. 32.2")
-def announced(state: str, published_on: date | None, on: date) -> bool:
-    """A measure that has not been publicly announced is never applied (nor returned by a check)."""
-    return state == "published" and published_on is not None and published_on <= on
+# Where the supervisor officially announces a measure (Art. 22): the city's gazette, the 信用上海 website, a
+# national memorandum of joint rewards and punishments.
+ANNOUNCED_IN = ("gazette", "credit-shanghai", "national-memorandum")
+
+
+@rule("Art. 22")
+def announcement_valid(where: str, document: str) -> None:
+    """The official announcement names where it was made (the gazette, 信用上海, a national memorandum) and its document."""
+    if where not in ANNOUNCED_IN:
+        raise RuleViolation(f"say where the measure was announced: one of {', '.join(ANNOUNCED_IN)}",
+                            article="Art. 22", field="announced_in")
+    if not (document or "").strip():
+        raise RuleViolation("name the document that announced the measure", article="Art. 22", field="document")
 
 
 @rule("Art. 32.2")
-def check_announced(state: str, published_on: date | None, on: date) -> None:
+def officially_announced(announced_on: date | None, on: date) -> bool:
+    """A measure is announced only from the date of its official announcement (never before it, never without one)."""
+    return announced_on is not None and announced_on <= on
+
+
+@rule("Art. 32.2")
+def announced(state: str, published_on: date | None, announced_on: date | None, on: date) -> bool:
+    """A measure that has not been publicly announced is never applied (nor returned by a check): it is on the
+    published application list (/measures) and its official announcement is dated on or before the day."""
+    return (state == "published" and published_on is not None and published_on <= on
+            and officially_announced(announced_on, on))
+
+
+@rule("Art. 32.2")
+def check_announced(state: str, published_on: date | None, announced_on: date | None, on: date) -> None:
     """Applying a measure that was not publicly announced is refused."""
-    if not announced(state, published_on, on):
-        raise RuleViolation("this measure has not been publicly announced: it cannot be applied",
+    if not announced(state, published_on, announced_on, on):
+        raise RuleViolation("this measure has not been publicly announced (published on the application list, "
+                            "with its official announcement dated on or before today): it cannot be applied",
                             article="Art. 32.2")
 
 
@@ -196,7 +221,7 @@ def reaches_through_responsibility(m: MeasureFacts, list_id: int) -> bool:
 def grounds_for(m: MeasureFacts, subject_kind: str, context: str, on: date, records: list[dict],
                 entries: list[dict]) -> list[dict]:
     """A measure applies only on grounds — the records and list entries that trigger it, of those the organ may see — which the answer cites."""
-    if not announced(m.state, m.published_on, on) or context not in m.contexts:
+    if not announced(m.state, m.published_on, m.announced_on, on) or context not in m.contexts:
         return []
     grounds = []
     direct = subject_kind in m.targets

@@ -31,6 +31,13 @@ class MeasureIn(InModel):
     check_basis_level: str | None = Field(None, description="law | administrative-regulation")
 
 
+class AnnouncementIn(InModel):
+    announced_in: str = Field(..., description="Where the supervisor announced it: gazette (the city's gazette) | "
+                              "credit-shanghai (信用上海) | national-memorandum (a national memorandum)")
+    document: str = Field(..., description="The announcing document (its number and title)")
+    announced_on: date | None = Field(None, description="The announcement's date (default: today)")
+
+
 class CheckIn(InModel):
     subjects: list[str] = Field(..., description="USCCs or resident ID numbers (at most 1000); never in a URL")
     context: str = Field(..., description="An Art. 28 purpose code")
@@ -67,6 +74,44 @@ class ImplementingRead(ReadModel):
     class_: str | None = Field(..., alias="class")
 
 
+class AnnouncementRead(ReadModel):
+    where: str = Field(..., description="gazette | credit-shanghai | national-memorandum")
+    document: str
+    on: date
+
+
+class PublicListRef(ReadModel):
+    code: str
+    name: str
+
+
+class PublicIncidentRead(ReadModel):
+    text: str
+    items: List[str]
+    lists: List[PublicListRef]
+
+
+class PublicMeasureRead(ReadModel):
+    """A line of the application list as published (Art. 22): the specific incident, the target, the measure, the
+    implementing organ and the legal basis, with the supervisor's official announcement; ``announced``: whether it
+    counts as announced today (Art. 32.2)."""
+
+    code: str
+    name: str
+    kind: str
+    article: str
+    incident: PublicIncidentRead
+    targets: List[str]
+    reaches_responsible_persons: bool
+    measure: str
+    implementing_organ: str
+    contexts: List[str]
+    basis: BasisRead
+    published_on: date | None
+    announcement: AnnouncementRead | None
+    announced: bool
+
+
 class MeasureRead(ReadModel):
     """A line of the application list (Art. 22)."""
 
@@ -86,6 +131,7 @@ class MeasureRead(ReadModel):
     state: str
     published_on: date | None
     withdrawn_on: date | None
+    announcement: AnnouncementRead | None = Field(None, description="The official announcement (Art. 22, 32.2)")
 
 
 class MeasureBriefRead(ReadModel):

@@ -102,6 +102,25 @@ def publish(session: Session, *, measure: int | str, on: date | None = None, act
     return m
 
 
+def announce(session: Session, *, measure: int | str, announced_in: str, document: str, on: date | None = None,
+             actor: Actor) -> Measure:
+    """Record the supervisor's official announcement of a measure: where (the gazette, 信用上海, a national
+    memorandum), its document and its date (Art. 22). From that date, and while the measure is published on the
+    application list, it counts as announced (Art. 32.2). A later announcement replaces the record (audited)."""
+    rules.may_compile(actor.role)
+    m = get(session, measure)
+    if m.state == "withdrawn":
+        raise InvalidInput(f"the measure was withdrawn on {m.withdrawn_on}", field="measure")
+    document = (document or "").strip()
+    rules.announcement_valid(announced_in, document)
+    m.announced_in, m.announcement_document, m.announced_on = announced_in, document, on or today()
+    session.flush()
+    audit.append(session, action="measure:announce", actor=actor, object_type="measure", object_id=m.id,
+                 content=view(m), details={"announced_in": announced_in, "announced_on": m.announced_on.isoformat()})
+    refcache.invalidate()
+    return m
+
+
 def withdraw(session: Session, *, measure: int | str, actor: Actor) -> Measure:
     rules.may_compile(actor.role)
     m = get(session, measure)
@@ -220,7 +239,37 @@ def view(m: Measure) -> dict[str, Any]:
         "check_basis": {"text": m.check_basis, "level": m.check_basis_level} if m.check_basis else None,
         "state": m.state, "published_on": m.published_on.isoformat() if m.published_on else None,
         "withdrawn_on": m.withdrawn_on.isoformat() if m.withdrawn_on else None,
+        "announcement": announcement(m),
     }
+
+
+def announcement(m: Measure) -> dict[str, Any] | None:
+    if m.announced_on is None:
+        return None
+    return {"where": m.announced_in, "document": m.announcement_document, "on": m.announced_on.isoformat()}
+
+
+def public_application_list(session: Session, on: date | None = None) -> list[dict[str, Any]]:
+    """The application list as published to everyone (Art. 22): each published measure's specific incident,
+    target, measure, implementing organ and legal basis, its kind and item, its contexts, and its official
+    announcement; ``announced``: whether it counts as announced on the day (Art. 32.2)."""
+    day = on or today()
+    lists = {lst.id: lst for lst in session.scalars(select(CreditList))}
+    out = []
+    for m in session.scalars(select(Measure).where(Measure.state == "published").order_by(Measure.id)):
+        out.append({
+            "code": m.code, "name": m.name, "kind": m.kind, "article": m.article,
+            "incident": {"text": m.incident, "items": list(m.incident_items),
+                         "lists": [{"code": lists[i].code, "name": lists[i].name} for i in m.incident_lists
+                                   if i in lists]},
+            "targets": list(m.targets), "reaches_responsible_persons": m.reaches_responsible,
+            "measure": m.description, "implementing_organ": m.implementing_organ, "contexts": list(m.contexts),
+            "basis": {"text": m.basis_text, "level": m.basis_level},
+            "published_on": m.published_on.isoformat() if m.published_on else None,
+            "announcement": announcement(m),
+            "announced": rules.announced(m.state, m.published_on, m.announced_on, day),
+        })
+    return out
 
 
 def application_list(session: Session, *, include_drafts: bool = False) -> list[dict[str, Any]]:
@@ -235,7 +284,7 @@ def facts(m: Measure) -> rules.MeasureFacts:
     return rules.MeasureFacts(m.id, m.kind, m.state, m.published_on, frozenset(m.targets), frozenset(m.contexts),
                               frozenset(m.incident_items), frozenset(m.incident_lists), m.reaches_responsible,
                               m.code, frozenset(m.implementing_units or ()), m.implementing_class, m.check_basis,
-                              m.check_basis_level)
+                              m.check_basis_level, m.announced_on)
 
 
 def _published(session: Session) -> list[tuple[rules.MeasureFacts, dict[str, Any]]]:
@@ -288,7 +337,7 @@ def check(session: Session, *, actor: Actor, subjects_raw: list[str], context: s
     conn = session.connection()
     found = inquiry.load_subjects(conn, digests=[d for _i, _id, d in asked], lean=True)
     measures = [(f, brief) for f, brief in _published(session)
-                if context in f.contexts and rules.announced(f.state, f.published_on, day)
+                if context in f.contexts and rules.announced(f.state, f.published_on, f.announced_on, day)
                 and rules.implements(f, actor.unit_id)]
     need_lists = any(f.incident_lists for f, _b in measures)
     loaded = [found.get(d) or inquiry.Loaded(None, [], d, ident.masked(), kind=ident.kind) for _i, ident, d in asked]
@@ -441,7 +490,7 @@ def apply(session: Session, *, check_id: int, measure: int | str, subject: str, 
     if chk.unit_id is None or chk.unit_id != actor.unit_id:
         raise Forbidden("only the organ that made the check applies measures on it")
     m = get(session, measure)
-    rules.check_announced(m.state, m.published_on, today())
+    rules.check_announced(m.state, m.published_on, m.announced_on, today())
     if not rules.implements(facts(m), actor.unit_id):
         raise Forbidden(f"measure {m.code} is not one this organ implements (Art. 22)", article="Art. 22")
     if not (document or "").strip():

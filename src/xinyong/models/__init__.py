@@ -3,13 +3,16 @@
 from .audit import AuditCheckpoint, AuditEvent
 from .catalog import CatalogItem
 from .inquiry import Authorization, InquiryLog
-from .listing import CreditList, ListEntry, ListEntryPerson, ListRemedy  # noqa: F401
+from .listing import CreditList, ListComment, ListEntry, ListEntryPerson, ListRemedy  # noqa: F401
 from .measure import Measure, MeasureApplication, MeasureCheck  # noqa: F401
 from .objection import Objection, ObjectionRecord, ObjectionStep  # noqa: F401
+from .publication import ServiceNorm  # noqa: F401
 from .record import Batch, BatchReject, Record, RecordAction, RecordHistory, RecordTombstone
 from .report import CreditReport
+from .restoration import RestorationApplication  # noqa: F401
 from .subject import Subject
 from .unit import Officer, Unit, UnitInquiryItem, UnitInquiryList, UnitProvides, UnitToken
+from .websession import WebSession  # noqa: F401
 from .worker import WorkerJob  # noqa: F401
 
 __all__ = [

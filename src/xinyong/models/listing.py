@@ -87,3 +87,19 @@ class ListRemedy(Base):
     decided_by: Mapped[str | None] = mapped_column(String(24))  # organ | reconsideration | court
     outcome_document: Mapped[str | None] = mapped_column(String(200))
     decided_on: Mapped[date | None] = mapped_column(Date)
+
+
+class ListComment(Base):
+    """A comment received on a list's standard while it was put out for comment, and the keeper's response
+    (Art. 24). Its text is stored as the keeper summarises it, ID-shaped numbers masked; no commenter named."""
+
+    __tablename__ = "list_comment"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    list_id: Mapped[int] = mapped_column(ForeignKey("credit_list.id"), index=True)
+    received_on: Mapped[date] = mapped_column(Date)
+    summary: Mapped[str] = mapped_column(Text)
+    response: Mapped[str | None] = mapped_column(Text)
+    responded_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -42,6 +42,12 @@ class Measure(Base):
     published_on: Mapped[date | None] = mapped_column(Date)
     withdrawn_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    # The supervisor's official announcement (Art. 22, 32.2): where (gazette | credit-shanghai |
+    # national-memorandum), its document and its date. A measure counts as announced only from that date, and
+    # only while it is published on the platform's /measures page.
+    announced_in: Mapped[str | None] = mapped_column(String(32))
+    announcement_document: Mapped[str | None] = mapped_column(String(200))
+    announced_on: Mapped[date | None] = mapped_column(Date)
 
 
 class MeasureCheck(Base):

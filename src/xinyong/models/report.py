@@ -38,3 +38,10 @@ class CreditReport(Base):
     fee_yuan: Mapped[Decimal | None] = mapped_column(Numeric(10, 2))
     fee_payer: Mapped[str] = mapped_column(String(16))  # subject | organ | none
     snapshot: Mapped[dict] = mapped_column(JSON)
+    # The seal (report.seal): the SHA-256 of the snapshot's canonical JSON as issued, and the platform's
+    # Ed25519 signature (the audit key, keys.md) over the number, the issue time and that digest, stored at
+    # issue so that /verify/{number} checks a report shown to a bank against what was issued even after an
+    # Art. 37 purge has rewritten the snapshot. NULL: issued before revision 0018 (or no key to sign with).
+    digest: Mapped[str | None] = mapped_column(String(64))
+    signature: Mapped[str | None] = mapped_column(String(128))
+    key_id: Mapped[str | None] = mapped_column(String(64))

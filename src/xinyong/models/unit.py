@@ -97,3 +97,7 @@ class UnitToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    # A subject's agent (an organization acts only through one; a person may choose one): the agent's name
+    # and the written authorization the token rests on, checked by the operator at the counter.
+    agent_name: Mapped[str | None] = mapped_column(String(100))
+    agent_document: Mapped[str | None] = mapped_column(String(200))

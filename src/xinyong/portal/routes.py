@@ -10,84 +10,35 @@ is remembered in a cookie. Subjects travel in URLs only by their surrogate id.
 
 from __future__ import annotations
 
-from pathlib import Path
 from typing import Any
-from urllib.parse import urlencode
 
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import HTMLResponse
-from fastapi.templating import Jinja2Templates
 
 from ..db import session_scope
 from ..errors import DomainError, NotFound
 from ..law.articles import ArticleRef, all_articles, to_chinese_numeral
 from ..law.errors import LawError
-from . import i18n
+from . import web
 from . import service as portal
 
-HERE = Path(__file__).resolve().parent
-STATIC_DIR = HERE / "static"
-templates = Jinja2Templates(directory=str(HERE / "templates"))
+HERE = web.HERE
+STATIC_DIR = web.STATIC_DIR
+templates = web.templates
 
 router = APIRouter(include_in_schema=False)
 
 SEARCH_LIMIT = 20
-SUMMARY_FIELDS = ("category", "act_type", "content", "facts", "legal_basis", "cert_name", "licence_no",
-                  "valid_from", "valid_until")
-COOKIE_MAX_AGE = 365 * 24 * 3600
+# the content fields a record's public summary shows (their labels: LABELS["shell_field"])
+SUMMARY_FIELDS = ("category", "act_type", "procedure", "severity", "content", "facts", "legal_basis", "cert_name",
+                  "licence_no", "valid_from", "valid_until")
 
+# The shared page machinery lives in ``web``; these names stay for the modules that import them from here.
+NO_ARTICLE = "the Regulations have no such article"  # worded in shell.po (error_page translates it)
 
-def _lang(request: Request) -> tuple[str, bool]:
-    """The page language, and whether it was chosen in this request (then it is remembered)."""
-    asked = request.query_params.get("lang")
-    if asked in i18n.LANGS:
-        return asked, True
-    cookie = request.cookies.get(i18n.COOKIE)
-    return (cookie if cookie in i18n.LANGS else i18n.DEFAULT), False
-
-
-def _switch_url(request: Request, lang: str, keep: dict[str, str] | None) -> str:
-    """The same page in the other language; ``keep`` replaces the query (None: keep it, but ``lang``).
-    Never a search query: that is re-posted by the switch (``switch_post``), not put in a URL."""
-    other = "en" if lang == "zh" else "zh"
-    if keep is None:
-        params = [(k, v) for k, v in request.query_params.multi_items() if k not in ("lang", "q")]
-    else:
-        params = [(k, v) for k, v in keep.items() if v and k != "q"]
-    return f"{request.url.path}?{urlencode([*params, ('lang', other)])}"
-
-
-def _render(request: Request, name: str, context: dict[str, Any], *, status: int = 200,
-            keep: dict[str, str] | None = None) -> HTMLResponse:
-    lang, chosen = _lang(request)
-    ctx = {
-        "lang": lang,
-        "t": i18n.translator(lang),
-        "switch_url": _switch_url(request, lang, keep),
-        "key_articles": [(n, to_chinese_numeral(n), zh if lang == "zh" else en)
-                         for n, zh, en in i18n.KEY_ARTICLES],
-        **context,
-    }
-    response = templates.TemplateResponse(request, name, ctx, status_code=status)
-    if chosen:
-        response.set_cookie(i18n.COOKIE, lang, max_age=COOKIE_MAX_AGE, samesite="lax", httponly=True)
-    return response
-
-
-def _error(request: Request, exc: DomainError | LawError) -> HTMLResponse:
-    lang, _ = _lang(request)
-    article = None
-    if exc.article:
-        try:
-            ref = ArticleRef.parse(exc.article)
-            article = {"ref": ref.canonical, "zh": ref.zh(), "text": ref.text(lang), "n": ref.article}
-        except Exception:  # an unknown article must never hide the original error
-            article = {"ref": exc.article, "zh": exc.article, "text": "", "n": None}
-    worded = i18n.REASONS.get(article["ref"]) if article else None
-    message = worded[0 if lang == "zh" else 1] if worded else exc.message
-    return _render(request, "portal/error.html",
-                   {"status": exc.status, "message": message, "message_lang": lang if worded else "en",
-                    "article": article}, status=exc.status)
+_lang = web.lang
+_render = web.render
+_error = web.error_page
 
 
 @router.get("/", response_class=HTMLResponse)
@@ -103,8 +54,12 @@ def search_page(request: Request) -> HTMLResponse:
 
 
 @router.post("/search", response_class=HTMLResponse)
-def search_form(request: Request, q: str = Form("")) -> HTMLResponse:
+def search_form(request: Request, q: str = Form(""), csrf_token: str = Form("")) -> HTMLResponse:
     """The search form posts here, so that what is typed (perhaps an ID number) stays out of URLs."""
+    try:
+        web.check_csrf(request, csrf_token)
+    except DomainError as exc:
+        return _error(request, exc)
     return _search_page(request, q)
 
 
@@ -150,11 +105,11 @@ def _record(r: dict[str, Any]) -> dict[str, Any]:
 def article(request: Request, n: str) -> HTMLResponse:
     try:
         if not n.isdigit() or len(n) > 3:
-            raise NotFound(f"no article {n!r}")
+            raise NotFound(NO_ARTICLE)
         try:
             ref = ArticleRef(int(n))
-        except LawError as exc:
-            raise NotFound(str(exc)) from None
+        except LawError:
+            raise NotFound(NO_ARTICLE) from None
     except DomainError as exc:
         return _error(request, exc)
     return _render(request, "portal/article.html", {

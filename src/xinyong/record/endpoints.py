@@ -12,7 +12,7 @@ from ..deps import engine, require_role
 from ..errors import NotFound, responses
 from ..schemas import id_path, text_path
 
-from . import importer, queue, spool, workflows
+from . import importer, queue, workflows
 from .schemas import (BatchQueuedRead, BatchRead, BatchReceivedRead, CorrectionIn, CorrectionRead,
                       RecordSubmittedRead, RestorationIn, RestorationRead, RevocationIn, RevocationRead, Values,
                       WithdrawalIn, WithdrawalRead)
@@ -37,21 +37,11 @@ def submit_batch(
     columns (the others are dropped and listed, Art. 11), encrypted, and the batch is queued: 202.
     A worker process (``xinyong worker``) imports it — never this server — and a restart loses no queued
     batch. Row errors come later: poll GET /batches/{id}."""
-    name = file.filename or "upload.csv"
-    batch_id = importer.new_batch_id()
-    with session_scope(eng) as s:
-        declared = importer.declared_by_item(s)
-    spooled = spool.write_spool(file.file, filename=name, target=importer.stored_copy_path(batch_id),
-                                declared=declared)  # FileRefused: 422, nothing written
-    try:
-        importer.open_batch(eng, unit_uscc=who.unit_uscc, filename=name, sha256=spooled.sha256, actor=who,
-                            batch_id=batch_id, dropped_columns=spooled.dropped_columns, status="queued")
-    except BaseException:
-        spooled.path.unlink(missing_ok=True)
-        raise
+    queued = importer.submit_file(eng, file.file, filename=file.filename, actor=who)  # FileRefused: 422
+    batch_id = queued["batch_id"]
     return ORJSONResponse({"batch_id": batch_id, "status": "queued",
                            "status_url": f"/api/v1/batches/{batch_id}",
-                           "dropped_columns": spooled.dropped_columns}, status_code=202)
+                           "dropped_columns": queued["dropped_columns"]}, status_code=202)
 
 
 @router.post("/batches/{batch_id}/resume", status_code=202, response_model=BatchQueuedRead,

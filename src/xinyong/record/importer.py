@@ -651,7 +651,40 @@ def _chunks(stream, size: int) -> Iterator[list]:
         yield chunk
 
 
-def batch_status(engine: Engine, batch_id: str, *, unit_id: int | None = None, limit: int = 1000) -> dict:
+def submit_file(engine: Engine, source, *, filename: str | None, actor: Actor) -> dict:
+    """A provider's file queued for a worker (``POST /batches``, the portal's upload): spooled with only the
+    declared columns, encrypted, and committed as ``queued``. A file refused whole raises
+    :class:`FileRefused` (with its article) and nothing of it is kept. Returns the batch id, its status,
+    the dropped columns and the number of rows read (``rows``)."""
+    name = filename or "upload.csv"
+    batch_id = new_batch_id()
+    with session_scope(engine) as s:
+        declared = declared_by_item(s)
+    spooled = spool.write_spool(source, filename=name, target=stored_copy_path(batch_id), declared=declared)
+    try:
+        open_batch(engine, unit_uscc=actor.unit_uscc, filename=name, sha256=spooled.sha256, actor=actor,
+                   batch_id=batch_id, dropped_columns=spooled.dropped_columns, status="queued")
+    except BaseException:
+        spooled.path.unlink(missing_ok=True)
+        raise
+    return {"batch_id": batch_id, "status": "queued", "dropped_columns": spooled.dropped_columns,
+            "rows": spooled.rows}
+
+
+def batches_of(session, *, unit_id: int, limit: int = 50, offset: int = 0) -> list[dict]:
+    """A unit's batches, newest first: name, status and counts (no row of them)."""
+    rows = session.execute(
+        select(Batch.id, Batch.filename, Batch.status, Batch.received_at, Batch.finished_at, Batch.rows_total,
+               Batch.accepted, Batch.rejected, Batch.already_present, Batch.officer)
+        .where(Batch.unit_id == unit_id).order_by(Batch.received_at.desc(), Batch.id).limit(limit).offset(offset)
+    ).all()
+    return [{"batch_id": b.id, "filename": b.filename, "status": b.status, "received_at": b.received_at,
+             "finished_at": b.finished_at, "rows": b.rows_total, "accepted": b.accepted, "rejected": b.rejected,
+             "already_present": b.already_present, "officer": b.officer} for b in rows]
+
+
+def batch_status(engine: Engine, batch_id: str, *, unit_id: int | None = None, limit: int = 1000,
+                 offset: int = 0) -> dict:
     from ..errors import NotFound
 
     with session_scope(engine) as s:
@@ -660,8 +693,9 @@ def batch_status(engine: Engine, batch_id: str, *, unit_id: int | None = None, l
             raise NotFound(f"no batch {batch_id}")
         rejects = s.execute(
             select(BatchReject.line, BatchReject.field, BatchReject.reason, BatchReject.article)
-            .where(BatchReject.batch_id == batch_id).order_by(BatchReject.line, BatchReject.id).limit(limit)
-        ).all()
+            .where(BatchReject.batch_id == batch_id).order_by(BatchReject.line, BatchReject.id)
+            .limit(limit).offset(offset)
+        ).all() if limit > 0 else []
         return {
             "batch_id": batch.id,
             "filename": batch.filename,

@@ -425,3 +425,15 @@ def history_of(session: Session, record_id: int) -> list[dict]:
     return [{"version": h.version, "action": h.action, "changed_at": h.changed_at.isoformat(),
              "reason": h.reason, "document": h.document, "previous_content": h.previous_content}
             for h in rows]
+
+
+def acts_of(session: Session, record_id: int, *, unit_id: int) -> list[dict]:
+    """The acts a unit reported on one of its records (corrections, withdrawal, revocation, restoration),
+    oldest first: kind, document, reason, who decided, when, and the deadline with its basis. Another unit's
+    record has none. No content: what the unit itself filed, for its own follow-up (a revoked record is no
+    longer served to anyone, but its provider sees the revocation it reported and its deletion deadline)."""
+    rows = session.scalars(select(RecordAction).where(RecordAction.record_id == record_id,
+                                                      RecordAction.unit_id == unit_id).order_by(RecordAction.id))
+    return [{"action": a.action, "document": a.document, "reason": a.reason, "decided_by": a.decided_by,
+             "received_at": a.received_at, "due_on": a.due_on, "basis": a.basis_article,
+             "note": a.deadline_note, "done_at": a.done_at} for a in rows]

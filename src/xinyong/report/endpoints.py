@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import Response
 from sqlalchemy.engine import Engine
 
@@ -12,7 +12,7 @@ from ..deps import actor, engine, require_role
 from ..errors import responses
 from ..responses import JSON
 from ..schemas import text_path
-from . import render, service
+from . import render, seal, service
 from .schemas import Format, OrganReportIn, OwnReportIn, ReportListedRead, ReportRead
 
 router = APIRouter(tags=["reports"])
@@ -30,18 +30,27 @@ def _report(status: int, description: str) -> dict:
 ReportNo = text_path("The report's number")
 
 
-def _respond(snapshot: dict, fmt: str, status_code: int = 200) -> Response:
+def _respond(snapshot: dict, fmt: str, status_code: int = 200, *, sealed: dict | None = None,
+             base_url: str | None = None) -> Response:
+    """The report in ``fmt``; the HTML and the PDF print its seal and the QR code to /verify/{number}
+    (the JSON is the snapshot alone: its digest is the seal's, X-Report-Digest says it too)."""
     number = snapshot["number"]
     headers = {"X-Report-Number": number}
+    view = None
+    if sealed and sealed.get("digest"):
+        headers["X-Report-Digest"] = sealed["digest"]
+        view = seal.view(number, snapshot["issued_at"], sealed["digest"], sealed.get("signature"),
+                         sealed.get("key_id"), base_url)
     if fmt == "json":
         return JSON(snapshot, status_code=status_code, headers=headers)
     if fmt == "pdf":
         headers["Content-Disposition"] = f'attachment; filename="{number}.pdf"'
-    return Response(render.render(snapshot, fmt), status_code=status_code, media_type=render.MEDIA_TYPES[fmt],
-                    headers=headers)
+    return Response(render.render(snapshot, fmt, view), status_code=status_code,
+                    media_type=render.MEDIA_TYPES[fmt], headers=headers)
 
 
-def _issue(eng: Engine, who: Actor, *, subject: str | None, purpose: str | None, fmt: str) -> Response:
+def _issue(eng: Engine, who: Actor, *, subject: str | None, purpose: str | None, fmt: str,
+           base_url: str | None = None) -> Response:
     if fmt == "pdf":
         from .pdf import find_font
 
@@ -49,14 +58,15 @@ def _issue(eng: Engine, who: Actor, *, subject: str | None, purpose: str | None,
     with session_scope(eng) as s:
         issued = service.issue(s, actor=who, subject=subject, purpose=purpose)
     issued.answer.raise_if_denied()  # after the commit: the refusal is logged too
-    return _respond(issued.snapshot, fmt, status_code=201)
+    return _respond(issued.snapshot, fmt, status_code=201, sealed=issued.seal, base_url=base_url)
 
 
 @router.post("/me/reports", status_code=201, response_class=JSON,
              responses={**_report(201, "The report issued"), **responses(401, 403, 404, 409, 422)})
-def issue_own(body: OwnReportIn, who: Actor = Depends(subject_only), eng: Engine = Depends(engine)) -> Response:
+def issue_own(body: OwnReportIn, request: Request, who: Actor = Depends(subject_only),
+              eng: Engine = Depends(engine)) -> Response:
     """Issue my credit report (Art. 34.2: natural persons get the free ones of each calendar year)."""
-    return _issue(eng, who, subject=None, purpose=None, fmt=body.format)
+    return _issue(eng, who, subject=None, purpose=None, fmt=body.format, base_url=str(request.base_url))
 
 
 @router.get("/me/reports", response_model=list[ReportListedRead], responses=responses(401, 403))
@@ -68,28 +78,29 @@ def my_reports(who: Actor = Depends(subject_only), eng: Engine = Depends(engine)
 
 @router.get("/me/reports/{number}", response_class=JSON,
             responses={**_report(200, "The report again"), **responses(401, 403, 404, 422)})
-def my_report(number: str = ReportNo, format: Format = Query("json"), who: Actor = Depends(subject_only),
-              eng: Engine = Depends(engine)) -> Response:
+def my_report(request: Request, number: str = ReportNo, format: Format = Query("json"),
+              who: Actor = Depends(subject_only), eng: Engine = Depends(engine)) -> Response:
     """An issued report again, in any format: nothing is counted or charged."""
     with session_scope(eng) as s:
-        snapshot = service.get(s, number, actor=who)
-    return _respond(snapshot, format)
+        snapshot, sealed = service.get_sealed(s, number, actor=who)
+    return _respond(snapshot, format, sealed=sealed, base_url=str(request.base_url))
 
 
 @router.post("/reports", status_code=201, response_class=JSON,
              responses={**_report(201, "The report issued"), **responses(401, 403, 404, 409, 422)})
-def issue_for_organ(body: OrganReportIn, who: Actor = Depends(organ_only),
+def issue_for_organ(body: OrganReportIn, request: Request, who: Actor = Depends(organ_only),
                     eng: Engine = Depends(engine)) -> Response:
     """An administrative organ's report for an Art. 28 purpose, under its published inquiry list;
     never counted among the subject's free reports nor charged to it (Art. 41)."""
-    return _issue(eng, who, subject=body.subject, purpose=body.purpose, fmt=body.format)
+    return _issue(eng, who, subject=body.subject, purpose=body.purpose, fmt=body.format,
+                  base_url=str(request.base_url))
 
 
 @router.get("/reports/{number}", response_class=JSON,
             responses={**_report(200, "The report again"), **responses(401, 403, 404, 422)})
-def organ_report(number: str = ReportNo, format: Format = Query("json"), who: Actor = Depends(actor),
-                 eng: Engine = Depends(engine)) -> Response:
+def organ_report(request: Request, number: str = ReportNo, format: Format = Query("json"),
+                 who: Actor = Depends(actor), eng: Engine = Depends(engine)) -> Response:
     """A report this organ requested, again, in any format."""
     with session_scope(eng) as s:
-        snapshot = service.get(s, number, actor=who)
-    return _respond(snapshot, format)
+        snapshot, sealed = service.get_sealed(s, number, actor=who)
+    return _respond(snapshot, format, sealed=sealed, base_url=str(request.base_url))

@@ -118,7 +118,7 @@ NUMERALS = "二三四五六七八九十"
 PAYERS = {"subject": ("信息主体", "subject"), "organ": ("行政机关", "organ"), "none": ("无", "none")}
 
 
-def to_pdf(r: dict[str, Any]) -> bytes:
+def to_pdf(r: dict[str, Any], sealed: dict[str, Any] | None = None) -> bytes:
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.units import mm
     from reportlab.platypus import SimpleDocTemplate, Spacer
@@ -149,6 +149,9 @@ def to_pdf(r: dict[str, Any]) -> bytes:
     ]
     story.append(_table([[_bi(zh, en, st, True), _p(v, st["base"])] for (zh, en), v in meta],
                         [32 * mm, width - 32 * mm], label_col=True))
+    if sealed:
+        story.append(Spacer(1, 6))
+        story.append(_seal(sealed, st, width))
 
     story.append(_p("信息概要  Summary", st["h2"]))
     rows = [[_bi("类别", "Section", st), _bi("条数", "Records", st)]]
@@ -223,6 +226,26 @@ def to_pdf(r: dict[str, Any]) -> bytes:
                             author=r["issuer"]["zh"], subject=r["title"]["en"], creator="xinyong")
     doc.build(story, onFirstPage=frame, onLaterPages=frame)
     return buf.getvalue()
+
+
+def _seal(sealed: dict[str, Any], st: dict[str, Any], width: float) -> Any:
+    """The QR code to /verify/{number} beside the digest and the platform's signature (report.seal)."""
+    from reportlab.lib.units import mm
+    from reportlab.platypus import Image
+
+    from .seal import qr_png
+
+    qr = Image(io.BytesIO(qr_png(sealed["verify_url"])), width=30 * mm, height=30 * mm)
+    lines = [_bi("核验", "Verify", st), _p(sealed["verify_url"], st["small"]),
+             _bi("报告摘要", "Digest (SHA-256)", st), _p(sealed["digest"], st["small"])]
+    if sealed.get("signature"):
+        lines += [_bi("平台签名", "Platform signature (Ed25519)", st), _p(sealed["signature"], st["small"]),
+                  _p(f"key id {sealed['key_id']}", st["small"])]
+    else:
+        lines.append(_bi("未签名", "not signed", st))
+    lines.append(_bi("扫描二维码核对本报告是否由本平台出具且未经改动。",
+                     "Scan the code to check that this report was issued by the platform and is unaltered.", st))
+    return _table([[qr, lines]], [34 * mm, width - 34 * mm])
 
 
 def _record(rec: dict[str, Any], st: dict[str, Any], width: float) -> list[Any]:

@@ -10,6 +10,8 @@ from typing import Any
 import orjson
 from jinja2 import Environment, PackageLoader, StrictUndefined, select_autoescape
 
+from . import seal
+
 MEDIA_TYPES = {"json": "application/json", "html": "text/html; charset=utf-8", "pdf": "application/pdf"}
 
 _env = Environment(loader=PackageLoader("xinyong.report", "templates"), autoescape=select_autoescape(["html"]),
@@ -20,19 +22,23 @@ def to_json(snapshot: dict[str, Any]) -> bytes:
     return orjson.dumps(snapshot, option=orjson.OPT_INDENT_2 | orjson.OPT_NON_STR_KEYS)
 
 
-def to_html(snapshot: dict[str, Any]) -> str:
+def to_html(snapshot: dict[str, Any], sealed: dict[str, Any] | None = None) -> str:
+    """``sealed``: the report's seal as ``seal.view`` gives it (digest, signature, where to verify); the page
+    prints them with the QR code. The JSON format is the snapshot alone (its digest is the seal's)."""
+    qr = seal.qr_svg(sealed["verify_url"]) if sealed else None
     return _env.get_template("report.html").render(r=snapshot, content_items=content_items, period_end=period_end,
-                                                     ground_text=ground_text, in_force=in_force)
+                                                     ground_text=ground_text, in_force=in_force, seal=sealed,
+                                                     qr=qr)
 
 
-def render(snapshot: dict[str, Any], fmt: str) -> bytes:
+def render(snapshot: dict[str, Any], fmt: str, sealed: dict[str, Any] | None = None) -> bytes:
     if fmt == "json":
         return to_json(snapshot)
     if fmt == "html":
-        return to_html(snapshot).encode("utf-8")
+        return to_html(snapshot, sealed).encode("utf-8")
     from .pdf import to_pdf
 
-    return to_pdf(snapshot)
+    return to_pdf(snapshot, sealed)
 
 
 # Labels of the record content's fields (the importer's platform names, domain.md §4); unknown keys

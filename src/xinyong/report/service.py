@@ -37,7 +37,7 @@ from ..models import (Authorization, CreditList, CreditReport, ListEntry, Record
                       Unit)
 from ..record import workflows
 from ..unit.rules import PURPOSES
-from . import rules
+from . import rules, seal
 
 DEFAULT_ISSUER = "上海市公共信用信息服务中心"
 DEFAULT_ISSUER_EN = "Shanghai Public Credit Information Service Center"
@@ -83,6 +83,7 @@ class Issued:
     answer: inquiries.Answer
     number: str | None = None
     snapshot: dict[str, Any] | None = None
+    seal: dict[str, Any] | None = None  # digest, signature, key_id (report.seal)
 
 
 def on_behalf_of(subject_id: int) -> Actor:
@@ -147,14 +148,17 @@ def issue(session: Session, *, actor: Actor, subject: str | None = None, subject
                               requester=requester, charge=charge, free=free, self_view=own, entries=entries,
                               target=loaded.target)
     row.snapshot = snapshot
+    row.digest = seal.digest_of(snapshot)
+    row.signature, row.key_id = seal.sign(row.number, snapshot["issued_at"], row.digest)
     session.flush()
     audit.append(session, action="report:issue", actor=actor, object_type="report", object_id=row.id,
                  subject_id=target_id, content=snapshot,
                  details={"number": row.number, "inquiry_id": answer.inquiry_id, "free_rule": charge.free_rule,
                           "counted_free": charge.counted_free, "chargeable": charge.chargeable,
                           "fee_yuan": str(charge.fee_yuan) if charge.fee_yuan is not None else None,
-                          "fee_payer": charge.payer, "purpose": row.purpose})
-    return Issued(answer, row.number, snapshot)
+                          "fee_payer": charge.payer, "purpose": row.purpose, "digest": row.digest})
+    return Issued(answer, row.number, snapshot,
+                  {"digest": row.digest, "signature": row.signature, "key_id": row.key_id})
 
 
 def _free_used(session: Session, subject_id: int, day: date) -> int:
@@ -211,6 +215,15 @@ def build_snapshot(session: Session, *, number: str, issued_at, conf: ReportSett
                    self_view: bool, entries: list[dict[str, Any]], target: dict[str, Any]) -> dict[str, Any]:
     """The issued report as data: facts only, each record with its source, document and history — all of
     it what ``answer.decision`` lets the requester see."""
+    sections = build_sections(session, answer=answer, entries=entries, target=target)
+    return _snapshot(session, number=number, issued_at=issued_at, conf=conf, answer=answer, requester=requester,
+                     charge=charge, free=free, self_view=self_view, sections=sections, target=target)
+
+
+def build_sections(session: Session, *, answer: inquiries.Answer, entries: list[dict[str, Any]],
+                   target: dict[str, Any]) -> list[dict[str, Any]]:
+    """The report's sections: each record with its source, document, history and markers, the list entries,
+    the grade and the measures applied — what ``answer.decision`` lets the requester see."""
     records = answer.records
     histories = _histories(session, {r["id"]: r["content"] for r in records})
     by_section: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
@@ -231,12 +244,17 @@ def build_snapshot(session: Session, *, number: str, issued_at, conf: ReportSett
         groups = [{"code": c, "zh": item_names[c][0], "en": item_names[c][1], "records": by_section[key][c]}
                   for c in codes]
         sections.append({"key": key, "zh": zh, "en": en, "groups": groups})
-    subject = answer.subject
-    day = today()
-    _add_facts(session, sections, target, day, answer.decision, entries)
+    _add_facts(session, sections, target, today(), answer.decision, entries)
     for sec in sections:
         sec["count"] = section_count(sec)
         sec["none"] = None if sec["count"] else {"zh": "暂无记录", "en": "none recorded"}
+    return sections
+
+
+def _snapshot(session: Session, *, number: str, issued_at, conf: ReportSettings, answer: inquiries.Answer,
+              requester: dict, charge: rules.Charge, free: dict | None, self_view: bool, sections: list[dict],
+              target: dict[str, Any]) -> dict[str, Any]:
+    subject = answer.subject
     kind_zh = {"natural_person": "自然人", "organization": "法人和非法人组织",
                "government_organ": "机关法人"}.get(subject["kind"], subject["kind"])
     basic = {"name": subject.get("name"), "identifier": subject["identifier"], "kind": subject["kind"],
@@ -473,6 +491,104 @@ def get(session: Session, number: str, *, actor: Actor) -> dict[str, Any]:
     if not visible:
         raise NotFound(f"no report {number} of yours")  # never reveals whether another's exists
     return row.snapshot
+
+
+def get_sealed(session: Session, number: str, *, actor: Actor) -> tuple[dict[str, Any], dict[str, Any]]:
+    """``get``, with the report's seal (digest, signature, key id: what the HTML and PDF print)."""
+    snapshot = get(session, number, actor=actor)
+    row = session.execute(select(CreditReport.digest, CreditReport.signature, CreditReport.key_id)
+                          .where(CreditReport.number == number)).one()
+    return snapshot, {"digest": row.digest, "signature": row.signature, "key_id": row.key_id}
+
+
+# --- the subject's own view (the portal's /me) ---------------------------------------------------
+
+def own_view(session: Session, *, actor: Actor, channel: str = "portal") -> dict[str, Any]:
+    """What a subject (or its agent) sees of itself: the decision, records with source, document, history and
+    markers, list entries, the grade and the measures applied — built as its own report is, without issuing
+    one. An inquiry by the subject about itself, logged (Art. 17.1) with exactly what it revealed. The subject's
+    own identifier unmasked: the only place it is shown in full."""
+    from ..subject import service as subjects
+
+    if actor.role != inquiry_rules.SUBJECT or actor.subject_id is None:
+        raise Forbidden("a subject sees its own information (Art. 17.1)", article="Art. 17.1")
+    day = today()
+    loaded = inquiries.load_one(session, subject_id=actor.subject_id, day=day)
+    [decided] = inquiries.decide_many(session, actor=actor, loaded=[loaded], purpose=None, on=day, with_lists=True)
+    [answer] = inquiries.answers_for([decided], day)
+    entries = _list_entries(session, loaded.target["id"], day, decided.decision) \
+        if answer.allowed and loaded.target is not None else []
+    [answer.inquiry_id] = inquiries.log(session, actor=actor, decided=[decided],
+                                        revealed=[([r["id"] for r in answer.records],
+                                                   [e["entry_id"] for e in entries])], channel=channel)[0]
+    answer.raise_if_denied()  # a subject's own inquiry is always allowed; never show a half page
+    target = loaded.target
+    sections = build_sections(session, answer=answer, entries=entries, target=target)
+    subject = answer.subject
+    return {
+        "subject": {"id": target["id"], "kind": subject["kind"], "name": subject.get("name"),
+                    "identifier": subjects.identifier_of(session, target["id"])},
+        "inquiry_id": answer.inquiry_id,
+        "sections": sections,
+        "records": [rec for sec in sections for g in sec["groups"] for rec in g["records"]],
+        "entries": entries,
+        "grade": next((sec.get("grade") for sec in sections if sec.get("grade")), None),
+        "measures": next((sec.get("measures") for sec in sections if sec.get("measures") is not None), []),
+    }
+
+
+def own_subject(session: Session, subject_id: int) -> dict[str, Any]:
+    """The signed-in subject's own kind and name (its pages' heading; "agent X acting for Y")."""
+    row = session.execute(select(Subject.kind, Subject.name).where(Subject.id == subject_id)).one_or_none()
+    if row is None:
+        raise NotFound("no such information subject", field="subject")
+    return {"kind": row.kind, "name": row.name}
+
+
+def inquiries_of(session: Session, subject_id: int) -> list[dict[str, Any]]:
+    """Who inquired about the subject, when, why and under which authorization (Art. 34.2), as its own report
+    states it (``inquiry.service.inquiries_about``, the API's ``GET /me/inquiries``, with the authorization's
+    document and the labels)."""
+    return _inquiries(session, subject_id)
+
+
+def free_reports(session: Session, *, subject_id: int, kind: str) -> dict[str, Any]:
+    """How many free reports the subject has left this calendar year (Art. 34.2): natural persons only; the
+    count of the parameter in force today, less the reports already counted free this year."""
+    day = today()
+    if kind != "natural_person":
+        return {"applies": False, "article": "Art. 34.2", "fee_yuan": str(settings().fee_yuan)}
+    per_year = int(parameters.value("report.free_per_year_natural_person", day))
+    used = _free_used(session, subject_id, day)
+    return {"applies": True, "per_year": per_year, "used": used, "remaining": max(per_year - used, 0),
+            "year": day.year, "article": "Art. 34.2", "fee_yuan": str(settings().fee_yuan)}
+
+
+# --- /verify/{number}: is a report shown to someone genuine? ---------------------------------------
+
+def verification(session: Session, number: str) -> dict[str, Any]:
+    """What the platform states about an issued report, for anyone holding it (no sign-in): its number, issue
+    time, issuer, the subject's kind and name as the report states them, the stored digest and signature, and
+    whether the stored snapshot was rewritten since issue (Art. 37). ``NotFound`` for an unknown number.
+    What the caller may show of it (a natural person's name) is decided by the page."""
+    row = session.scalar(select(CreditReport).where(CreditReport.number == number))
+    if row is None:
+        raise NotFound(f"no report {number}", field="number")
+    snap = row.snapshot
+    subject = snap.get("subject") or {}
+    current = seal.digest_of(snap)
+    return {
+        "number": row.number, "issued_at": snap.get("issued_at"), "issued_on": row.issued_on,
+        "issuer": snap.get("issuer"), "title": snap.get("title"),
+        "subject": {"kind": subject.get("kind"), "kind_zh": subject.get("kind_zh"), "name": subject.get("name"),
+                    "identifier": subject.get("identifier")},  # as the report states it: a person's masked
+        "digest": row.digest, "signature": row.signature, "key_id": row.key_id,
+        "signature_valid": seal.signature_valid(row.number, snap.get("issued_at") or "", row.digest, row.signature,
+                                                row.key_id),
+        "current_digest": current,
+        "amended": row.digest is not None and current != row.digest,
+        "requested_by_subject": row.requester_role == inquiry_rules.SUBJECT,
+    }
 
 
 # --- Art. 37: deleted information leaves the issued reports too ----------------------------------

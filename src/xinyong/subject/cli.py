@@ -39,10 +39,16 @@ def check(code: str = typer.Argument(..., help="A USCC or resident identity card
 @app.command("token")
 @handles_errors
 def token(code: str = typer.Argument(..., help="The subject's identifier."),
-          days: int = typer.Option(90, "--days", help="Days until the token expires.")) -> None:
-    """Issue a token with which a subject sees its own information (printed once).
+          days: int = typer.Option(90, "--days", help="Days until the token expires."),
+          agent: str = typer.Option("", "--agent", help="The agent's name: an organization acts only through "
+                                    "an authorized agent; a person may choose one."),
+          authorization: str = typer.Option("", "--authorization",
+                                            help="The written authorization the agent's token rests on.")) -> None:
+    """Issue a token with which a subject (or its authorized agent) sees its own information and signs in to
+    the portal (printed once).
 
-    Verifying the person's identity before this is the operator's duty, outside the platform.
+    Verifying the person's identity (and the agent's authorization) before this is the operator's duty, at
+    the counter, outside the platform.
     """
     from datetime import timedelta
 
@@ -54,6 +60,7 @@ def token(code: str = typer.Argument(..., help="The subject's identifier."),
 
     with session_scope() as s:
         subject = service.find(s, code)
-        _, tok = tokens.issue(s, actor=CONSOLE, label="subject", subject=subject,
-                              expires_at=now() + timedelta(days=days))
+        _, tok = tokens.issue(s, actor=CONSOLE, label="agent" if agent else "subject", subject=subject,
+                              expires_at=now() + timedelta(days=days), agent_name=agent or None,
+                              agent_document=authorization or None)
     out.print(tok)

@@ -211,3 +211,47 @@ def describe(unit: Unit, session: Session | None = None) -> dict:
         out["inquiry_lists"] = [{"list_id": q.list_id, "purpose": q.purpose, "published_on": q.published_on.isoformat()}
                                 for q in inquiry_lists_of(session, unit.id)]
     return out
+
+
+# --------------------------------------------------------------------------------------------
+# the unit's officers: list, limit, deactivate (the unit's own token; Art. 19(2))
+
+
+def officers_of(session: Session, unit_id: int) -> list[Officer]:
+    return list(session.scalars(select(Officer).where(Officer.unit_id == unit_id).order_by(Officer.id)))
+
+
+def _officer_of(session: Session, unit: Unit, officer_id: int) -> Officer:
+    officer = session.get(Officer, officer_id)
+    if officer is None or officer.unit_id != unit.id:  # another unit's officer reads as no officer
+        raise NotFound(f"the unit has no officer {officer_id}", field="officer")
+    return officer
+
+
+def limit_officer(session: Session, *, unit: Unit, officer_id: int, items: list[str] | None,
+                  purposes: list[str] | None, actor: Actor) -> Officer:
+    """Set an officer's query rights (None or empty: all of the unit's), within the unit's list (Art. 19(2))."""
+    officer = _officer_of(session, unit, officer_id)
+    items, purposes = list(dict.fromkeys(items or ())) or None, list(dict.fromkeys(purposes or ())) or None
+    rules.check_officer_rights([(q.item_code, q.purpose) for q in unit.inquiry_items], items, purposes)
+    officer.items, officer.purposes = items, purposes
+    session.flush()
+    audit.append(session, action="officer:limit", actor=actor, object_type="officer", object_id=officer.id,
+                 content={"unit_id": unit.id, "staff_no": officer.staff_no, "items": items, "purposes": purposes})
+    return officer
+
+
+def deactivate_officer(session: Session, *, unit: Unit, officer_id: int, actor: Actor) -> Officer:
+    """Revoke an officer: inactive from now, and every token of theirs revoked (they no longer sign in)."""
+    from ..models import UnitToken
+
+    officer = _officer_of(session, unit, officer_id)
+    if officer.active:
+        officer.active = False
+        session.flush()
+        audit.append(session, action="officer:deactivate", actor=actor, object_type="officer",
+                     object_id=officer.id, content={"unit_id": unit.id, "staff_no": officer.staff_no})
+    for token_id in list(session.scalars(select(UnitToken.id).where(UnitToken.officer_id == officer.id,
+                                                                  UnitToken.revoked_at.is_(None)))):
+        tokens.revoke(session, token_id=token_id, actor=actor)
+    return officer
