@@ -192,8 +192,8 @@ def test_requests_with_a_number_leave_none_in_uvicorns_access_and_error_logs(ser
         with httpx.Client(base_url=served, timeout=10) as client:
             assert client.get("/search", params={"q": PERSON}).status_code == 200
             assert client.get(f"/search?q={PERSON[:6]}+{PERSON[6:14]}+{PERSON[14:]}").status_code == 200
-            assert client.post("/search", data={"q": PERSON, "csrf_token": form},
-                               cookies={"xinyong_csrf": form}).status_code == 200
+            client.cookies.set("xinyong_csrf", form)
+            assert client.post("/search", data={"q": PERSON, "csrf_token": form}).status_code == 200
             assert client.post("/api/v1/subjects/check", json={"code": PERSON_X},
                                params={"subject": PERSON_X}).status_code in (200, 401, 403)
             assert client.get("/boom").status_code == 500

@@ -186,6 +186,23 @@ def batch(request: Request, batch_id: str, page: str | None = None, of: str | No
     })
 
 
+@router.post("/unit/batches/{batch_id}/resume", response_class=HTMLResponse)
+def batch_resume(request: Request, batch_id: str, csrf_token: str = Form("")) -> Response:
+    """Complete an interrupted batch from the platform's stored copy, as ``POST /api/v1/batches/{id}/resume``
+    does (the same ``record.queue.queue_for_resume``): queued again, a worker continues from the chunks already
+    committed."""
+    from ..record import queue
+
+    try:
+        web.check_csrf(request, csrf_token)
+        who = _officer(request)
+        with session_scope(_engine(request)) as s:
+            queue.queue_for_resume(s, batch_id=batch_id, unit_id=who.actor.unit_id, actor=who.actor)
+    except (DomainError, LawError) as exc:
+        return web.error_page(request, exc)
+    return web.redirect(f"/unit/batches/{batch_id}")
+
+
 @router.get("/unit/batches/{batch_id}/progress")
 def batch_progress(request: Request, batch_id: str, of: str | None = None) -> Response:
     """What the batch page's script polls: rows read and stored so far, and the counts (no row's content)."""
