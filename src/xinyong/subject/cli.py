@@ -10,30 +10,101 @@ app = typer.Typer(help="Information subjects (Art. 2).", no_args_is_help=True)
 
 
 @app.command("check")
-@handles_errors
-def check(code: str = typer.Argument(..., help="A USCC or resident identity card number."),
+def check(codes: list[str] = typer.Argument(None, help="Identifiers (USCC or resident ID). Prefer --file: "
+                                             "arguments stay in the shell's history and in the process list."),
+          file: str = typer.Option("", "--file", "-f", help="Read identifiers from this file, one a line "
+                                   "('-': standard input, e.g. a spreadsheet column pasted or piped)."),
           as_json: bool = typer.Option(False, "--json")) -> None:
-    """Validate an identifier strictly; print its kind and normalised form, or the exact defect."""
+    """Validate identifiers strictly (Art. 2): for each, its kind and normalised form, or the exact defect.
+
+    One identifier as an argument prints its details. Many (arguments, ``--file FILE``, or ``--file -`` /
+    a pipe on standard input) print one line each, ``N: valid KIND CODE`` or ``N: invalid: DEFECT [Art. 2]``,
+    N being the line (or argument) number; the exit code is 3 when any is invalid. Natural persons' numbers
+    are shown masked: a terminal's scroll-back and a script's log are logs too.
+    """
+    import sys
+
+    lines: list[str]
+    if file:
+        lines = _read_lines(file)
+    elif codes:
+        lines = list(codes)
+    elif not sys.stdin.isatty():
+        lines = _read_lines("-")
+    else:
+        raise typer.BadParameter("give identifiers as arguments, or --file FILE (or - for standard input)")
+    if len(lines) == 1 and codes and not file:
+        _check_one(lines[0], as_json)
+        return
+    _check_many(lines, as_json)
+
+
+def _read_lines(path: str) -> list[str]:
+    import sys
+    from pathlib import Path
+
+    raw = sys.stdin.buffer.read() if path == "-" else Path(path).read_bytes()
+    for encoding in ("utf-8-sig", "gb18030"):  # what a spreadsheet saves
+        try:
+            text = raw.decode(encoding)
+            break
+        except UnicodeDecodeError:
+            continue
+    else:
+        raise typer.BadParameter("the input is neither UTF-8 nor GB18030 text")
+    return [line.strip().strip('"') for line in text.splitlines()]
+
+
+def _describe(code: str) -> dict:
     ident = parse_identifier(code, today=today())
-    # masked like the API's answer: a terminal's scroll-back and a script's log are logs too
-    shown = ident.masked()
-    info = {
+    return {
         "kind": ident.kind,
         "scheme": ident.scheme,
-        "code": shown,
+        "code": ident.masked(),  # masked like the API's answer
         "normalisations": list(ident.normalisations),
         "region": {"code": ident.region_code, "name": ident.region_name,
                    "abolished": ident.region_abolished},
         "warnings": list(ident.warnings),
     }
+
+
+@handles_errors
+def _check_one(code: str, as_json: bool) -> None:
+    info = _describe(code)
     if as_json:
         print_json(info)
         return
-    out.print(f"{ident.kind} {shown}")
-    for n in ident.normalisations:
+    out.print(f"{info['kind']} {info['code']}")
+    for n in info["normalisations"]:
         out.print(f"normalised: {n}")
-    for w in ident.warnings:
+    for w in info["warnings"]:
         out.print(f"note: {w}")
+
+
+def _check_many(lines: list[str], as_json: bool) -> None:
+    from ..errors import DomainError
+    from ..logmask import mask_text
+
+    results = []
+    for n, code in enumerate(lines, start=1):
+        if not code:
+            continue  # a blank line of a pasted column
+        try:
+            results.append({"line": n, "valid": True, **_describe(code)})
+        except DomainError as exc:
+            # the defect names the wrong character or region, never the whole number
+            results.append({"line": n, "valid": False, "defect": mask_text(exc.message), "article": exc.article})
+    if as_json:
+        print_json(results)
+    else:
+        for r in results:
+            if r["valid"]:
+                notes = "".join(f"; {x}" for x in (*r["normalisations"], *r["warnings"]))
+                out.print(f"{r['line']}: valid {r['kind']} {r['code']}{notes}", markup=False)
+            else:
+                out.print(f"{r['line']}: invalid: {r['defect']} [{r['article']}]", markup=False)
+    if any(not r["valid"] for r in results):
+        raise typer.Exit(3)
 
 
 @app.command("token")
