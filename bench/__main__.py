@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import check_bench, import_bench, inquiry_bench
+from . import check_bench, cli_bench, import_bench, inquiry_bench, report_bench
 from .common import cleanup_tmp
 
 
@@ -24,6 +24,14 @@ def main(argv: list[str] | None = None) -> int:
                          "against a raw lookup of records + list entries (+ log row)")
     check_bench.add_arguments(chk)
     chk.set_defaults(run=check_bench.main)
+    cli = sub.add_parser("cli", help="CLI start-up (`xinyong subject check`, `--help`) against "
+                         "`python -c \"import typer, rich\"`")
+    cli_bench.add_arguments(cli)
+    cli.set_defaults(run=cli_bench.main)
+    rep = sub.add_parser("report", help="a credit report: issue, JSON/HTML again, PDF first render and again "
+                         "(stored), against a raw read of the subject's records")
+    report_bench.add_arguments(rep)
+    rep.set_defaults(run=report_bench.main)
     try:
         args = ap.parse_args(argv)
         return args.run(args)

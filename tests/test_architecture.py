@@ -15,12 +15,13 @@ TESTS = Path(__file__).resolve().parent
 LAYERS = {
     "law": 0,
     "audit": 1,
-    "subject": 2, "unit": 2, "catalog": 2,
+    "subject": 2, "unit": 2, "catalog": 2, "notice": 2,  # notices: written by record, objection, measure
     "record": 3,
     "inquiry": 4, "consent": 4,
-    "objection": 5, "listing": 5, "measure": 5, "grading": 5, "restoration": 5,
+    "objection": 5, "listing": 5, "measure": 5, "grading": 5, "restoration": 5, "commitment": 5,
     "report": 6, "exchange": 6, "oversight": 6,
     "demo": 7, "portal": 7,
+    "deletion": 8,  # Art. 37 as one flow: calls every domain's step, so nothing but front doors may import it
 }
 # Reference-data domains may use one another only in this direction.
 ALLOWED_SIDEWAYS = {("unit", "catalog"), ("unit", "subject"), ("measure", "listing"),  # a check reads lists

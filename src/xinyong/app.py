@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from contextlib import asynccontextmanager
+
 from fastapi import FastAPI
 from .responses import JSON as ORJSONResponse
 from sqlalchemy.engine import Engine
@@ -11,10 +13,20 @@ from .api import router as api_router
 from . import apidocs, http_errors
 
 
+@asynccontextmanager
+async def _lifespan(app: FastAPI):
+    yield
+    # the inquiry log's group-commit writer: what is pending is written before the process goes
+    from .inquiry import groupcommit
+
+    groupcommit.stop(app.state.engine)
+
+
 def create_app(engine: Engine | None = None) -> FastAPI:
     from .db import get_engine
 
     app = FastAPI(
+        lifespan=_lifespan,
         title="xinyong — 上海市公共信用信息服务平台",
         version=__version__,
         description="Public Credit Information Service Platform built to the Shanghai Social Credit "
@@ -49,9 +61,12 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     from .portal.transparency import router as transparency_router
     app.include_router(transparency_router)  # /transparency: the audit log's latest checkpoint (Art. 20(2))
     # signing in, and the pages of each role (xinyong.portal.web has what they share)
-    from .portal import console, me, me_requests, oversight, public, signin, unit, unit_restorations, unit_work, web
+    from .portal import notices as notice_pages
+    from .portal import (commitments, console, me, me_requests, oversight, public, signin, unit, unit_restorations,
+                         unit_work, web)
 
-    for module in (signin, public, me, me_requests, unit, unit_work, unit_restorations, console, oversight):
+    for module in (signin, public, me, me_requests, unit, unit_work, unit_restorations, commitments, console,
+                   oversight, notice_pages):
         app.include_router(module.router)
     web.install(app)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

@@ -2,29 +2,142 @@
 
 from __future__ import annotations
 
-import typer
+from typing import Any, NamedTuple
 
-from .audit.cli import app as audit_app
-from .catalog.cli import app as catalog_app
-from .inquiry.cli import authorization_app, inquire, inquiries_app
-from .keys import app as keys_app
+import typer
+from typer.core import TyperGroup
+
 from .console import handles_errors, out
-from .grading.cli import grade as grade_command
-from .law.cli import app as law_app
-from .listing.cli import app as listing_app
-from .measure.cli import app as measure_app
-from .measure.cli import check as check_command
-from .objection.cli import app as objection_app
-from .ops.cli import backup as ops_backup
-from .ops.cli import restore as ops_restore
-from .record.cli import import_file, purge, record_app
-from .worker import worker_command
-from .report.cli import report
-from .restoration.cli import app as restoration_app
-from .subject.cli import app as subject_app
-from .unit.cli import app as unit_app
+
+
+class Lazy(NamedTuple):
+    """A sub-command imported only when it runs (click's "lazy loading subcommands"): its module, the
+    attribute (a ``typer.Typer`` group or a command function) and its one-line help, which ``xinyong --help``
+    lists without importing the module (tests/test_cli_startup.py holds it to the command's own help)."""
+
+    module: str
+    attribute: str
+    help: str
+    help_given_here: bool = False  # a group's help set here, not by its own Typer (``add_typer(help=...)``)
+
+
+# In the order ``xinyong --help`` lists them (Typer's: commands, then groups).
+COMMANDS: dict[str, Lazy] = {
+    "import": Lazy("xinyong.record.cli", "import_file",
+                   "Import a provider's file. Exit 0 all accepted, 3 some rejected, 4 nothing usable."),
+    "purge": Lazy("xinyong.deletion", "purge_command",
+                  "Delete revoked records (Art. 37) and list entries revoked on remedy (Art. 25.3) from the "
+                  "database.\nSafe to run from cron (or let `xinyong worker` run it daily); reports late "
+                  "deletions (exit 5)."),
+    "worker": Lazy("xinyong.worker", "worker_command",
+                   "Import queued batches and run the scheduled work (purge, seal, reminders, retention). Exit 0; "
+                   "with\n--once, 1 when a job failed and 5 when a deletion was late (as xinyong purge)."),
+    "inquire": Lazy("xinyong.inquiry.cli", "inquire",
+                    "Inquire about a subject. Every inquiry, allowed or denied, is logged before the answer "
+                    "prints."),
+    "report": Lazy("xinyong.report.cli", "report",
+                   "Issue a subject's credit report (Art. 34; an organ's with --unit/--purpose, Art. 41)."),
+    "check": Lazy("xinyong.measure.cli", "check",
+                  "Before a decision: the announced measures the organ implements that apply, with their basis "
+                  "and grounds\n(each subject an inquiry). Exit 0; 3 when some identifiers were not valid (the "
+                  "others were checked)."),
+    "grade": Lazy("xinyong.grading.cli", "grade",
+                  "The grade of a legal person or organization under the published rules, every point "
+                  "explained."),
+    "backup": Lazy("xinyong.ops.cli", "backup",
+                   "Back up the database with what it cannot live without (checkpoints, calendar years, stored "
+                   "copies)."),
+    "restore": Lazy("xinyong.ops.cli", "restore",
+                    "Restore a backup into the configured database and var directory, then delete again what was "
+                    "deleted\nsince (Art. 37) before anything is served."),
+    "serve": Lazy("xinyong.cli", "serve", "Serve the HTTP API (/api/v1, docs at /docs) and the portal."),
+    "demo": Lazy("xinyong.cli", "demo",
+                 "Build a realistic synthetic data set (seeded, repeatable) through the real importer."),
+    "db": Lazy("xinyong.cli", "db_app", "The database."),
+    "law": Lazy("xinyong.law.cli", "app", "The law kernel: articles, parameters, working days.",
+                help_given_here=True),
+    "subject": Lazy("xinyong.subject.cli", "app", "Information subjects (Art. 2)."),
+    "unit": Lazy("xinyong.unit.cli", "app", "Units: providers and inquirers (Art. 8, 11, 17, 19)."),
+    "catalog": Lazy("xinyong.catalog.cli", "app", "The public credit information catalog (Art. 9–11)."),
+    "audit": Lazy("xinyong.audit.cli", "app",
+                  "The audit log: seal it into signed checkpoints, verify it (Art. 20(2))."),
+    "keys": Lazy("xinyong.keys", "app",
+                 "The data key ring: encryption at rest of ID numbers and stored files (docs/keys.md)."),
+    "record": Lazy("xinyong.record.cli", "record_app", "A stored record's lawful changes (Art. 11, 37, 38)."),
+    "inquiries": Lazy("xinyong.inquiry.cli", "inquiries_app", "Who inquired about a subject (Art. 34)."),
+    "authorization": Lazy("xinyong.inquiry.cli", "authorization_app",
+                          "Subjects' written authorizations (Art. 17.3)."),
+    "objection": Lazy("xinyong.objection.cli", "app",
+                      "Objections (Art. 36): file, note, transfer, decide, inform; deadlines."),
+    "measure": Lazy("xinyong.measure.cli", "app",
+                    "The application list of joint rewards and punishments (Art. 22, 29–32)."),
+    "listing": Lazy("xinyong.listing.cli", "app",
+                    "Lists (Art. 24, 25, 33): define, publish, enter, remove; remedies (Art. 25.3)."),
+    "restoration": Lazy("xinyong.restoration.cli", "app",
+                        "Credit restoration applications (Art. 38): the deciding organ's inbox and decisions."),
+    "oversight": Lazy("xinyong.oversight.cli", "app",
+                      "The oversight register of possible breaches (Art. 19, 20, 49–51)."),
+    "commitment": Lazy("xinyong.commitment.cli", "app",
+                       "Declarations and credit commitments (Art. 13.2): the accepting unit's inbox, acceptance "
+                       "and fulfilment."),
+}
+
+
+class LazyGroup(TyperGroup):
+    """The root group: every sub-command a placeholder carrying its one-line help until it runs. Listing the
+    commands (``--help``, shell completion) reads the placeholders; running one imports its module and builds
+    the real command the way ``app.add_typer`` / ``app.command`` would have."""
+
+    def __init__(self, **attrs: Any) -> None:
+        super().__init__(**attrs)
+        self._listing = False
+        for name, lazy in COMMANDS.items():
+            self.commands.setdefault(name, _Placeholder(name=name, help=lazy.help))
+
+    def get_command(self, ctx: Any, cmd_name: str) -> Any:
+        command = self.commands.get(cmd_name)
+        if isinstance(command, _Placeholder) and not self._listing:
+            command = self.commands[cmd_name] = _load(cmd_name, COMMANDS[cmd_name], self)
+        return command
+
+    def format_help(self, ctx: Any, formatter: Any) -> None:
+        self._listing = True
+        try:
+            return super().format_help(ctx, formatter)
+        finally:
+            self._listing = False
+
+    def shell_complete(self, ctx: Any, incomplete: str) -> Any:
+        self._listing = True
+        try:
+            return super().shell_complete(ctx, incomplete)
+        finally:
+            self._listing = False
+
+
+class _Placeholder(typer.core.TyperCommand):
+    """A not yet imported sub-command, as ``--help`` lists it."""
+
+
+def _load(name: str, lazy: Lazy, group: TyperGroup) -> Any:
+    from importlib import import_module
+
+    target = getattr(import_module(lazy.module), lazy.attribute)
+    holder = typer.Typer()
+    if isinstance(target, typer.Typer):
+        holder.add_typer(target, name=name, **({"help": lazy.help} if lazy.help_given_here else {}))
+        return typer.main.get_group_from_info(holder.registered_groups[0],
+                                              pretty_exceptions_short=app.pretty_exceptions_short,
+                                              rich_markup_mode=group.rich_markup_mode,
+                                              suggest_commands=group.suggest_commands)
+    holder.command(name)(target)
+    return typer.main.get_command_from_info(holder.registered_commands[0],
+                                            pretty_exceptions_short=app.pretty_exceptions_short,
+                                            rich_markup_mode=group.rich_markup_mode)
+
 
 app = typer.Typer(
+    cls=LazyGroup,
     help="xinyong — Public Credit Information Service Platform (上海市社会信用条例).",
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -67,29 +180,6 @@ def _interrupted_batches(command: str | None) -> None:
 
 
 db_app = typer.Typer(help="The database.", no_args_is_help=True)
-app.add_typer(db_app, name="db")
-app.add_typer(law_app, name="law", help="The law kernel: articles, parameters, working days.")
-app.add_typer(subject_app, name="subject")
-app.add_typer(unit_app, name="unit")
-app.add_typer(catalog_app, name="catalog")
-app.add_typer(audit_app, name="audit")
-app.add_typer(keys_app, name="keys")
-app.command("import")(import_file)
-app.add_typer(record_app, name="record")
-app.command("purge")(purge)
-app.command("worker")(worker_command)
-app.command("inquire")(inquire)
-app.add_typer(inquiries_app, name="inquiries")
-app.add_typer(authorization_app, name="authorization")
-app.command("report")(report)
-app.add_typer(objection_app, name="objection")
-app.add_typer(measure_app, name="measure")
-app.add_typer(listing_app, name="listing")
-app.add_typer(restoration_app, name="restoration")
-app.command("check")(check_command)
-app.command("grade")(grade_command)
-app.command("backup")(ops_backup)
-app.command("restore")(ops_restore)
 
 
 @db_app.command("upgrade")
@@ -104,7 +194,6 @@ def db_upgrade() -> None:
     out.print(f"database at revision {current(engine)}")
 
 
-@app.command("serve")
 @handles_errors
 def serve(host: str = typer.Option("127.0.0.1", "--host"), port: int = typer.Option(8000, "--port"),
           workers: int = typer.Option(1, "--workers"),
@@ -181,7 +270,6 @@ def _term_with_parent() -> None:  # pragma: no cover - runs in the child, before
         pass
 
 
-@app.command("demo")
 @handles_errors
 def demo(records: int = typer.Option(5000, "--records", help="How many records to generate."),
          seed: int = typer.Option(20171001, "--seed")) -> None:

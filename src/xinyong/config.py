@@ -67,10 +67,15 @@ VARIABLES: dict[str, Variable] = _variables(
     Variable("XINYONG_SCHEDULE_SEAL", "see docs/operations.md", "when xinyong worker seals the audit log"),
     Variable("XINYONG_SCHEDULE_REMINDERS", "see docs/operations.md", "when xinyong worker lists overdue steps"),
     Variable("XINYONG_SCHEDULE_RETENTION", "see docs/operations.md", "when xinyong worker applies retention"),
+    Variable("XINYONG_SCHEDULE_MATERIALS", "see docs/operations.md",
+             "when xinyong worker deletes subjects' materials past their retention"),
     # import input bounds (record.reading), enforced while reading
     Variable("XINYONG_IMPORT_MAX_COLUMNS", "1000", "most columns an import file may have"),
     Variable("XINYONG_IMPORT_MAX_FIELD_BYTES", "131072", "most bytes one field of an import file may hold"),
     Variable("XINYONG_IMPORT_MAX_LINE_BYTES", "1048576", "most bytes one row (or JSON line) of an import file may hold"),
+    # upload limits of the service (not legal numbers)
+    Variable("XINYONG_MATERIALS_MAX_MB", "10", "most megabytes one file of objection evidence or restoration materials may have"),
+    Variable("XINYONG_UPLOAD_MAX_MB", "2", "most megabytes an uploaded list of subjects (a unit's check on the portal) may have"),
     # limits against abuse (xinyong.guard, Art. 19(1)): "N/period" ("60/minute", "10/15 minutes") or "off"
     Variable("XINYONG_RATE_PORTAL", "60/minute", "anonymous portal searches and subject pages, per client address"),
     Variable("XINYONG_RATE_API", "1200/minute", "API requests per token (per client address without one)"),
@@ -94,6 +99,15 @@ VARIABLES: dict[str, Variable] = _variables(
              "when set, GET /metrics requires Authorization: Bearer <token>", secret=True),
     Variable("XINYONG_PUBLIC_URL", "unset (the address the request came to)",
              "the platform's public address (https://…), printed in reports' QR codes to /verify"),
+    # notices to subjects by e-mail (xinyong.notice.mail): only "a letter waits in the portal"
+    Variable("XINYONG_SMTP_HOST", "unset (no e-mail is sent; the letters wait in the portal)",
+             "the SMTP server that sends subjects' notice e-mails"),
+    Variable("XINYONG_SMTP_PORT", "587", "its port"),
+    Variable("XINYONG_SMTP_STARTTLS", "true", "STARTTLS before signing in and sending (true | false)"),
+    Variable("XINYONG_SMTP_USER", "unset (no sign-in)", "the SMTP account"),
+    Variable("XINYONG_SMTP_PASSWORD", "unset", "the SMTP account's password", secret=True),
+    Variable("XINYONG_SMTP_FROM", "unset (XINYONG_SMTP_USER)", "the notice e-mails' From address"),
+    Variable("XINYONG_SCHEDULE_NOTICES", "see docs/operations.md", "when xinyong worker sends queued notice e-mails"),
     # the portal's sign-in (xinyong.portal.websession)
     Variable("XINYONG_SESSION_IDLE_MINUTES", "15", "a portal session unused this long ends (sign in again)"),
     Variable("XINYONG_SESSION_MAX_HOURS", "8", "a portal session ends this long after sign-in, used or not"),
@@ -183,6 +197,8 @@ def get_settings() -> Settings:
             ("seal", os.environ.get("XINYONG_SCHEDULE_SEAL")),
             ("reminders", os.environ.get("XINYONG_SCHEDULE_REMINDERS")),
             ("retention", os.environ.get("XINYONG_SCHEDULE_RETENTION")),
+            ("materials", os.environ.get("XINYONG_SCHEDULE_MATERIALS")),
+            ("notices", os.environ.get("XINYONG_SCHEDULE_NOTICES")),
         ) if text},
         rate_portal=os.environ.get("XINYONG_RATE_PORTAL", "60/minute"),
         rate_api=os.environ.get("XINYONG_RATE_API", "1200/minute"),

@@ -5,17 +5,18 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import orjson
 import typer
 from rich.console import Console
 
-from .auth import CONSOLE, Actor
 from .config import env as setting
-from .db import get_engine, session_scope
-from .errors import DomainError, cli_line
-from .law.errors import LawError
+
+# The database (SQLAlchemy), the API's error models (pydantic), the law kernel and the actors are imported
+# where a command uses them: `xinyong subject check` and `--help` start without them (tests/test_cli_startup.py).
+if TYPE_CHECKING:
+    from .auth import Actor
 
 F = TypeVar("F", bound=Callable[..., Any])
 out = Console(highlight=False, soft_wrap=True)
@@ -29,7 +30,11 @@ def handles_errors(func: F) -> F:
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except (DomainError, LawError) as exc:
+        except Exception as exc:
+            if not _is_refusal(exc):
+                raise
+            from .errors import cli_line
+
             _trace_refusal(exc)
             err.print(cli_line(exc), markup=False)
             raise typer.Exit(1) from None
@@ -37,9 +42,19 @@ def handles_errors(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
-def _trace_refusal(exc: DomainError | LawError) -> None:
+def _is_refusal(exc: BaseException) -> bool:
+    """A ``DomainError`` or ``LawError``. Either can only have been raised once its module was imported: looked
+    up in ``sys.modules``, so that printing a refusal costs a command that raises none nothing at start-up."""
+    errors = sys.modules.get(f"{__package__}.errors")
+    law_errors = sys.modules.get(f"{__package__}.law.errors")
+    return ((errors is not None and isinstance(exc, errors.DomainError))
+            or (law_errors is not None and isinstance(exc, law_errors.LawError)))
+
+
+def _trace_refusal(exc: Exception) -> None:
     """A refused batch, objection or check command leaves an audit trace (``guard.traces``): the command's
     name, the error code, article and field — never its arguments or message (they may hold identifiers)."""
+    from .auth import CONSOLE
     from .guard import traces
 
     command = _invocation.get("command") or ""
@@ -61,10 +76,14 @@ def acting_for(unit_uscc: str | None, reason: str | None = None) -> Actor:
     required, recorded (an audit event naming the command, the unit and the reason — shown to the supervisor)
     before anything else is done, and the act itself names both the unit and the console. Without ``--unit``
     the console acts as the Center."""
+    from .auth import CONSOLE
+
     if not unit_uscc:
         return CONSOLE
     from .unit import service as units
     from .unit.rules import console_reason
+
+    from .db import session_scope
 
     reason = console_reason(reason or _invocation.get("reason"))
     with session_scope() as s:
@@ -87,6 +106,7 @@ def record_console_act(session, *, unit_id: int, unit_uscc: str, reason: str) ->
     """The audit event of the console acting for a unit: the command (its name, never its arguments, which may
     hold identifiers), the unit and the reason."""
     from .audit import service as audit
+    from .auth import CONSOLE
 
     command = _invocation.get("command") or "xinyong"
     audit.append(session, action="console:act-for", actor=CONSOLE, object_type="unit", object_id=unit_id,
@@ -97,6 +117,7 @@ def identity(token: str | None) -> Actor:
     """``--token`` (or ``XINYONG_TOKEN``): the command acts as the token's holder — how the supervisor performs
     its own acts from the console (compiling the application list, Art. 22)."""
     from . import tokens
+    from .db import session_scope
     from .errors import Unauthorized
 
     token = token or setting("XINYONG_TOKEN")
@@ -111,4 +132,6 @@ def print_json(value: Any) -> None:
 
 
 def engine():
+    from .db import get_engine
+
     return get_engine()

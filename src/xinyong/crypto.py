@@ -300,6 +300,27 @@ def key_id_of(token: str) -> str | None:
     return parts[1] if len(parts) == 4 and parts[0] == "v1" else None
 
 
+def encrypt_bytes(data: bytes, *, context: str) -> bytes:
+    """``data`` sealed under the active key, bound to ``context``: ``v1.KEY.CIPHER.`` then nonce and
+    ciphertext, raw (a stored document: base64 would add a third)."""
+    key = key_ring().current
+    nonce = os.urandom(NONCE)
+    return f"v1.{key.id}.{_SHORT[key.cipher]}.".encode() + nonce + _seal(key, nonce, data, context.encode())
+
+
+def decrypt_bytes(blob: bytes, *, context: str) -> bytes:
+    try:
+        version, key_id, cipher, raw = bytes(blob).split(b".", 3)
+    except ValueError:
+        raise DecryptionFailed("not an encrypted value") from None
+    if version != b"v1" or cipher.decode() not in _LONG:
+        raise DecryptionFailed("unknown ciphertext format")
+    key = key_ring().key(key_id.decode())
+    if key.cipher != _LONG[cipher.decode()]:
+        raise DecryptionFailed(f"key {key_id.decode()} is not a {_LONG[cipher.decode()]} key")
+    return _open(key, raw[:NONCE], raw[NONCE:], context.encode())
+
+
 # --- files ----------------------------------------------------------------------------------------
 
 

@@ -252,22 +252,31 @@ class Prepared:
 
     def rows(self, conn, params: dict) -> list:
         """Execute with ``params`` (bind name → value) on the SQLAlchemy ``conn``; the rows it returns."""
-        dialect = conn.dialect
-        form = self._form(dialect)
-        sql, columns, row = form[0], form[5], form[6]
         cursor = conn.connection.dbapi_connection.cursor()
         try:
-            cursor.execute(sql, self._args(form, params))
-            if row is None:
-                return []
-            raw = cursor.fetchall()
-            if form[7] is None:  # result processors need the driver's column types (PostgreSQL OIDs);
-                # read once: psycopg builds the description anew on every access
-                procs = [c.type.dialect_impl(dialect).result_processor(dialect, d[1])
-                         for c, d in zip(columns, cursor.description, strict=True)]
-                form[7] = procs if any(procs) else ()
+            self.send(cursor, conn.dialect, params)
+            return self.fetch(cursor, conn.dialect)
         finally:
             cursor.close()
+
+    def send(self, cursor, dialect, params: dict) -> None:
+        """Execute on a driver cursor of the caller's (``fetch`` reads the rows): in a psycopg pipeline,
+        several statements go out together and ``fetch`` reads each once the pipeline has synced."""
+        form = self._form(dialect)
+        cursor.execute(form[0], self._args(form, params))
+
+    def fetch(self, cursor, dialect) -> list:
+        """The rows of the statement ``send`` executed on ``cursor``."""
+        form = self._form(dialect)
+        columns, row = form[5], form[6]
+        if row is None:
+            return []
+        raw = cursor.fetchall()
+        if form[7] is None:  # result processors need the driver's column types (PostgreSQL OIDs);
+            # read once: psycopg builds the description anew on every access
+            procs = [c.type.dialect_impl(dialect).result_processor(dialect, d[1])
+                     for c, d in zip(columns, cursor.description, strict=True)]
+            form[7] = procs if any(procs) else ()
         procs = form[7]
         if not procs:
             return [row._make(r) for r in raw]

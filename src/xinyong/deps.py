@@ -8,7 +8,7 @@ from sqlalchemy.engine import Engine
 
 from .auth import Actor
 from .db import session_scope
-from .errors import Forbidden, Unauthorized
+from .errors import Forbidden, Unauthorized, msg
 
 _bearer = HTTPBearer(auto_error=False)
 
@@ -34,7 +34,8 @@ def actor(
 def require_role(*roles: str):
     def check(who: Actor = Depends(actor)) -> Actor:
         if who.role not in roles:
-            raise Forbidden(f"this needs a unit of kind {' or '.join(roles)}; you are '{who.role}'")
+            raise Forbidden(msg("this needs a unit of kind {roles}; you are '{role}'",
+                                roles=" or ".join(roles), role=who.role))
         return who
 
     return check

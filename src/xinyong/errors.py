@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .law.errors import LawError
+from .law.errors import LawError, Message, msg  # noqa: F401 (Message, msg: re-exported)
 
 
 class DomainError(Exception):
@@ -87,7 +87,7 @@ def _article_text(article: str | None) -> str | None:
 def error_body(exc: DomainError | LawError) -> dict[str, Any]:
     body: dict[str, Any] = {
         "error": exc.code,
-        "message": exc.message,
+        "message": str(exc.message),  # a Message's English text, as a plain str
         "article": exc.article,
         "article_text": _article_text(exc.article),
     }

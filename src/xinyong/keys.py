@@ -180,9 +180,24 @@ def retire_unused(engine: Engine, root: Path | None = None) -> list[str]:
     return idle
 
 
+def drop_stored_pdfs_under_old_keys(engine: Engine) -> int:
+    """Reports' stored PDFs (``report.pdfstore``) are a cache of what their snapshots render to: those under an
+    older key are deleted rather than re-encrypted (the next download renders and stores them again), so that
+    no stored copy holds a key in the ring."""
+    from sqlalchemy import delete
+
+    from .models.report import CreditReportPdf
+
+    prefix = _prefix(crypto.key_ring().active).encode()
+    column = CreditReportPdf.pdf
+    with session_scope(engine) as s:
+        return s.execute(delete(CreditReportPdf).where(func.substr(column, 1, len(prefix)) != prefix)).rowcount
+
+
 def _reencrypt_and_retire(engine: Engine, *, batch: int, retire_old: bool) -> dict:
     values = reencrypt_values(engine, batch=batch)
     files, already = reencrypt_files()
+    drop_stored_pdfs_under_old_keys(engine)
     retired = retire_unused(engine) if retire_old else []
     result = {"active": crypto.key_ring().active, "values_reencrypted": values, "files_reencrypted": files,
               "files_already_current": already, "retired": retired}

@@ -38,6 +38,7 @@ def database_key(session: Any) -> str:
     """The database a session is bound to, as a cache key: two engines on one database share entries.
     Rendered once per engine (rendering a PostgreSQL URL with options costs tens of µs)."""
     engine = session.get_bind()
+    engine = getattr(engine, "engine", engine)  # a session bound to a Connection (a read-only unit of work)
     key = _database_keys.get(engine)
     if key is None:
         key = _database_keys[engine] = engine.url.render_as_string(hide_password=False)

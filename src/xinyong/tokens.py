@@ -16,7 +16,7 @@ from .audit import service as audit
 from .auth import Actor, new_token, note, token_digest
 from .clock import now
 from .db import Prepared
-from .errors import InvalidInput, NotFound, Unauthorized
+from .errors import InvalidInput, NotFound, Unauthorized, msg
 from .models import Officer, Subject, Unit, UnitToken
 
 
@@ -79,7 +79,7 @@ def issue(
 def revoke(session: Session, *, token_id: int, actor: Actor) -> None:
     row = session.get(UnitToken, token_id)
     if row is None:
-        raise NotFound(f"no token {token_id}")
+        raise NotFound(msg("no token {token_id}", token_id=token_id))
     if row.revoked_at is None:
         row.revoked_at = now()
         audit.append(session, action="token:revoke", actor=actor, object_type="access_token",
@@ -120,7 +120,23 @@ def _failed(reason: str, message: str) -> Unauthorized:
 
 
 def _authenticate(session: Session, token: str | None = None, *, digest: str | None = None) -> Actor:
-    rows = _AUTH.rows(session.connection(), {"digest": digest or token_digest(token or "")})
+    return actor_of(_AUTH.rows(session.connection(), {"digest": digest or token_digest(token or "")}))
+
+
+# The look-up of a token by its digest (``{"digest": …}``), for a caller that sends it with other reads
+# (the inquiry's PostgreSQL pipeline); ``authenticated(rows)`` then judges its rows.
+AUTH_BY_DIGEST = _AUTH
+
+
+def authenticated(rows: list) -> Actor:
+    """``authenticate`` from the rows of ``AUTH_BY_DIGEST`` read by the caller (noted for the guard)."""
+    actor = actor_of(rows)
+    note("actor", actor)
+    return actor
+
+
+def actor_of(rows: list) -> Actor:
+    """The holder named by the token look-up's rows, or Unauthorized. Reads and writes nothing."""
     if not rows:
         raise _failed("unknown", "unknown token")
     row = rows[0]

@@ -15,7 +15,11 @@ The scheduled jobs, each on a schedule of its own (``XINYONG_SCHEDULE_<JOB>``; `
 - ``reminders`` — ``xinyong objection overdue``: every objection step past its deadline (Art. 36), logged as
                   a warning for the operator; daily at 09:00;
 - ``retention`` — half-written copies that a dead process left under ``var/batches`` and copies whose batch
-                  was never recorded (Art. 19); daily at 03:00.
+                  was never recorded (Art. 19); daily at 03:00;
+- ``materials`` — objection evidence and restoration materials under ``var/materials`` past their retention
+                  (Art. 36, Art. 38), and files no row names; daily at 03:30;
+- ``notices``   — the queued e-mails that tell subjects a letter waits in the portal (Art. 32.1, 36, 37, 38),
+                  retried with backoff, failures reported; every 5 minutes.
 
 A job runs when the latest slot of its schedule is later than the slot it last ran for (``worker_job``), so
 ``xinyong worker --once`` from cron runs exactly what is due; a job is held by one worker at a time (a
@@ -119,9 +123,9 @@ def schedules() -> dict[str, Schedule]:
 
 
 def _purge(engine: Engine) -> dict:
-    from .record.cli import run_purge
+    from . import deletion
 
-    report = run_purge(engine)
+    report = deletion.run(engine)
     for r in report.late:
         log.warning("late [Art. 37]: record %s was due for deletion by %s", r["record_id"], r["due_on"])
     return {"deleted": len(report.deleted), "late": len(report.late),
@@ -151,6 +155,13 @@ def _retention(engine: Engine) -> dict:
         return importer.sweep_orphan_files(s)
 
 
+def _materials(engine: Engine) -> dict:
+    from .restoration import materials
+
+    with session_scope(engine) as s:
+        return materials.retention(s, today())
+
+
 register_job("purge", _purge, default="daily 02:00",
              about="xinyong purge: revoked records and list entries (Art. 37), copies past retention (Art. 19)")
 register_job("seal", _seal, default="hourly", about="xinyong audit seal: a signed checkpoint (Art. 20(2))")
@@ -158,6 +169,18 @@ register_job("reminders", _reminders, default="daily 09:00",
              about="xinyong objection overdue: steps past their deadline (Art. 36), logged for the operator")
 register_job("retention", _retention, default="daily 03:00",
              about="half-written and unrecorded copies under var/batches (Art. 19)")
+register_job("materials", _materials, default="daily 03:30",
+             about="subjects' materials under var/materials past their retention (Art. 36, Art. 38)")
+
+
+def _notices(engine: Engine) -> dict:
+    from .notice import mail
+
+    return mail.send_due(engine)
+
+
+register_job("notices", _notices, default="every 5m",
+             about="queued notice e-mails: 'a letter waits in the portal', retried, failures reported (Art. 32.1)")
 
 
 @dataclass
@@ -287,7 +310,18 @@ class Worker:
                 break
             batches.append(self.run_batch(lease))
         jobs = [] if not self.jobs or self.stop.is_set() else run_due_jobs(self.engine, holder=self.holder)
-        return {"interrupted": swept, "batches": batches, "jobs": [j.as_dict() for j in jobs]}
+        result = {"interrupted": swept, "batches": batches, "jobs": [j.as_dict() for j in jobs]}
+        if self.jobs and not self.stop.is_set():
+            verified = self.run_verifications()
+            if verified:
+                result["verifications"] = verified
+        return result
+
+    def run_verifications(self) -> list[dict]:
+        """The audit verifications the console queued (``POST /console/verify``), each run here."""
+        from .oversight import operations
+
+        return operations.run_queued_verifications(self.engine)
 
     def run_batch(self, lease: queue.Lease) -> dict:
         """Import one claimed batch from its stored copy, as the officer who submitted it."""

@@ -17,6 +17,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import JSON, Boolean, Date, DateTime, Integer, Numeric, delete, insert, select, update
 
+from xinyong import deletion
 from xinyong.audit import binding
 from xinyong.audit import seal as sealing
 from xinyong.audit.rules import ordered
@@ -33,6 +34,7 @@ from xinyong.objection import service as objections
 from xinyong.record import workflows
 from xinyong.report import service as reports
 
+from ..factories import uscc
 from ..helpers import TODAY
 from ..inquiry.conftest import ORG_USCC, world  # noqa: F401
 from ..measure.conftest import RESPONSIBLE_RIC, joint  # noqa: F401
@@ -40,6 +42,7 @@ from ..measure.conftest import RESPONSIBLE_RIC, joint  # noqa: F401
 pytestmark = pytest.mark.article("Art. 20(2)")
 
 RESTORATION_MEASURE = "fulfilled"
+ACCEPTING_USCC = uscc(424242, prefix="11310000")
 TABLES = [name for name in binding.BOUND if name != "record"]  # record: its own trials (chunks) below
 
 
@@ -53,6 +56,10 @@ def covered(engine, joint):  # noqa: F811
     with session_scope(engine) as s:
         inquiry.inquire(s, actor=w.organ, subject=ORG_USCC, purpose="permit", channel="api")
         inquiry.inquire(s, actor=w.court, subject=ORG_USCC, case_no="(2025)沪01执12号", channel="api")
+    with session_scope(engine) as s:  # the address notices are announced to (the letters: notice, below)
+        from xinyong.notice import service as notices
+
+        notices.set_contact(s, actor=org, address="fawu@example.com")
     with session_scope(engine) as s:
         chk = measures.check(s, actor=w.organ, subjects_raw=[ORG_USCC, RESPONSIBLE_RIC], context="permit",
                              channel="api")
@@ -86,6 +93,27 @@ def covered(engine, joint):  # noqa: F811
                                 reason="已履行行政处罚决定", materials=[])
         restoration.decide(s, application_id=app.id, actor=_provider(s, w.records["current"]), outcome="refused",
                            document="沪修复〔2025〕1号", reason="公示期未满")
+    with session_scope(engine) as s:  # a credit commitment (Art. 13.2), accepted: it becomes a record too
+        from xinyong.commitment import service as commitment
+        from xinyong.unit import service as units
+
+        accepting, _ = units.add_unit(s, name="上海市承诺受理局", kind="administrative", uscc=ACCEPTING_USCC,
+                                      provides=["commitment"], published_on=TODAY, actor=CONSOLE)
+        pledge = commitment.declare(s, actor=org, form="commitment", kind="voluntary", accepting_uscc=ACCEPTING_USCC,
+                                    reason="申请许可", content="材料真实", liability="承担责任", valid_until=None,
+                                    disclosure="public", guaranteed=True)
+        commitment.accept(s, commitment_id=pledge.id, actor=units.actor_for(accepting), document="承字1号")
+    with session_scope(engine) as s:  # the oversight register: a failed verification, and the authority's order
+
+        from xinyong.oversight import register, service as oversight
+
+        class _Failed:
+            ok, events, sealed, unsealed, checkpoints, records, problems = False, 1, 0, 1, 0, 0, []
+
+        oversight.record_verification(s, report=_Failed(), actor=CONSOLE)
+        [key] = [e["key"] for e in register.entries(s) if e["kind"] == "verification-failure"]
+        register.decide(s, key=key, actor=Actor(role="supervisor"), outcome="order_to_correct", decided_by="王科长",
+                        document="沪信监〔2025〕1号", deadline=TODAY + timedelta(days=30))
     with session_scope(engine) as s:
         workflows.correct(s, record_id=w.records["arrears"], changes={"content": "欠缴增值税（更正）"},
                           reason="录入错误", document="沪税更〔2025〕1号", actor=_provider(s, w.records["arrears"]))
@@ -95,7 +123,7 @@ def covered(engine, joint):  # noqa: F811
         workflows.revoke(s, record_id=w.records["restored"], document="沪撤销〔2025〕1号", decided_by="court",
                          reason="判决撤销", actor=CONSOLE)
     with session_scope(engine) as s:
-        workflows.purge(s, actor=CONSOLE)
+        deletion.purge(s, actor=CONSOLE)
     sealing.seal(engine)
     return joint
 
@@ -362,7 +390,7 @@ def test_after_a_purge_the_chunk_is_verified_and_a_neighbour_edited_with_its_dig
         workflows.revoke(s, record_id=target_id, document="沪撤销〔2025〕9号", decided_by="court",
                          reason="判决撤销", actor=actor)
     with session_scope(engine) as s:
-        workflows.purge(s, actor=actor)
+        deletion.purge(s, actor=actor)
     sealing.seal(engine)
     report = verify(engine)
     assert report.ok, report.problems

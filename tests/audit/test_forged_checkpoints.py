@@ -10,6 +10,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import select, update
 
+from xinyong import deletion
 from xinyong.audit import seal as sealing
 from xinyong.audit.rules import ordered
 from xinyong.audit.verify import verify
@@ -50,7 +51,7 @@ def test_a_checkpoint_appended_with_another_key_is_refused(engine, log, monkeypa
         workflows.revoke(s, record_id=rid, document="沪撤销〔2025〕7号", decided_by="court", reason="判决撤销",
                          actor=CONSOLE)
     with session_scope(engine) as s:
-        workflows.purge(s, actor=CONSOLE)
+        deletion.purge(s, actor=CONSOLE)
     report = verify(engine)
     assert not report.ok and "checkpoint-forged" in {p.kind for p in report.problems}
 

@@ -15,6 +15,7 @@ import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from sqlalchemy import delete, insert, select, update
 
+from xinyong import deletion
 from xinyong.audit import seal as sealing
 from xinyong.audit import service as audit
 from xinyong.audit.chain import GENESIS, EventRow, chain_step, event_bytes, iter_events
@@ -471,7 +472,7 @@ def test_record_workflows_verify_and_tampering_after_them_is_caught(engine, log)
                          reason="撤销", actor=actor)
     assert verify(engine).ok, verify(engine).problems
     with session_scope(engine) as s:
-        workflows.purge(s, actor=actor)
+        deletion.purge(s, actor=actor)
     report = verify(engine)
     assert report.ok, report.problems
     # the purge left each deleted record's member digest: every chunk is recomputed, none set aside
@@ -494,7 +495,7 @@ def test_a_raw_deletion_beside_a_lawful_one_is_caught(engine, log):
         workflows.revoke(s, record_id=mine[0].id, document="沪撤销〔2025〕1号", decided_by="court",
                          reason="判决撤销", actor=actor)
     with session_scope(engine) as s:
-        workflows.purge(s, actor=actor)
+        deletion.purge(s, actor=actor)
     assert verify(engine).ok
     run(engine, delete(Record).where(Record.id == mine[4].id))
     fails(engine, kind="records-mismatch")

@@ -9,6 +9,7 @@ from datetime import date
 import pytest
 from sqlalchemy import insert, select, update
 
+from xinyong import deletion
 from xinyong.audit import binding
 from xinyong.audit import seal as sealing
 from xinyong.audit.verify import verify
@@ -18,7 +19,6 @@ from xinyong.listing import service as listing
 from xinyong.measure import service as measures
 from xinyong.models import AuditEvent, ListEntry, ListEntryPerson, ListRemedy, Objection, Record
 from xinyong.objection import service as objections
-from xinyong.record import workflows
 from xinyong.report import service as reports
 
 from ..inquiry.conftest import ORG_USCC, world  # noqa: F401
@@ -93,7 +93,7 @@ def test_a_list_entry_purged_with_its_persons_remedies_and_copies_is_bound(engin
                               document="(2025)沪01行终1号", actor=w.organ)
     _ok(engine)
     with session_scope(engine) as s:
-        assert workflows.purge(s, actor=w.organ).steps["list_entries"].deleted
+        assert deletion.purge(s, actor=w.organ).steps["list_entries"].deleted
         assert s.scalar(select(ListEntry.id).where(ListEntry.id == joint.entry_id)) is None
         assert not s.scalars(select(ListEntryPerson.id)).all() and not s.scalars(select(ListRemedy.id)).all()
     sealing.seal(engine)

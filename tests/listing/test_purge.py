@@ -11,6 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from typer.testing import CliRunner
 
+from xinyong import deletion
 from xinyong.auth import CONSOLE, Actor
 from xinyong.cli import app as cli
 from xinyong.db import session_scope
@@ -20,7 +21,6 @@ from xinyong.listing import service
 from xinyong.measure import service as measures
 from xinyong.models import (AuditEvent, ListEntry, ListEntryPerson, ListRemedy, MeasureApplication, MeasureCheck,
                             Subject)
-from xinyong.record import workflows
 
 from ..inquiry.conftest import world  # noqa: F401
 from ..measure.conftest import ORG_USCC, RESPONSIBLE_RIC, joint  # noqa: F401
@@ -68,7 +68,7 @@ def test_revoked_entry_stops_counting_at_once_and_purge_deletes_it_and_its_copie
     assert "R-MARKET" not in _codes(_check(engine, joint, ORG_USCC)["subjects"][0])
 
     with session_scope(engine) as s:
-        report = workflows.purge(s, actor=CONSOLE)
+        report = deletion.purge(s, actor=CONSOLE)
     entries = report.steps["list_entries"]
     assert entries.deleted == [{"object": f"list entry {joint.entry_id}", "entry_id": joint.entry_id,
                                 "received_on": "2025-06-16", "due_on": "2025-06-19"}]
@@ -110,14 +110,14 @@ def test_revoked_entry_stops_counting_at_once_and_purge_deletes_it_and_its_copie
         assert s.get(Subject, joint.person_id) is not None
 
     with session_scope(engine) as s:  # safe to run again
-        assert workflows.purge(s, actor=CONSOLE).steps["list_entries"].deleted == []
+        assert deletion.purge(s, actor=CONSOLE).steps["list_entries"].deleted == []
 
 
 @pytest.mark.article("Art. 37")
 def test_late_deletion_is_reported_and_purge_exits_5(engine, joint):  # noqa: F811
     _revoke_on_remedy(engine, joint)
     with session_scope(engine) as s:
-        report = workflows.purge(s, actor=CONSOLE, on=date(2025, 6, 20))
+        report = deletion.purge(s, actor=CONSOLE, on=date(2025, 6, 20))
     late = report.steps["list_entries"].late
     assert [(r["entry_id"], r["due_on"]) for r in late] == [(joint.entry_id, "2025-06-19")] and report.any_late
 

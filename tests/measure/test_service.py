@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
+from xinyong import deletion
 from xinyong.auth import CONSOLE
 from xinyong.db import session_scope
 from xinyong.errors import InvalidInput, RuleViolation
@@ -393,7 +394,7 @@ def test_a_purged_record_leaves_the_applications_that_cited_it(engine, joint):
         workflows.revoke(s, record_id=rid, document="沪复决〔2025〕9号", decided_by="court", reason="判决撤销",
                          actor=CONSOLE)
     with session_scope(engine) as s:
-        workflows.purge(s, actor=CONSOLE)
+        deletion.purge(s, actor=CONSOLE)
     with session_scope(engine) as s:
         grounds = s.get(MeasureApplication, app_id).grounds
         mine = service.applied_to(s, w.org_id)

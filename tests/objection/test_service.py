@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import select
 
+from xinyong import deletion
 from xinyong.auth import CONSOLE, Actor
 from xinyong.db import session_scope
 from xinyong.errors import DomainError, RuleViolation
@@ -16,7 +17,6 @@ from xinyong.law import calendar
 from xinyong.law.errors import UnknownCalendarYear
 from xinyong.models import AuditEvent, Record, RecordHistory
 from xinyong.objection import service
-from xinyong.record import workflows
 
 from .conftest import EXAMPLE_2027, ORG_USCC
 
@@ -165,7 +165,7 @@ def test_provider_scope_transferred_and_decided_by_the_provider(engine, world, p
             assert rec.version == 1 and rec.status == "active"
         else:
             assert rec.status == "revoked"
-            report = workflows.purge(s, actor=CONSOLE)
+            report = deletion.purge(s, actor=CONSOLE)
             assert [d["record_id"] for d in report.deleted] == [w.records["a"], w.records["b"]]
     if outcome == "deleted":
         with session_scope(engine) as s:

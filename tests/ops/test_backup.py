@@ -13,6 +13,7 @@ import pytest
 from sqlalchemy import func, select, text
 from typer.testing import CliRunner
 
+from xinyong import deletion
 from xinyong import config, db, refcache
 from xinyong.audit.seal import seal
 from xinyong.audit.verify import verify
@@ -49,9 +50,9 @@ def _import(engine, tmp_path, provider):
 
 def _purge(engine):
     with session_scope(engine) as s:
-        report = workflows.purge(s, actor=CONSOLE)
+        report = deletion.purge(s, actor=CONSOLE)
     with session_scope(engine) as s:
-        workflows.scrub_storage(s)
+        deletion.scrub_storage(s)
     return report
 
 
@@ -118,11 +119,17 @@ def test_backup_purge_restore_brings_back_nothing_deleted(engine, tmp_path, monk
         person_id, person_ric = person.id, subjects.identifier_of(s, person)
     _revoke(engine, provider, ids[0], 1)  # revoked before the backup, purged after it
     seal(engine)
+    import io
+
+    from xinyong.restoration import materials
+
+    evidence = materials.store(io.BytesIO(b"%PDF-1.4 evidence"), "缴款凭证.pdf")  # an objection's evidence file
 
     made = ops.backup(engine, tmp_path / "backups", keys_to=tmp_path / "keys")
     manifest = made.manifest
     assert manifest["database"]["rows"]["record"] == 5 and manifest["audit"]["last_checkpoint"] == 1
-    assert {f["path"].split("/")[1] for f in manifest["files"]} == {"checkpoints", "batches"}
+    assert {f["path"].split("/")[1] for f in manifest["files"]} == {"checkpoints", "batches", "materials"}
+    (materials.folder() / evidence["sha256"]).unlink()  # lost with the disk
     assert not list(made.path.rglob("*.key")) and not list(made.path.rglob("data-keys.json"))  # keys apart
     assert {p.name for p in made.keys_path.rglob("*") if p.is_file()} >= {"data-keys.json", "ed25519.key",
                                                                            "keys-manifest.json"}
@@ -155,6 +162,7 @@ def test_backup_purge_restore_brings_back_nothing_deleted(engine, tmp_path, monk
     assert rows[0]["CF_WSH"] not in str([r.values for r in spooled])
     assert rows[3]["CF_WSH"] not in str([r.values for r in spooled])
     assert health.check(restored).ready and not health.restore_marker().exists()
+    assert materials.read(evidence["sha256"]) == b"%PDF-1.4 evidence"  # the evidence came back, still encrypted
 
 
 def _small_world(engine, tmp_path):

@@ -197,16 +197,33 @@ def test_a_deletion_past_its_deadline_is_late_on_the_console(engine, portal_worl
 
 
 @pytest.mark.article("Art. 20(2)")
-def test_verify_from_the_console_keeps_its_outcome(engine, desk):
+def test_verify_from_the_console_is_queued_the_worker_runs_it_and_the_page_keeps_its_outcome(engine, desk):
+    from xinyong import worker
+    from xinyong.models import AuditVerification
+
     client = _operator(engine, desk)
     assert "never run from the console" in client.get("/console?lang=en").text
     res = client.post("/console/verify", data={}, follow_redirects=False)
-    assert res.status_code == 303 and "verified=ok" in res.headers["location"]
+    assert res.status_code == 303 and "verified=queued" in res.headers["location"]
+    again = client.post("/console/verify", data={}, follow_redirects=False)  # one waits: no second
+    assert again.status_code == 303
+    with session_scope(engine) as s:  # nothing was verified in the request
+        assert s.scalars(select(AuditEvent).where(AuditEvent.action == "audit:verify")).all() == []
+        [queued] = s.scalars(select(AuditVerification)).all()
+        assert queued.started_at is None and queued.outcome is None
+    page = client.get(res.headers["location"].replace("?", "?lang=en&")).text
+    assert 'id="verify-done"' in page and "never run from the console" in page
+    assert 'data-state="queued"' in page and "waiting for xinyong worker" in page
+    assert worker.Worker(engine).run_verifications() == [{"id": queued.id, "ok": True}]
+    assert worker.Worker(engine).run_verifications() == []  # finished: not run twice
     with session_scope(engine) as s:
         event = s.scalars(select(AuditEvent).where(AuditEvent.action == "audit:verify")).one()
-    assert event.details["ok"] is True and event.details["events"] > 0
+        row = s.get(AuditVerification, queued.id)
+        assert (row.outcome, row.summary["ok"], row.finished_at is not None) == ("ok", True, True)
+    assert event.details["ok"] is True and event.details["events"] > 0 and event.actor == queued.requested_by
     page = client.get("/console?lang=en").text
     assert "Intact" in page.split('id="last-verification"')[1][:600]
+    assert 'data-state="finished"' in page and ": intact" in page.split('id="verification-request"')[1][:600]
 
 
 # --- the API route of agents' tokens ------------------------------------------------------------------------

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
+from xinyong import deletion
 from xinyong import config
 from xinyong.audit.verify import verify
 from xinyong.auth import CONSOLE
@@ -296,7 +297,7 @@ def test_retention_never_deletes_the_copy_of_a_queued_or_interrupted_batch(engin
         s.execute(update(Batch).where(Batch.id == queued).values(status="queued"))
     assert importer.stored_copy_path(interrupted).exists() and importer.stored_copy_path(queued).exists()
     with session_scope(engine) as s:
-        step = workflows.purge(s, actor=CONSOLE, on=date(2026, 1, 1)).steps["stored_copies"]
+        step = deletion.purge(s, actor=CONSOLE, on=date(2026, 1, 1)).steps["stored_copies"]
     assert step.deleted == []
     assert importer.stored_copy_path(interrupted).exists() and importer.stored_copy_path(queued).exists()
 
@@ -350,7 +351,7 @@ def test_worker_once_runs_what_is_due_once(engine, monkeypatch):
     res = CliRunner().invoke(app, ["worker", "--once", "--json"], catch_exceptions=False)
     assert res.exit_code == 0, res.output
     ran = {j["job"]: j for j in json.loads(res.stdout)["jobs"]}
-    assert set(ran) == {"purge", "seal", "retention"} and all(j["ok"] for j in ran.values())
+    assert set(ran) == {"purge", "seal", "retention", "materials", "notices"} and all(j["ok"] for j in ran.values())
     assert ran["purge"]["slot"].startswith("2025-06-16T02:00") and ran["seal"]["slot"].startswith("2025-06-16T10:00")
     again = CliRunner().invoke(app, ["worker", "--once", "--json"], catch_exceptions=False)
     assert json.loads(again.stdout)["jobs"] == []
@@ -360,6 +361,7 @@ def test_worker_once_runs_what_is_due_once(engine, monkeypatch):
     # a failed job is kept with its error and tried again only after the retry delay
     monkeypatch.setitem(worker.JOBS, "seal", worker.Job("seal", _boom, "every 1s", "test"))
     monkeypatch.setenv("XINYONG_SCHEDULE_SEAL", "every 1s")
+    monkeypatch.setenv("XINYONG_TODAY", "2025-06-16T11:00:00")  # a later moment: the 1 s slot has come, whatever the wall clock did
     config.reset_settings()
     failed = CliRunner().invoke(app, ["worker", "--once", "--job", "seal", "--json"], catch_exceptions=False)
     assert failed.exit_code == 1 and json.loads(failed.stdout)["jobs"][0]["error"].startswith("RuntimeError")

@@ -18,6 +18,7 @@ import pytest
 from sqlalchemy import select, update
 from typer.testing import CliRunner
 
+from xinyong import deletion
 from xinyong import crypto
 from xinyong.auth import CONSOLE
 from xinyong.cli import app
@@ -193,7 +194,7 @@ def test_copies_are_deleted_after_their_retention_period_and_running_batches_nev
 
     def purge(day: date):
         with session_scope(engine) as s:
-            return workflows.purge(s, actor=CONSOLE, on=day).steps["stored_copies"]
+            return deletion.purge(s, actor=CONSOLE, on=day).steps["stored_copies"]
 
     finished_on = finished.date()
     assert purge(finished_on + timedelta(days=rejects_days)).deleted == []

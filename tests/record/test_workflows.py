@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select, text
 
+from xinyong import deletion
 from xinyong import crypto
 from xinyong.auth import CONSOLE
 from xinyong.db import session_scope
@@ -94,9 +95,9 @@ def test_revoked_hidden_at_once_deleted_by_purge_with_tombstone(engine, stored):
     assert [row.line for row in SpoolReader(copy)] == [2, 3, 4]
     assert "沪市监浦处〔2024〕000001号" in str([row.values for row in SpoolReader(copy)])
     with session_scope(engine) as s:
-        report = workflows.purge(s, actor=CONSOLE)
+        report = deletion.purge(s, actor=CONSOLE)
     with session_scope(engine) as s:
-        workflows.scrub_storage(s)
+        deletion.scrub_storage(s)
     assert [d["record_id"] for d in report.deleted] == [ids[0]] and report.late == []
     with session_scope(engine) as s:
         assert s.get(Record, ids[0]) is None
@@ -112,7 +113,7 @@ def test_revoked_hidden_at_once_deleted_by_purge_with_tombstone(engine, stored):
     assert "沪市监浦处〔2024〕000001号" not in str([row.values for row in rows])
     assert rows[0].values["CF_WSH"] == "沪市监浦处〔2024〕000002号"
     with session_scope(engine) as s:
-        assert workflows.purge(s, actor=CONSOLE).deleted == []  # safe to run again
+        assert deletion.purge(s, actor=CONSOLE).deleted == []  # safe to run again
 
 
 @pytest.mark.article("Art. 37")
@@ -131,7 +132,7 @@ def test_late_purge_is_reported(engine, stored):
     with session_scope(engine) as s:
         workflows.revoke(s, record_id=ids[0], document="判决书", decided_by="court", reason="", actor=provider)
     with session_scope(engine) as s:
-        report = workflows.purge(s, actor=CONSOLE, on=date(2025, 6, 20))
+        report = deletion.purge(s, actor=CONSOLE, on=date(2025, 6, 20))
     assert [r["record_id"] for r in report.late] == [ids[0]]
 
 
@@ -144,7 +145,7 @@ def test_unknown_calendar_year_noted_and_record_still_hidden(engine, stored, mon
         assert act.due_on is None and "2027" in act.deadline_note or "2028" in act.deadline_note
     with session_scope(engine) as s:
         assert s.get(Record, ids[0]).status == "revoked"
-        report = workflows.purge(s, actor=CONSOLE)
+        report = deletion.purge(s, actor=CONSOLE)
     assert report.unknown_deadline and report.deleted
 
 

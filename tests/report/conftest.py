@@ -15,7 +15,6 @@ from xinyong.db import session_scope
 from xinyong.inquiry import authorizations
 from xinyong.models import Record, Subject
 from xinyong.record import workflows
-from xinyong.report import service as _report_service  # noqa: F401  (registers the purge hook)
 from xinyong.unit import service as units
 
 from ..factories import CF_COLUMNS, cf_row, ric, to_csv, uscc

@@ -13,6 +13,7 @@ import pytest
 from pypdf import PdfReader
 from sqlalchemy import select, text
 
+from xinyong import deletion
 from xinyong.audit import service as audit
 from xinyong.auth import CONSOLE, Actor
 from xinyong.db import session_scope
@@ -111,7 +112,7 @@ def test_purged_list_entry_leaves_every_issued_report(cjk_font, engine, joint): 
     _revoke_on_remedy(engine, joint)
     assert _snapshots(engine) == before  # revoked, not yet deleted: the issued reports are as issued
     with session_scope(engine) as s:
-        assert workflows.purge(s, actor=CONSOLE).steps["list_entries"].deleted
+        assert deletion.purge(s, actor=CONSOLE).steps["list_entries"].deleted
 
     after = _snapshots(engine)
     mark = deleted_ground(joint.entry_id)
@@ -141,7 +142,7 @@ def test_purged_list_entry_leaves_every_issued_report(cjk_font, engine, joint): 
         assert ENTRY_DOCUMENT not in report_events and RESPONSIBLE_RIC not in report_events
 
     with session_scope(engine) as s:  # safe to run again: nothing left to rewrite
-        workflows.purge(s, actor=CONSOLE)
+        deletion.purge(s, actor=CONSOLE)
     assert _snapshots(engine) == after
 
 
@@ -164,7 +165,7 @@ def test_purged_record_leaves_the_grade_and_the_measures_of_issued_reports(cjk_f
         workflows.revoke(s, record_id=rid, document="沪复决〔2025〕9号", decided_by="court", reason="判决撤销",
                          actor=CONSOLE)
     with session_scope(engine) as s:
-        workflows.purge(s, actor=CONSOLE)
+        deletion.purge(s, actor=CONSOLE)
 
     after = _snapshots(engine)
     mark = service.deleted_record(rid)
@@ -197,7 +198,7 @@ def test_scrub_storage_covers_every_table_the_purge_deleted_from_or_rewrote(engi
         workflows.revoke(s, record_id=joint.w.records["current"], document="沪复决〔2025〕9号", decided_by="court",
                          reason="判决撤销", actor=CONSOLE)
     with session_scope(engine) as s:
-        workflows.purge(s, actor=CONSOLE)
+        deletion.purge(s, actor=CONSOLE)
     touched = {"record", "record_history", "list_entry", "list_entry_person", "list_remedy", "measure_application",
                "measure_check", "credit_report"}
     postgres = engine.dialect.name == "postgresql"
@@ -208,7 +209,7 @@ def test_scrub_storage_covers_every_table_the_purge_deleted_from_or_rewrote(engi
     else:
         assert wal.stat().st_size > 0  # the WAL holds the old pages
     with session_scope(engine) as s:
-        assert set(workflows.scrub_storage(s)) >= touched
+        assert set(deletion.scrub_storage(s)) >= touched
     if postgres:
         with engine.connect() as conn:
             vacuumed = set(conn.execute(text(

@@ -7,6 +7,7 @@ from decimal import Decimal
 import pytest
 from sqlalchemy import func, select
 
+from xinyong import deletion
 from xinyong.auth import CONSOLE
 from xinyong.db import session_scope
 from xinyong.errors import RuleViolation
@@ -169,7 +170,7 @@ def test_purge_removes_the_deleted_record_from_stored_reports(engine, world):
         workflows.revoke(s, record_id=rid, document="沪复决〔2025〕9号", decided_by="court", reason="判决撤销",
                          actor=world.provider)
     with session_scope(engine) as s:
-        workflows.purge(s, actor=CONSOLE)
+        deletion.purge(s, actor=CONSOLE)
     with session_scope(engine) as s:
         snap = service.get(s, issued.number, actor=person_actor(world))
     assert rid not in records_of(snap)

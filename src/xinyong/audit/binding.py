@@ -91,6 +91,12 @@ BOUND: dict[str, Bound] = _bound(
     Bound("list_remedy", "a listed subject's application for remedy and its outcome (Art. 25.3)"),
     Bound("restoration_application", "a subject's application for credit restoration to the deciding organ, "
           "its materials and the organ's decision (Art. 38)"),
+    Bound("credit_commitment", "a subject's declaration or credit commitment, the accepting unit's decision and "
+          "the fulfilment recorded (Art. 13.2)"),
+    Bound("oversight_decision", "a competent authority's decision on a possible breach: its document, outcome, "
+          "deadline or fine (Art. 50, 51)"),
+    Bound("notice", "what a subject was told in writing, and when it was read (Art. 32.1, 36, 37, 38)"),
+    Bound("subject_contact", "where a subject's notices are announced: a changed address sends them elsewhere"),
     Bound("objection", "a subject's objection, its path, decision and reasons (Art. 36)"),
     Bound("objection_record", "the records an objection is about, and each one's outcome (Art. 36)"),
     Bound("objection_step", "each step owed, its deadline and basis, and when it was done (Art. 36)"),
@@ -125,6 +131,14 @@ NOT_BOUND: dict[str, str] = {
                    "request; sign-ins and sign-outs are audit events",
     "worker_job": "when each scheduled job (purge, seal, …) last ran and who runs it now: operations, not "
                   "information; what each job changes is audited by the job itself",
+    "audit_verification": "the queue of console-requested audit verifications: binding it would make verify "
+                          "verify itself (the running verification's own row changes while it reads, and its "
+                          "outcome is written after); each run's outcome is its audit:verify event",
+    "notice_mail": "the delivery attempts of an e-mail that only points to a letter (notice, bound): no content, "
+                   "no address; a lost or altered row loses no letter",
+    "credit_report_pdf": "a cache of a report's PDF: rendered deterministically from credit_report's snapshot "
+                         "(bound) and encrypted with both digests as its context, so an altered or stale copy "
+                         "fails to decrypt and is rendered again; deleted whenever the snapshot is rewritten",
 }
 
 

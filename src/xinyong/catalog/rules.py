@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 
-from ..errors import RuleViolation
+from ..errors import RuleViolation, msg
 from ..law.rules import rule
 
 STATES = ("proposed", "under-assessment", "public-comment", "approved", "published", "retired")
@@ -22,7 +22,7 @@ def check_transition(current: str, target: str) -> None:
     """A catalog item moves only along its lifecycle: it is published after drafting, and retired once published."""
     if current not in _ALLOWED.get(target, set()):
         raise RuleViolation(
-            f"a catalog item that is '{current}' cannot become '{target}'",
+            msg("a catalog item that is '{current}' cannot become '{target}'", current=current, target=target),
             article="Art. 10.2",
             field="state",
         )
@@ -34,14 +34,14 @@ def check_item_aggregable(code: str, state: str, published_on: date | None, reti
     """Only information of an item in the published catalog may be aggregated on the platform."""
     if state != "published" or published_on is None or published_on > on:
         raise RuleViolation(
-            f"catalog item '{code}' is not in the published catalog ({state}); information not in "
-            "the catalog must not be aggregated",
+            msg("catalog item '{code}' is not in the published catalog ({state}); information not in the catalog "
+                "must not be aggregated", code=code, state=state),
             article="Art. 11",
             field="catalog_item",
         )
     if retired_on is not None and retired_on <= on:
         raise RuleViolation(
-            f"catalog item '{code}' was retired on {retired_on.isoformat()}",
+            msg("catalog item '{code}' was retired on {retired_on}", code=code, retired_on=retired_on.isoformat()),
             article="Art. 11",
             field="catalog_item",
         )

@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 from .. import refcache
 from ..audit import service as audit
 from ..auth import Actor
-from ..errors import NotFound
+from ..errors import NotFound, msg
 from ..models import CatalogItem, Unit, UnitProvides
 from . import rules
 
@@ -23,7 +23,7 @@ def get_item(session: Session, code: str) -> CatalogItem:
     item = session.get(CatalogItem, code)
     if item is None:
         raise NotFound(
-            f"'{code}' is not an item of the public credit information catalog", field="catalog_item"
+            msg("'{code}' is not an item of the public credit information catalog", code=code), field="catalog_item"
         )
     return item
 

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from ..auth import Actor
 from ..clock import today
-from ..errors import Forbidden, NotFound, RuleViolation
+from ..errors import Forbidden, NotFound, RuleViolation, msg
 from ..inquiry import rules as visibility
 from ..inquiry import service as inquiries
 from ..listing import service as listing
@@ -43,7 +43,7 @@ def grade(session: Session, *, subject_id: int, decision: visibility.Decision | 
     day = on or today()
     subj = session.get(Subject, subject_id)
     if subj is None:
-        raise NotFound(f"no subject {subject_id}", field="subject")
+        raise NotFound(msg("no subject {subject_id}", subject_id=subject_id), field="subject")
     basis = rules.may_grade(subj.kind, rules.natural_persons_basis())
     t = rules.table()
     rows = session.execute(

@@ -217,12 +217,12 @@ class Limiter:
 def check_workers(workers: int, settings: Settings | None = None) -> None:
     """More than one server worker with rate limits on needs the shared store (``XINYONG_REDIS_URL``): in
     memory each worker would count alone, and a limit would be multiplied by the workers."""
-    from ..errors import InvalidInput
+    from ..errors import InvalidInput, msg
 
     settings = settings or get_settings()
     limits_on = any(parse_limit(t, n) for t, n in ((settings.rate_portal, "XINYONG_RATE_PORTAL"),
                                                    (settings.rate_api, "XINYONG_RATE_API"),
                                                    (settings.rate_auth_failures, "XINYONG_RATE_AUTH_FAILURES")))
     if workers > 1 and limits_on and not settings.redis_url:
-        raise InvalidInput(f"{workers} workers count rate limits together only in Redis: set XINYONG_REDIS_URL "
-                           "(or run one worker)", article="Art. 19(1)", field="workers")
+        raise InvalidInput(msg("{workers} workers count rate limits together only in Redis: set XINYONG_REDIS_URL "
+                               "(or run one worker)", workers=workers), article="Art. 19(1)", field="workers")

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 
-from ..errors import RuleViolation
+from ..errors import RuleViolation, msg
 from ..law.rules import rule
 
 ARTICLE = "Art. 19(1)"
@@ -31,7 +31,8 @@ def within_rate_limit(allowed: bool, *, what: str, limit: str, retry_after: floa
     if allowed:
         return
     seconds = max(1, math.ceil(retry_after))
-    raise RateLimited(f"too many {what} (the limit is {limit}); try again in {seconds} s", retry_after=seconds)
+    raise RateLimited(msg("too many {what} (the limit is {limit}); try again in {seconds} s",
+                          what=what, limit=limit, seconds=seconds), retry_after=seconds)
 
 
 @rule(ARTICLE, id="guard.over_input_bound")
@@ -43,4 +44,5 @@ def over_input_bound(size: int, limit: int) -> bool:
 
 def bound_message(what: str, limit: int, unit: str, setting: str) -> str:
     """``line 7 is longer than 1,048,576 bytes (the platform's limit, XINYONG_IMPORT_MAX_LINE_BYTES)``."""
-    return f"{what} {limit:,} {unit} (the platform's limit, {setting})"
+    return msg("{what} {limit:,} {unit} (the platform's limit, {setting})", what=what, limit=limit, unit=unit,
+               setting=setting)

@@ -11,7 +11,7 @@ from sqlalchemy.orm import Session
 from ..audit import service as audit
 from ..auth import Actor
 from ..clock import now
-from ..errors import Forbidden, InvalidInput, NotFound
+from ..errors import Forbidden, InvalidInput, NotFound, msg
 from ..law.rules import rule
 from ..models import Authorization, CatalogItem, Unit
 from ..unit import service as units
@@ -52,7 +52,7 @@ def grant(
     known = set(session.scalars(select(CatalogItem.code).where(CatalogItem.code.in_(items))))
     unknown = [i for i in items if i not in known]
     if unknown:
-        raise NotFound(f"not catalog items: {', '.join(unknown)}", field="items")
+        raise NotFound(msg("not catalog items: {unknown}", unknown=", ".join(unknown)), field="items")
     unit = units.get_by_uscc(session, unit_uscc)
     auth = Authorization(subject_id=subject_id, unit_id=unit.id, items=items, purpose=purpose.strip(),
                          valid_from=valid_from, valid_until=valid_until, document=document.strip()[:200],
@@ -67,7 +67,7 @@ def grant(
 def withdraw(session: Session, *, authorization_id: int, reason: str, actor: Actor) -> Authorization:
     auth = session.get(Authorization, authorization_id)
     if auth is None:
-        raise NotFound(f"no authorization {authorization_id}")
+        raise NotFound(msg("no authorization {authorization_id}", authorization_id=authorization_id))
     _check_actor(actor, auth.subject_id)
     if auth.withdrawn_at is None:
         auth.withdrawn_at, auth.withdrawn_reason = now(), (reason or "").strip() or None

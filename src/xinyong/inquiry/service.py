@@ -23,7 +23,7 @@ from ..audit import service as audit
 from ..auth import Actor
 from ..clock import now, today
 from ..db import Prepared
-from ..errors import InvalidInput, NotFound, RuleViolation
+from ..errors import InvalidInput, NotFound, RuleViolation, msg
 from ..law import parameters
 from ..law.periods import untrustworthy_inquiry_end
 from ..models import (Authorization, CatalogItem, CreditList, InquiryLog, ListEntry, ListEntryPerson, Record,
@@ -72,7 +72,8 @@ class Answer:
     def raise_if_denied(self) -> None:
         """Front doors call this after the commit, so that refusals are logged too."""
         if not self.found:
-            raise NotFound(f"{self.reason} (inquiry {self.inquiry_id} logged)", field="subject")
+            raise NotFound(msg("{reason} (inquiry {inquiry_id} logged)",
+                               reason=self.reason, inquiry_id=self.inquiry_id), field="subject")
         if not self.allowed:
             raise RuleViolation(self.reason, article=self.article, status=403, code="inquiry_denied",
                                 details={"inquiry_id": self.inquiry_id})
@@ -166,9 +167,11 @@ def answer_many(session: Session, *, actor: Actor, loaded: list[Loaded], purpose
 
 def decide_many(session: Session, *, actor: Actor, loaded: Sequence[Loaded], purpose: str | None,
                 case_no: str | None = None, on: date | None = None, with_lists: bool = False,
-                own_records: bool = False) -> list[Decided]:
+                own_records: bool = False,
+                authorizations: dict[int, list[AuthorizationFacts]] | None = None) -> list[Decided]:
     """The visibility decision for each subject (no writes): reads the reference data (cached), the open
-    cases of the Center and, only when one could open something, the subject's authorizations."""
+    cases of the Center and, only when one could open something, the subject's authorizations
+    (``authorizations``: already read by the caller, every one of the subjects' for the asker's unit)."""
     day = on or today()
     items = _items(session, day)
     organ_items = _organ_items(session, actor.unit_id)
@@ -177,7 +180,10 @@ def decide_many(session: Session, *, actor: Actor, loaded: Sequence[Loaded], pur
     requests = [_request(session, actor, ld, purpose, case_no, own_records) for ld in loaded]
     need = [r.target_id for r in requests
             if r.target_id is not None and _needs_authorizations(r, items, organ_items)]
-    auths = _authorizations(session, need, actor.unit_id) if need else {}
+    if authorizations is not None:
+        auths = authorizations
+    else:
+        auths = _authorizations(session, need, actor.unit_id) if need else {}
     out = []
     for ld, request in zip(loaded, requests, strict=True):
         facts = Facts(items, organ_items, organ_lists, lists, auths.get(request.target_id, ()), day)
@@ -210,7 +216,8 @@ def answers_for(decided: Sequence[Decided], day: date, *, record_views: bool = T
         if ld.target is None:
             answers.append(Answer(
                 inquiry_id=0, allowed=dec.allowed, article=dec.article if not dec.allowed else "Art. 17",
-                reason=dec.reason if not dec.allowed else f"no information subject {ld.who} is known to the platform",
+                reason=dec.reason if not dec.allowed else msg("no information subject {ident} is known to the platform",
+                                                           ident=ld.who),
                 subject=None, purpose=d.request.purpose, authorization_id=None, found=not dec.allowed,
                 decision=dec))
             continue
@@ -248,6 +255,35 @@ def log(session: Session, *, actor: Actor, decided: Sequence[Decided], answers: 
     ``revealed`` ((record ids, entry ids) per subject). ``also()`` builds a row of the caller's with its audit
     event (a check's row), written with the log rows — for one subject on PostgreSQL one round trip for all.
     Returns the log ids (in order) and the caller's row id."""
+    rows = log_rows(actor, decided, answers=answers, revealed=revealed, channel=channel, bases=bases)
+    extra = also() if also is not None else None
+    count(rows)
+    return write_log_rows(session, rows, log_events(actor, rows), extra)
+
+
+def count(rows: Sequence[dict]) -> None:
+    """The inquiries counter (``/metrics``), once per log row built."""
+    for row in rows:
+        counters.inquiry(row["decision"], row["article"])
+
+
+def write_log_rows(session: Session, rows: list[dict], events: list[dict],
+                   extra: tuple[Table, dict, dict] | None = None) -> tuple[list[int], int | None]:
+    """Write log rows with their events and, if given, a row of the caller's with its event (``log``'s
+    ``also``): for one log row and the caller's on PostgreSQL one round trip for both. (log ids, caller's id)."""
+    if extra is not None and len(rows) == 1:
+        log_id, also_id = audit.insert_with_events(session, [(_LOG, rows[0], events[0]), extra])
+        return [log_id], also_id
+    ids = _write_logs(session, None, rows, events)
+    also_id = audit.insert_with_event(session, *extra) if extra is not None else None
+    return ids, also_id
+
+
+def log_rows(actor: Actor, decided: Sequence[Decided], *, answers: Sequence[Answer] | None = None,
+             revealed: Sequence[tuple[Sequence[int], Sequence[int]]] | None = None, channel: str,
+             bases: Sequence[dict | None] | None = None) -> list[dict]:
+    """The inquiry-log rows ``log`` writes (one per decided subject), not yet written: for a writer of its
+    own (``groupcommit``), with their events from ``log_events``."""
     rows = []
     for i, d in enumerate(decided):
         if revealed is not None:
@@ -261,15 +297,12 @@ def log(session: Session, *, actor: Actor, decided: Sequence[Decided], answers: 
                              case_no=_logged_case(d), channel=channel, decision=d.decision, outcome=outcome,
                              record_ids=record_ids if known else None, entry_ids=entry_ids or None,
                              bases=(bases[i] if bases is not None else d.decision.bases())))
-    extra = also() if also is not None else None
-    for row in rows:
-        counters.inquiry(row["decision"], row["article"])
-    if extra is not None and len(rows) == 1:
-        log_id, also_id = audit.insert_with_events(session, [(_LOG, rows[0], _log_event(actor, rows[0])), extra])
-        return [log_id], also_id
-    ids = _write_logs(session, actor, rows)
-    also_id = audit.insert_with_event(session, *extra) if extra is not None else None
-    return ids, also_id
+    return rows
+
+
+def log_events(actor: Actor, rows: Sequence[dict]) -> list[dict]:
+    """The audit event of each log row, as ``_write_logs`` builds them."""
+    return [_log_event(actor, row) for row in rows]
 
 
 def _logged_case(d: Decided) -> str | None:
@@ -314,7 +347,7 @@ def record_history(session: Session, *, actor: Actor, record_id: int, case_no: s
     day = today()
     subject_id = session.scalar(select(_R.c.subject_id).where(_R.c.id == record_id))
     if subject_id is None:
-        raise NotFound(f"no record {record_id} that you may see", field="record")
+        raise NotFound(msg("no record {record_id} that you may see", record_id=record_id), field="record")
     loaded = load_one(session, subject_id=subject_id, day=day)
     own = actor.unit_id is not None and actor.role != rules.OPERATOR
     [decided] = decide_many(session, actor=actor, loaded=[loaded], purpose=None, case_no=case_no, on=day,
@@ -488,6 +521,17 @@ def load_subjects(conn, *, ids: list[int] | None = None, digests: list[str] | No
         stmt = _subjects_statement(conn.dialect.name, by, lean)
         rows = (row for i in range(0, len(unique), LOAD_CHUNK)
                 for row in conn.execute(stmt, {"keys": unique[i:i + LOAD_CHUNK]}))
+    return loaded_from(rows, by=by, lean=lean)
+
+
+# One subject with all its records by its identifier digest (``{"key": …}``), for a caller that sends it
+# with other reads (the inquiry's PostgreSQL pipeline); ``loaded_from`` reads its rows.
+SUBJECT_BY_DIGEST = _one_subject[("digest", False)]
+
+
+def loaded_from(rows, *, by: str = "digest", lean: bool = False) -> dict[Any, Loaded]:
+    """The subjects in rows of the subject-with-records statements, keyed by id or digest (``by``)."""
+    out: dict[Any, Loaded] = {}
     for row in rows:
         key = row.s_id if by == "id" else row.s_digest
         loaded = out.get(key)
@@ -640,7 +684,6 @@ def _authorizations_statement(dialect: str):
 
 def _authorizations(session: Session, subject_ids: list[int], unit_id: int | None
                     ) -> dict[int, list[AuthorizationFacts]]:
-    out: dict[int, list[AuthorizationFacts]] = {}
     conn = session.connection()
     ids = sorted(set(subject_ids))
     if unit_id is None:  # an authorization naming no unit (IS NULL, which a bound parameter cannot say)
@@ -649,6 +692,12 @@ def _authorizations(session: Session, subject_ids: list[int], unit_id: int | Non
         rows = conn.execute(_AUTHORIZATIONS_OF_ONE, {"id": ids[0], "unit_id": unit_id})
     else:
         rows = conn.execute(_authorizations_statement(conn.dialect.name), {"ids": ids, "unit_id": unit_id})
+    return authorization_facts(rows)
+
+
+def authorization_facts(rows) -> dict[int, list[AuthorizationFacts]]:
+    """Rows of ``subject_authorization`` as the decision's facts, by subject."""
+    out: dict[int, list[AuthorizationFacts]] = {}
     for a in rows:
         out.setdefault(a.subject_id, []).append(AuthorizationFacts(
             a.id, a.unit_id, frozenset(a.items), a.purpose, a.valid_from, a.valid_until, a.withdrawn_at is not None))
@@ -704,9 +753,12 @@ def _log_row(actor: Actor, *, subject_id: int | None, subject_digest: str | None
     }
 
 
-def _write_logs(session: Session, actor: Actor, rows: list[dict]) -> list[int]:
+def _write_logs(session: Session, actor: Actor | None, rows: list[dict], events: list[dict] | None = None
+                ) -> list[int]:
     """The log rows and their audit events (one round trip for one inquiry on PostgreSQL)."""
-    return audit.insert_many_with_events(session, _LOG, rows, [_log_event(actor, row) for row in rows])
+    if events is None:
+        events = [_log_event(actor, row) for row in rows]
+    return audit.insert_many_with_events(session, _LOG, rows, events)
 
 
 def _log_event(actor: Actor, row: dict) -> dict:

@@ -45,7 +45,7 @@ from typing import Any
 import chinese_calendar
 import yaml
 
-from .errors import LawError, UnknownCalendarYear
+from .errors import LawError, UnknownCalendarYear, msg
 
 PACKAGE_SOURCE = f"chinese_calendar {getattr(chinese_calendar, '__version__', '')}".strip()
 _FILE_SUFFIXES = (".yaml", ".yml", ".json")
@@ -124,7 +124,8 @@ def _operator_year(year: int) -> YearNotice | None:
         _cache[key] = load_year_file(path) if path is not None else None
         if _cache[key] is not None and _cache[key].year != year:  # type: ignore[union-attr]
             notice = _cache.pop(key)
-            raise LawError(f"calendar file {path} is named for {year} but is for {notice.year}")  # type: ignore[union-attr]
+            raise LawError(msg("calendar file {path} is named for {year} but is for {notice_year}",
+                               path=path, year=year, notice_year=notice.year))  # type: ignore[union-attr]
     return _cache[key]
 
 
@@ -183,7 +184,7 @@ def known_years() -> dict[int, str]:
 
 
 def _fail(path: Path | str, message: str) -> LawError:
-    return LawError(f"calendar file {path}: {message}")
+    return LawError(msg("calendar file {path}: {message}", path=path, message=message))
 
 
 def _date(raw: Any, path: Path | str, where: str) -> date:

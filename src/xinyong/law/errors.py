@@ -7,6 +7,24 @@ render it exactly like a ``xinyong.errors.DomainError`` (same JSON body, same CL
 from __future__ import annotations
 
 
+class Message(str):
+    """A message built with values: it IS the English text (API bodies, CLI lines and logs use it as it is), and
+    keeps its ``template`` and ``params`` so that the portal can word it in Chinese (``portal.i18n``)."""
+
+    __slots__ = ("template", "params")
+
+    template: str
+    params: dict[str, object]
+
+
+def msg(template: str, /, **params: object) -> Message:
+    """``template.format(**params)``, keeping the template and the values (a catalog translates the template)."""
+    text = Message(template.format(**params))
+    text.template = template
+    text.params = params
+    return text
+
+
 class LawError(Exception):
     """A question the law kernel cannot answer lawfully (fails closed)."""
 
@@ -36,9 +54,9 @@ class UnknownCalendarYear(LawError):
     def __init__(self, year: int, message: str | None = None) -> None:
         super().__init__(
             message
-            or (
-                f"the working-day calendar does not know the year {year}: add the State Council's "
-                f"holiday notice for {year} with `xinyong law calendar add FILE`"
+            or msg(
+                "the working-day calendar does not know the year {year}: add the State Council's "
+                "holiday notice for {year} with `xinyong law calendar add FILE`", year=year
             )
         )
         self.year = year

@@ -3,7 +3,7 @@ information is, within the Art. 37 period of the revoking decision's receipt.
 
 It stops counting at once (``service.active_entries`` serves only listed entries); ``xinyong purge``
 then deletes the entry, its responsible persons and its remedies (a step registered with the record
-purge), and the copies later domains hold (``register_entry_purge_hook``). An audit event is the
+purge: ``xinyong.deletion``), and the copies later domains hold (``xinyong.deletion.ENTRY_COPIES``). An audit event is the
 tombstone: ids, list, dates, the deadline with its basis, and a keyed digest of what was deleted.
 """
 
@@ -25,16 +25,7 @@ from ..record import workflows
 
 DELETE_PARAMETER = "revocation.delete_working_days"  # Art. 37
 
-EntryPurgeHook = Callable[[Session, ListEntry, list[int], Actor], None]
-_entry_purge_hooks: list[EntryPurgeHook] = []
-
-
-def register_entry_purge_hook(hook: EntryPurgeHook, *, tables: Iterable[str] = ()) -> None:
-    """Later domains (measure checks and applications, issued reports …) remove their copies of a deleted
-    entry: ``hook(session, entry, subject_ids, actor)`` — the listed subject and its responsible persons;
-    ``tables``: the tables the hook deletes from or rewrites (``xinyong purge`` scrubs them afterwards)."""
-    _entry_purge_hooks.append(hook)
-    workflows.register_scrubbed_tables(*tables)
+EntryPurgeHook = Callable[[Session, ListEntry, list[int], Actor], None]  # a copy of a deleted entry removed
 
 
 def deletion_deadline(revoked_on: date) -> dict[str, Any]:
@@ -44,9 +35,12 @@ def deletion_deadline(revoked_on: date) -> dict[str, Any]:
     return {**fields, "due_on": fields["due_on"].isoformat() if fields["due_on"] else None}
 
 
-def purge_revoked(session: Session, actor: Actor, day: date) -> workflows.PurgeReport:
-    """Delete every entry revoked on remedy, with its responsible persons and remedies; report the ones
-    deleted past their deadline. Safe to run again (nothing revoked is left)."""
+def purge_revoked(session: Session, actor: Actor, day: date, *, copies: Iterable[EntryPurgeHook] = ()
+                  ) -> workflows.PurgeReport:
+    """Delete every entry revoked on remedy, with its responsible persons and remedies, and ``copies`` (what
+    other domains keep of it: ``xinyong.deletion.ENTRY_COPIES``); report the ones deleted past their
+    deadline. Safe to run again (nothing revoked is left)."""
+    copies = list(copies)
     report = workflows.PurgeReport([], [], [])
     for entry in session.scalars(select(ListEntry).where(ListEntry.status == "revoked").order_by(ListEntry.id)).all():
         persons = session.execute(select(ListEntryPerson.subject_id, ListEntryPerson.role)
@@ -55,8 +49,8 @@ def purge_revoked(session: Session, actor: Actor, day: date) -> workflows.PurgeR
                                    .order_by(ListRemedy.id)).all()
         due = deletion_deadline(entry.removed_on)
         digest = audit.keyed_digest(_content(entry, persons, remedies))
-        for hook in _entry_purge_hooks:
-            hook(session, entry, [entry.subject_id, *(p.subject_id for p in persons)], actor)
+        for remove in copies:
+            remove(session, entry, [entry.subject_id, *(p.subject_id for p in persons)], actor)
         session.execute(delete(ListEntryPerson).where(ListEntryPerson.entry_id == entry.id))
         session.execute(delete(ListRemedy).where(ListRemedy.entry_id == entry.id))
         entry_id, subject_id, list_id, revoked_on = entry.id, entry.subject_id, entry.list_id, entry.removed_on
@@ -90,6 +84,3 @@ def _content(entry: ListEntry, persons: list, remedies: list[ListRemedy]) -> dic
                           "status": r.status, "decided_by": r.decided_by, "document": r.outcome_document}
                          for r in remedies]}
 
-
-workflows.register_purge_step("list_entries", purge_revoked, tables=(
-    ListEntry.__tablename__, ListEntryPerson.__tablename__, ListRemedy.__tablename__))

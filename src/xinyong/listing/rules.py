@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..errors import InvalidInput, RuleViolation
+from ..errors import InvalidInput, RuleViolation, msg
 from ..law import parameters
 from ..law.rules import rule
 
@@ -49,7 +49,8 @@ class ListFacts:
 
 def check_kind(kind: str) -> str:
     if kind not in KINDS:
-        raise InvalidInput(f"a list is 'black' (seriously untrustworthy) or 'red' (positive), not '{kind}'",
+        raise InvalidInput(msg("a list is 'black' (seriously untrustworthy) or 'red' (positive), not '{kind}'",
+                               kind=kind),
                            field="kind")
     return kind
 
@@ -62,10 +63,10 @@ def publishable(facts: ListFacts) -> None:
                                     ("removal requirements", facts.removal_requirements),
                                     ("remedy paths", facts.remedy_paths)) if not (v or "").strip()]
     if missing:
-        raise RuleViolation("a list is published with its entry and removal requirements and remedy paths; "
-                            f"missing: {', '.join(missing)}", article="Art. 25.3")
+        raise RuleViolation(msg("a list is published with its entry and removal requirements and remedy paths; "
+                                "missing: {missing}", missing=", ".join(missing)), article="Art. 25.3")
     if facts.state != "draft":
-        raise RuleViolation(f"the list is {facts.state}, not a draft", article="Art. 25.3", status=409)
+        raise RuleViolation(msg("the list is {state}, not a draft", state=facts.state), article="Art. 25.3", status=409)
 
 
 @rule("Art. 24")
@@ -78,10 +79,12 @@ def comment_period_held(facts: ListFacts, on: date, min_days: int) -> None:
                             "comment period", article="Art. 24")
     days = (facts.comment_to - facts.comment_from).days + 1
     if days < min_days:
-        raise RuleViolation(f"the comment period lasted {days} days; at least {min_days} are required "
-                            f"({COMMENT_SOURCE})", article="Art. 24")
+        raise RuleViolation(msg("the comment period lasted {days} days; at least {min_days} are required "
+                                "({comment_source})", days=days, min_days=min_days, comment_source=COMMENT_SOURCE),
+                            article="Art. 24")
     if facts.comment_to >= on:
-        raise RuleViolation(f"the comment period runs until {facts.comment_to}: publish after it ends",
+        raise RuleViolation(msg("the comment period runs until {comment_to}: publish after it ends",
+                                comment_to=facts.comment_to),
                             article="Art. 24")
 
 
@@ -115,7 +118,8 @@ def responsible_persons(kind: str, subject_kind: str, persons: list[tuple[str, s
                             "natural person", article="Art. 33")
     for role, person_kind in persons:
         if role not in PERSON_ROLES:
-            raise InvalidInput(f"a responsible person is one of {', '.join(PERSON_ROLES)}, not '{role}'",
+            raise InvalidInput(msg("a responsible person is one of {person_roles}, not '{role}'",
+                                   person_roles=", ".join(PERSON_ROLES), role=role),
                                field="persons", article="Art. 33")
         if person_kind != "natural_person":
             raise RuleViolation("a responsible person is a natural person (resident identity card number)",
@@ -130,7 +134,7 @@ def responsible_persons(kind: str, subject_kind: str, persons: list[tuple[str, s
 def removable(status: str, document: str) -> None:
     """An entry is removed when the removal requirements are met, on a written document."""
     if status != "listed":
-        raise RuleViolation(f"the entry is {status}, not listed", article="Art. 25.3", status=409)
+        raise RuleViolation(msg("the entry is {status}, not listed", status=status), article="Art. 25.3", status=409)
     if not (document or "").strip():
         raise RuleViolation("name the document that finds the removal requirements met", article="Art. 25.3")
 
@@ -142,21 +146,21 @@ def remedy_allowed(entry_subject_id: int, applicant_subject_id: int | None, stat
         raise RuleViolation("only the listed subject applies for remedy against its entry", article="Art. 25.3",
                             status=403)
     if status != "listed":
-        raise RuleViolation(f"the entry is {status}", article="Art. 25.3", status=409)
+        raise RuleViolation(msg("the entry is {status}", status=status), article="Art. 25.3", status=409)
 
 
 @rule("Art. 25.3")
 def remedy_pending(status: str) -> None:
     """A remedy is decided once: an outcome already entered is not decided again."""
     if status != "pending":
-        raise RuleViolation(f"the remedy is already {status}", article="Art. 25.3", status=409)
+        raise RuleViolation(msg("the remedy is already {status}", status=status), article="Art. 25.3", status=409)
 
 
 @rule("Art. 25.3")
 def remedy_outcome(decided_by: str, outcome: str, document: str) -> None:
     """A remedy is decided by the listing organ, a reconsideration organ or a court, on a document."""
     if decided_by not in DECIDERS:
-        raise RuleViolation(f"a remedy is decided by {', '.join(DECIDERS)}", article="Art. 25.3")
+        raise RuleViolation(msg("a remedy is decided by {deciders}", deciders=", ".join(DECIDERS)), article="Art. 25.3")
     if outcome not in ("upheld", "revoked"):
         raise InvalidInput("the outcome is 'upheld' or 'revoked'", field="outcome")
     if not (document or "").strip():
@@ -172,11 +176,13 @@ BASIS_LEVELS = ("law", "administrative-regulation", "judicial-interpretation", "
 def check_disclosure(disclosure: str, basis: str | None, level: str | None) -> None:
     """A list's entries are public only when the rules it rests on publish them (that source and its level named); otherwise only organs whose published inquiry list names it see them."""
     if disclosure not in DISCLOSURES:
-        raise InvalidInput(f"a list's disclosure is one of {', '.join(DISCLOSURES)}, not '{disclosure}'",
+        raise InvalidInput(msg("a list's disclosure is one of {disclosures}, not '{disclosure}'",
+                               disclosures=", ".join(DISCLOSURES), disclosure=disclosure),
                            field="disclosure")
     if disclosure == "public" and (not basis or level not in BASIS_LEVELS):
-        raise RuleViolation("a list whose entries are public names the rule that publishes them and its level "
-                            f"({', '.join(BASIS_LEVELS)})", article="Art. 25.3", field="public_basis")
+        raise RuleViolation(msg("a list whose entries are public names the rule that publishes them and its level "
+                                "({basis_levels})", basis_levels=", ".join(BASIS_LEVELS)),
+                            article="Art. 25.3", field="public_basis")
     if disclosure == "organs" and basis:
         raise InvalidInput("a list seen by organs only has no public basis", field="public_basis")
 
@@ -188,5 +194,7 @@ def comment_in_period(received_on: date, comment_from: date | None, comment_to: 
         raise RuleViolation("the list's standard was not put out for public comment: there is no comment period "
                             "to record comments for", article="Art. 24", field="received_on")
     if not comment_from <= received_on <= comment_to:
-        raise RuleViolation(f"a comment received on {received_on} is outside the comment period "
-                            f"({comment_from} to {comment_to})", article="Art. 24", field="received_on")
+        raise RuleViolation(msg("a comment received on {received_on} is outside the comment period ({comment_from} "
+                                "to {comment_to})",
+                                received_on=received_on, comment_from=comment_from, comment_to=comment_to),
+                            article="Art. 24", field="received_on")

@@ -18,7 +18,7 @@ from .. import refcache
 from ..audit import service as audit
 from ..auth import Actor
 from ..clock import now, today
-from ..errors import Forbidden, InvalidInput, NotFound
+from ..errors import Forbidden, InvalidInput, NotFound, msg
 from ..models import CreditList, ListComment, ListEntry, ListEntryPerson, ListRemedy, Subject
 from ..subject import service as subjects
 from ..subject.identifiers import mask_ric, parse_identifier
@@ -45,14 +45,14 @@ def get_list(session: Session, ident: int | str) -> CreditList:
     lst = (session.get(CreditList, int(text)) if text.isdigit()
            else session.scalar(select(CreditList).where(CreditList.code == text)))
     if lst is None:
-        raise NotFound(f"no list {ident}", field="list")
+        raise NotFound(msg("no list {ident}", ident=ident), field="list")
     return lst
 
 
 def get_entry(session: Session, entry_id: int) -> ListEntry:
     entry = session.get(ListEntry, entry_id)
     if entry is None:
-        raise NotFound(f"no list entry {entry_id}", field="entry")
+        raise NotFound(msg("no list entry {entry_id}", entry_id=entry_id), field="entry")
     return entry
 
 
@@ -69,7 +69,7 @@ def define(session: Session, *, code: str, name: str, kind: str, keeper_organ: s
     if not code.strip() or not name.strip():
         raise InvalidInput("a list has a code and a name", field="code")
     if session.scalar(select(CreditList.id).where(CreditList.code == code)) is not None:
-        raise InvalidInput(f"list {code} exists", field="code")
+        raise InvalidInput(msg("list {code} exists", code=code), field="code")
     if comment_from and comment_to and comment_to < comment_from:
         raise InvalidInput("the comment period ends before it starts", field="comment_to")
     lst = CreditList(code=code, name=name, kind=kind, keeper_organ=keeper_organ,
@@ -176,7 +176,7 @@ def decide_remedy(session: Session, *, remedy_id: int, decided_by: str, outcome:
     the console); a revocation removes the entry."""
     rem = session.get(ListRemedy, remedy_id)
     if rem is None:
-        raise NotFound(f"no remedy {remedy_id}", field="remedy")
+        raise NotFound(msg("no remedy {remedy_id}", remedy_id=remedy_id), field="remedy")
     entry = get_entry(session, rem.entry_id)
     _may_keep(actor, session.get(CreditList, entry.list_id))
     rules.remedy_pending(rem.status)
@@ -351,7 +351,7 @@ def respond_to_comment(session: Session, *, comment_id: int, response: str, on: 
 
     c = session.get(ListComment, comment_id)
     if c is None:
-        raise NotFound(f"no comment {comment_id}", field="comment")
+        raise NotFound(msg("no comment {comment_id}", comment_id=comment_id), field="comment")
     _may_keep(actor, session.get(CreditList, c.list_id))
     response = mask_id_shaped((response or "").strip())
     if not response:
@@ -409,7 +409,7 @@ def public_list(session: Session, ident: str, *, channel: str, on: date | None =
     day = on or today()
     lst = session.scalar(select(CreditList).where(CreditList.code == str(ident).strip()))
     if lst is None or not _put_out(lst):
-        raise NotFound(f"no list {ident} is published or put out for comment", field="list")
+        raise NotFound(msg("no list {ident} is published or put out for comment", ident=ident), field="list")
     out = _public_view(session, lst)
     out["entries"] = public_entries(session, lst, day, channel=channel) if lst.state == "published" else None
     return out

@@ -1,1 +1,0 @@
-from . import purge  # noqa: F401  (registers what a deleted list entry removes from checks and applications)

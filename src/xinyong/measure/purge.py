@@ -16,9 +16,7 @@ from sqlalchemy.orm import Session
 
 from ..audit import service as audit
 from ..auth import CONSOLE, Actor
-from ..listing.purge import register_entry_purge_hook
 from ..models import ListEntry, MeasureApplication, MeasureCheck
-from ..record import workflows
 
 
 def deleted_ground(entry_id: int) -> dict[str, Any]:
@@ -94,5 +92,3 @@ def purge_record(session: Session, record_id: int, subject_id: int) -> None:
     session.flush()
 
 
-register_entry_purge_hook(purge_entry, tables=(MeasureApplication.__tablename__, MeasureCheck.__tablename__))
-workflows.register_purge_hook(purge_record, tables=(MeasureApplication.__tablename__,))

@@ -12,7 +12,7 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from ..errors import Forbidden, InvalidInput, RuleViolation
+from ..errors import Forbidden, InvalidInput, RuleViolation, msg
 from ..law.rules import rule
 from ..unit.rules import check_purpose
 
@@ -62,7 +62,8 @@ def implementing_named(units: list[int], cls: str | None) -> None:
                             "deciding in one of the measure's contexts)", article="Art. 22",
                             field="implementing_units")
     if cls is not None and cls not in IMPLEMENTING_CLASSES:
-        raise InvalidInput(f"an implementing class is one of: {', '.join(IMPLEMENTING_CLASSES)}",
+        raise InvalidInput(msg("an implementing class is one of: {implementing_classes}",
+                               implementing_classes=", ".join(IMPLEMENTING_CLASSES)),
                            field="implementing_class")
 
 
@@ -106,9 +107,9 @@ def triggers_visible(missing: list[tuple[str, str, str, str]]) -> None:
     if missing:
         shown = "; ".join(f"({organ}, {what}, {purpose})" for organ, what, purpose, _reason in missing[:20])
         more = f" and {len(missing) - 20} more" if len(missing) > 20 else ""
-        raise RuleViolation(f"an implementing organ may not see a trigger of the measure for one of its contexts — "
-                            f"(organ, item or list, purpose): {shown}{more}; put them on the organ's published "
-                            "inquiry list first", article="Art. 17.2",
+        raise RuleViolation(msg("an implementing organ may not see a trigger of the measure for one of its "
+                                "contexts — (organ, item or list, purpose): {shown}{more}; put them on the organ's "
+                                "published inquiry list first", shown=shown, more=more), article="Art. 17.2",
                             details=[{"organ": o, "trigger": w, "purpose": p, "reason": r}
                                      for o, w, p, r in missing])
 
@@ -116,11 +117,13 @@ def triggers_visible(missing: list[tuple[str, str, str, str]]) -> None:
 def kind_article(kind: str, item: str | int | None) -> str:
     """``Art. 31(3)`` for a restriction under item (3); InvalidInput for an unknown kind or item."""
     if kind not in KINDS:
-        raise InvalidInput(f"a measure is one of {', '.join(KINDS)}, not '{kind}'", field="kind")
+        raise InvalidInput(msg("a measure is one of {kinds}, not '{kind}'", kinds=", ".join(KINDS), kind=kind),
+                           field="kind")
     article, count = KINDS[kind]
     m = _ITEM.match(str(item or "").strip())
     if not m or int(m.group(1)) > count:
-        raise InvalidInput(f"name the item of {article} (1)–({count})", field="item", article=article)
+        raise InvalidInput(msg("name the item of {article} (1)–({count})", article=article, count=count),
+                           field="item", article=article)
     return f"{article}({m.group(1)})"
 
 
@@ -131,7 +134,7 @@ def basis_named(basis_text: str, level: str) -> None:
         raise RuleViolation("a measure names its legal basis (the basis is told to the subject)",
                             article="Art. 32.1", field="basis_text")
     if level not in LEVELS:
-        raise RuleViolation(f"the basis's level is one of {', '.join(LEVELS)}", article="Art. 32.1",
+        raise RuleViolation(msg("the basis's level is one of {levels}", levels=", ".join(LEVELS)), article="Art. 32.1",
                             field="basis_level")
 
 
@@ -139,8 +142,8 @@ def basis_named(basis_text: str, level: str) -> None:
 def restriction_basis(kind: str, level: str) -> None:
     """A restriction on the seriously untrustworthy rests on a law or an administrative regulation."""
     if kind == RESTRICTION and level not in ("law", "administrative-regulation"):
-        raise RuleViolation(f"an Art. 31 restriction needs a law or an administrative regulation as its basis, "
-                            f"not a {level}", article="Art. 31", field="basis_level")
+        raise RuleViolation(msg("an Art. 31 restriction needs a law or an administrative regulation as its basis, "
+                                "not a {level}", level=level), article="Art. 31", field="basis_level")
 
 
 @rule("Art. 22")
@@ -152,7 +155,8 @@ def columns_complete(incident: str, items: list[str], lists: list[int], targets:
                             article="Art. 22", field="incident")
     bad = [t for t in targets if t not in SUBJECT_KINDS]
     if not targets or bad:
-        raise RuleViolation(f"name the target: subject kinds among {', '.join(SUBJECT_KINDS)}", article="Art. 22",
+        raise RuleViolation(msg("name the target: subject kinds among {subject_kinds}",
+                                subject_kinds=", ".join(SUBJECT_KINDS)), article="Art. 22",
                             field="targets")
     if not (organ or "").strip():
         raise RuleViolation("name the implementing organ", article="Art. 22", field="implementing_organ")
@@ -171,7 +175,8 @@ ANNOUNCED_IN = ("gazette", "credit-shanghai", "national-memorandum")
 def announcement_valid(where: str, document: str) -> None:
     """The official announcement names where it was made (the gazette, 信用上海, a national memorandum) and its document."""
     if where not in ANNOUNCED_IN:
-        raise RuleViolation(f"say where the measure was announced: one of {', '.join(ANNOUNCED_IN)}",
+        raise RuleViolation(msg("say where the measure was announced: one of {announced_in}",
+                                announced_in=", ".join(ANNOUNCED_IN)),
                             article="Art. 22", field="announced_in")
     if not (document or "").strip():
         raise RuleViolation("name the document that announced the measure", article="Art. 22", field="document")

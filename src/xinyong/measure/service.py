@@ -8,6 +8,8 @@ the check (all its inquiries) in one transaction.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
@@ -18,11 +20,12 @@ from .. import refcache
 from ..audit import service as audit
 from ..auth import Actor
 from ..clock import now, today
-from ..errors import Forbidden, InvalidInput, NotFound
+from ..errors import Forbidden, InvalidInput, NotFound, msg
 from ..inquiry import rules as visibility
 from ..inquiry import service as inquiry
 from ..inquiry.rules import Decision, RecordFacts, servable
 from ..listing import service as listing
+from ..notice import service as notices
 from ..models import CatalogItem, CreditList, Measure, MeasureApplication, MeasureCheck, Record, Unit
 from ..subject import service as subjects
 from ..subject.identifiers import parse_identifier
@@ -38,7 +41,7 @@ def get(session: Session, ident: int | str) -> Measure:
     m = (session.get(Measure, int(text)) if text.isdigit()
          else session.scalar(select(Measure).where(Measure.code == text)))
     if m is None:
-        raise NotFound(f"no measure {ident}", field="measure")
+        raise NotFound(msg("no measure {ident}", ident=ident), field="measure")
     return m
 
 
@@ -59,7 +62,7 @@ def add(session: Session, *, code: str, name: str, description: str, kind: str, 
     known = {c for (c,) in session.execute(select(CatalogItem.code))}
     unknown = [c for c in incident_items if c not in known]
     if unknown:
-        raise InvalidInput(f"unknown catalog items: {', '.join(unknown)}", field="incident_items")
+        raise InvalidInput(msg("unknown catalog items: {unknown}", unknown=", ".join(unknown)), field="incident_items")
     rules.columns_complete(incident, incident_items, list_ids, targets, implementing_organ, contexts)
     rules.restriction_triggers(kind, list(incident_items), [lst.kind for lst in lists])
     unit_ids = [units.get_by_uscc(session, u).id for u in dict.fromkeys(implementing_units)]
@@ -67,7 +70,7 @@ def add(session: Session, *, code: str, name: str, description: str, kind: str, 
     check_basis = (check_basis or "").strip() or None
     rules.check_basis_valid(check_basis, check_basis_level or None)
     if session.scalar(select(Measure.id).where(Measure.code == code)) is not None or not code.strip():
-        raise InvalidInput(f"measure code '{code}' is empty or taken", field="code")
+        raise InvalidInput(msg("measure code '{code}' is empty or taken", code=code), field="code")
     m = Measure(code=code, name=name, description=description, kind=kind, article=article, incident=incident,
                 incident_items=list(incident_items), incident_lists=list_ids, targets=list(targets),
                 reaches_responsible=reaches_responsible, contexts=list(contexts),
@@ -89,7 +92,7 @@ def publish(session: Session, *, measure: int | str, on: date | None = None, act
     rules.may_compile(actor.role)
     m = get(session, measure)
     if m.state != "draft":
-        raise InvalidInput(f"the measure is {m.state}, not a draft", field="measure")
+        raise InvalidInput(msg("the measure is {state}, not a draft", state=m.state), field="measure")
     day = on or today()
     rules.basis_named(m.basis_text, m.basis_level)
     rules.restriction_basis(m.kind, m.basis_level)
@@ -110,7 +113,8 @@ def announce(session: Session, *, measure: int | str, announced_in: str, documen
     rules.may_compile(actor.role)
     m = get(session, measure)
     if m.state == "withdrawn":
-        raise InvalidInput(f"the measure was withdrawn on {m.withdrawn_on}", field="measure")
+        raise InvalidInput(msg("the measure was withdrawn on {withdrawn_on}", withdrawn_on=m.withdrawn_on),
+                           field="measure")
     document = (document or "").strip()
     rules.announcement_valid(announced_in, document)
     m.announced_in, m.announcement_document, m.announced_on = announced_in, document, on or today()
@@ -125,7 +129,8 @@ def withdraw(session: Session, *, measure: int | str, actor: Actor) -> Measure:
     rules.may_compile(actor.role)
     m = get(session, measure)
     if m.state == "withdrawn":
-        raise InvalidInput(f"the measure was withdrawn on {m.withdrawn_on}", field="measure")
+        raise InvalidInput(msg("the measure was withdrawn on {withdrawn_on}", withdrawn_on=m.withdrawn_on),
+                           field="measure")
     m.state, m.withdrawn_on = "withdrawn", today()
     session.flush()
     audit.append(session, action="measure:withdraw", actor=actor, object_type="measure", object_id=m.id,
@@ -304,6 +309,25 @@ def _published(session: Session) -> list[tuple[rules.MeasureFacts, dict[str, Any
 
 def check(session: Session, *, actor: Actor, subjects_raw: list[str], context: str, channel: str,
           on: date | None = None) -> dict[str, Any]:
+    """``prepare_check``, its log rows and check row written in the session (the caller commits)."""
+    prepared = prepare_check(session, actor=actor, subjects_raw=subjects_raw, context=context, channel=channel,
+                             on=on)
+    return prepared.finish(*inquiry.write_log_rows(session, prepared.rows, prepared.events, prepared.extra))
+
+
+@dataclass
+class PreparedCheck:
+    """A check decided and answered, not yet written: its log rows with their events, the check row with its
+    event (``extra``), and ``finish(log ids, check id)``, which puts the ids written into the answer."""
+
+    rows: list[dict]
+    events: list[dict]
+    extra: tuple[Any, dict, dict]
+    finish: Callable[[list[int], int | None], dict[str, Any]]
+
+
+def prepare_check(session: Session, *, actor: Actor, subjects_raw: list[str], context: str, channel: str,
+                  on: date | None = None) -> PreparedCheck:
     """Which announced measures the checking organ implements apply to each subject in this Art. 28 context,
     with basis and grounds — grounds only among what the one visibility decision lets this organ see for this
     purpose; a measure whose trigger it may not see is answered "cannot be evaluated by you", the same way for
@@ -319,7 +343,8 @@ def check(session: Session, *, actor: Actor, subjects_raw: list[str], context: s
     if not subjects_raw:
         raise InvalidInput("name at least one subject", field="subjects")
     if len(subjects_raw) > MAX_SUBJECTS:
-        raise InvalidInput(f"at most {MAX_SUBJECTS} subjects in one check", field="subjects")
+        raise InvalidInput(msg("at most {max_subjects} subjects in one check", max_subjects=MAX_SUBJECTS),
+                           field="subjects")
     day = on or today()
     asked: list[tuple[int, Any, str]] = []  # (position, identifier, digest)
     invalid: dict[int, InvalidInput] = {}
@@ -332,7 +357,8 @@ def check(session: Session, *, actor: Actor, subjects_raw: list[str], context: s
         asked.append((i, ident, subjects.identifier_digest(ident)))
     if not asked:
         first = min(invalid)
-        raise InvalidInput(f"no valid identifier among the subjects; subjects[{first}]: {invalid[first].message}",
+        raise InvalidInput(msg("no valid identifier among the subjects; subjects[{first}]: {message}",
+                               first=first, message=invalid[first].message),
                            field=f"subjects[{first}]", article=invalid[first].article)
     conn = session.connection()
     found = inquiry.load_subjects(conn, digests=[d for _i, _id, d in asked], lean=True)
@@ -370,11 +396,16 @@ def check(session: Session, *, actor: Actor, subjects_raw: list[str], context: s
                                          "invalid": len(invalid), "with_measures": len(results)})
         return MeasureCheck.__table__, values, event
 
-    log_ids, check_id = inquiry.log(session, actor=actor, decided=decided, revealed=revealed, channel=channel,
-                                    also=row, bases=bases)
-    for (i, _ident, _d), log_id in zip(asked, log_ids, strict=True):
-        out[i]["inquiry_id"] = log_id
-    return {"check_id": check_id, "context": context, "checked_on": day.isoformat(), "subjects": out}
+    rows = inquiry.log_rows(actor, decided, revealed=revealed, channel=channel, bases=bases)
+    extra = row()
+    inquiry.count(rows)
+
+    def finish(log_ids: list[int], check_id: int | None) -> dict[str, Any]:
+        for (i, _ident, _d), log_id in zip(asked, log_ids, strict=True):
+            out[i]["inquiry_id"] = log_id
+        return {"check_id": check_id, "context": context, "checked_on": day.isoformat(), "subjects": out}
+
+    return PreparedCheck(rows, inquiry.log_events(actor, rows), extra, finish)
 
 
 def _check_one(d: inquiry.Decided, ident: Any, measures: list, entries: dict, context: str, day: date
@@ -486,13 +517,14 @@ def apply(session: Session, *, check_id: int, measure: int | str, subject: str, 
     """The organ records that it applied a measure the check returned, on its decision document."""
     chk = session.get(MeasureCheck, check_id)
     if chk is None:
-        raise NotFound(f"no check {check_id}", field="check")
+        raise NotFound(msg("no check {check_id}", check_id=check_id), field="check")
     if chk.unit_id is None or chk.unit_id != actor.unit_id:
         raise Forbidden("only the organ that made the check applies measures on it")
     m = get(session, measure)
     rules.check_announced(m.state, m.published_on, m.announced_on, today())
     if not rules.implements(facts(m), actor.unit_id):
-        raise Forbidden(f"measure {m.code} is not one this organ implements (Art. 22)", article="Art. 22")
+        raise Forbidden(msg("measure {code} is not one this organ implements (Art. 22)", code=m.code),
+                        article="Art. 22")
     if not (document or "").strip():
         raise InvalidInput("name the decision document", field="document")
     subj = subjects.find(session, subject)
@@ -508,6 +540,9 @@ def apply(session: Session, *, check_id: int, measure: int | str, subject: str, 
                  object_id=app.id, subject_id=subj.id,
                  content={"measure": m.id, "check": chk.id, "document": document, "grounds": grounds},
                  details={"measure_id": m.id, "check_id": chk.id})
+    notices.tell(session, subject_id=subj.id, kind="measure_applied", object_type="measure_application",  # Art. 32.1
+                 object_id=app.id, actor=actor, organ_unit_id=actor.unit_id, measure=_brief(m), document=document,
+                 decided_on=app.decided_on.isoformat(), grounds=grounds)
     return app
 
 

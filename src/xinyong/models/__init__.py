@@ -2,18 +2,21 @@
 
 from .audit import AuditCheckpoint, AuditEvent
 from .catalog import CatalogItem
+from .commitment import CreditCommitment  # noqa: F401
 from .inquiry import Authorization, InquiryLog
+from .notice import Notice, NoticeMail, SubjectContact  # noqa: F401
 from .listing import CreditList, ListComment, ListEntry, ListEntryPerson, ListRemedy  # noqa: F401
 from .measure import Measure, MeasureApplication, MeasureCheck  # noqa: F401
 from .objection import Objection, ObjectionRecord, ObjectionStep  # noqa: F401
+from .oversight import OversightDecision  # noqa: F401
 from .publication import ServiceNorm  # noqa: F401
 from .record import Batch, BatchReject, Record, RecordAction, RecordHistory, RecordTombstone
-from .report import CreditReport
+from .report import CreditReport, CreditReportPdf  # noqa: F401
 from .restoration import RestorationApplication  # noqa: F401
 from .subject import Subject
 from .unit import Officer, Unit, UnitInquiryItem, UnitInquiryList, UnitProvides, UnitToken
 from .websession import WebSession  # noqa: F401
-from .worker import WorkerJob  # noqa: F401
+from .worker import AuditVerification, WorkerJob  # noqa: F401
 
 __all__ = [
     "AuditCheckpoint",

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import date, datetime
 from decimal import Decimal
 
-from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Numeric, String
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Index, Integer, LargeBinary, Numeric, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, BigId
@@ -45,3 +45,21 @@ class CreditReport(Base):
     digest: Mapped[str | None] = mapped_column(String(64))
     signature: Mapped[str | None] = mapped_column(String(128))
     key_id: Mapped[str | None] = mapped_column(String(64))
+
+
+class CreditReportPdf(Base):
+    """A report's PDF as first rendered (``report.pdfstore``), so that a download sends stored bytes instead of
+    running reportlab again. Encrypted at rest (``crypto.encrypt_bytes``): a natural person's report holds their
+    data. Bound to the snapshot it was rendered from and to what the seal printed (the verify URL): the
+    encryption's context holds both digests, so a copy of another snapshot never decrypts as this one's. The
+    rendering is deterministic (``pdf.to_pdf``), so a re-render equals these bytes. Deleted whenever the
+    snapshot is rewritten (Art. 37 purge, ``service._rewrite``)."""
+
+    __tablename__ = "credit_report_pdf"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("credit_report.id", ondelete="CASCADE"), unique=True)
+    sha256: Mapped[str] = mapped_column(String(64))  # of the PDF itself
+    size: Mapped[int] = mapped_column(Integer)
+    pdf: Mapped[bytes] = mapped_column(LargeBinary)  # encrypted
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))

@@ -5,7 +5,7 @@ from datetime import datetime
 from sqlalchemy import JSON, DateTime, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base
+from ..db import Base, BigId
 
 
 class WorkerJob(Base):
@@ -25,3 +25,21 @@ class WorkerJob(Base):
     retry_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))  # after a failure
     summary: Mapped[dict | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)
+
+
+class AuditVerification(Base):
+    """A verification of the audit log the console asked for (``POST /console/verify``), run by ``xinyong
+    worker`` (minutes on a large database: never in the web process). Queued (``started_at`` NULL), running,
+    then finished with its outcome; the outcome is also the ``audit:verify`` event it records (Art. 20(2)).
+    The summary holds counts and kinds of problem only, never their messages (they may quote stored values)."""
+
+    __tablename__ = "audit_verification"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    requested_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    requested_by: Mapped[str] = mapped_column(String(120))  # the actor's label
+    started_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    finished_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    outcome: Mapped[str | None] = mapped_column(String(8))  # ok | failed
+    summary: Mapped[dict | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)  # a verification that could not run (masked)

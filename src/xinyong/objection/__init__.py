@@ -1,4 +1,2 @@
 """Objections (Art. 36): filed by a subject, noted, decided — by the Center, the providing unit or a
 credit service establishment — within working-day deadlines stored with their basis."""
-
-from . import purge  # noqa: F401  (registers what a deleted record removes from the objections about it)

@@ -25,9 +25,9 @@ app = typer.Typer(help="Objections (Art. 36): file, note, transfer, decide, info
 
 def _pairs(values: list[str]) -> dict[str, str]:
     pairs = {}
-    for v in values:
-        if "=" not in v:
-            raise InvalidInput(f"--set takes FIELD=VALUE, not '{v}'", field="set")
+    for n, v in enumerate(values, 1):
+        if "=" not in v:  # the value is not echoed: it may be a person's ID number
+            raise InvalidInput(f"--set takes FIELD=VALUE: the --set number {n} has no '='", field="set")
         k, _, val = v.partition("=")
         pairs[k.strip()] = val
     return pairs

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from ..audit import service as audit
 from ..auth import CONSOLE
 from ..models import Objection, ObjectionRecord, Record
-from ..record import workflows
 
 DELETED_MARK = "（已依法删除）"  # what stands in a deleted record's place (Art. 37)
 
@@ -35,5 +34,3 @@ def purge_record(session: Session, record_id: int, subject_id: int) -> None:
                      details={"record_id": record_id, "article": "Art. 37"})
     session.flush()
 
-
-workflows.register_purge_hook(purge_record, tables=(ObjectionRecord.__tablename__, Objection.__tablename__))

@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-from ..errors import InvalidInput, RuleViolation
+from ..errors import InvalidInput, RuleViolation, msg
 from ..law.rules import rule
 
 KINDS = ("error", "omission", "unlawful-collection", "rights")
@@ -36,18 +36,20 @@ def check_filing(kind: str, reason: str, evidence: Iterable[str], record_subject
                  subject_id: int) -> None:
     """A subject objects, with its reasons, to errors, omissions or unlawful collection or provision of its own information."""
     if kind not in KINDS:
-        raise InvalidInput(f"the kind of objection is one of {', '.join(KINDS)}, not '{kind}'",
+        raise InvalidInput(msg("the kind of objection is one of {kinds}, not '{kind}'",
+                               kinds=", ".join(KINDS), kind=kind),
                            article="Art. 36.1", field="kind")
     if not (reason or "").strip():
         raise RuleViolation("an objection states its reason", article="Art. 36.1", field="reason")
     evidence = list(evidence)
     if len(evidence) > MAX_EVIDENCE or any(not str(e).strip() or len(str(e)) > 500 for e in evidence):
-        raise InvalidInput(f"evidence: at most {MAX_EVIDENCE} non-empty references of up to 500 characters",
+        raise InvalidInput(msg("evidence: at most {max_evidence} non-empty references of up to 500 characters",
+                               max_evidence=MAX_EVIDENCE),
                            article="Art. 36.1", field="evidence")
     foreign = sorted(r for r, s in record_subjects.items() if s != subject_id)
     if foreign:
-        raise RuleViolation("a subject objects only to its own information: record(s) "
-                            f"{', '.join(map(str, foreign))} are not about this subject",
+        raise RuleViolation(msg("a subject objects only to its own information: record(s) {foreign} are not about "
+                                "this subject", foreign=", ".join(map(str, foreign))),
                             article="Art. 36.1", field="record_ids", status=403)
     if kind == "error" and not record_subjects:
         raise RuleViolation("an objection to an error names the record(s) concerned", article="Art. 36.1",
@@ -65,8 +67,9 @@ def check_receipt(received_on: date | None, today: date, role: str, addressee: s
                             "another day of receipt (materials received by post or at a window)",
                             article=article, field="received_on")
     if received_on > today:
-        raise RuleViolation(f"the day the materials were received ({received_on.isoformat()}) is after today "
-                            f"({today.isoformat()}): a receipt cannot be recorded in advance",
+        raise RuleViolation(msg("the day the materials were received ({received_on}) is after today ({today}): a "
+                                "receipt cannot be recorded in advance",
+                                received_on=received_on.isoformat(), today=today.isoformat()),
                             article=article, field="received_on")
     return received_on
 
@@ -75,8 +78,9 @@ def check_receipt(received_on: date | None, today: date, role: str, addressee: s
 def check_credit_service_addressee(unit_kind: str) -> None:
     """An objection not addressed to the Center goes to a credit service establishment."""
     if unit_kind != CREDIT_SERVICE:
-        raise RuleViolation("an objection is addressed to the Center or to a credit service establishment; "
-                            f"this unit is of kind '{unit_kind}'", article="Art. 36.3", field="to_uscc")
+        raise RuleViolation(msg("an objection is addressed to the Center or to a credit service establishment; "
+                                "this unit is of kind '{unit_kind}'", unit_kind=unit_kind),
+                            article="Art. 36.3", field="to_uscc")
 
 
 @rule("Art. 36.2")
@@ -86,7 +90,8 @@ def check_note(status: str, role: str, path: str | None) -> None:
         raise RuleViolation("only the Center notes an objection addressed to it", article="Art. 36.2",
                             status=403)
     if status != "filed":
-        raise RuleViolation(f"this objection was already noted (it is {status})", article="Art. 36.2",
+        raise RuleViolation(msg("this objection was already noted (it is {status})", status=status),
+                            article="Art. 36.2",
                             status=409)
     if path not in PATHS:
         raise InvalidInput("choose the path: 'center' (the Center's own scope, Art. 36.2(1)) or 'provider' "
@@ -105,7 +110,8 @@ def check_credit_service_party(actor_unit_id: int | None, to_unit_id: int | None
 def check_credit_service_note(status: str) -> None:
     """The establishment notes an objection once, within 1 working day of receipt."""
     if status != "filed":
-        raise RuleViolation(f"this objection was already noted (it is {status})", article="Art. 36.3",
+        raise RuleViolation(msg("this objection was already noted (it is {status})", status=status),
+                            article="Art. 36.3",
                             status=409)
 
 
@@ -118,8 +124,9 @@ def check_transfer(status: str, path: str | None, role: str, provider_units: set
         raise RuleViolation("note the objection (and choose the providing unit's path) before transferring it",
                             article="Art. 36.2")
     if status != "noted" or path != "provider":
-        raise RuleViolation("only an objection noted as within the providing unit's scope is transferred, "
-                            f"once (it is {status}, path {path})", article="Art. 36.2(2)", status=409)
+        raise RuleViolation(msg("only an objection noted as within the providing unit's scope is transferred, once "
+                                "(it is {status}, path {path})", status=status, path=path),
+                            article="Art. 36.2(2)", status=409)
     if len(provider_units) != 1:
         raise RuleViolation("the objection's records come from more than one providing unit (or none): "
                             "decide it within the Center's scope or ask the subject to object per unit",
@@ -170,7 +177,8 @@ def check_decision(decider: str, outcome: str, has_records: bool, document: str,
     article = decision_article(decider)
     allowed = RECORD_OUTCOMES if has_records else NO_RECORD_OUTCOMES
     if outcome not in allowed:
-        raise InvalidInput(f"the outcome is one of {', '.join(allowed)}, not '{outcome}'", article=article,
+        raise InvalidInput(msg("the outcome is one of {allowed}, not '{outcome}'",
+                               allowed=", ".join(allowed), outcome=outcome), article=article,
                            field="outcome")
     if not (document or "").strip():
         raise RuleViolation("a decision names its deciding document", article=article, field="document")
@@ -192,8 +200,8 @@ def check_inform(status: str, path: str | None, role: str) -> None:
     if not is_center(role):
         raise RuleViolation("the Center informs the objector", article="Art. 36.2(2)", status=403)
     if path != "provider" or status != "decided":
-        raise RuleViolation("the Center informs the objector of a providing unit's decision once it is made "
-                            f"(this objection is {status})", article="Art. 36.2(2)", status=409)
+        raise RuleViolation(msg("the Center informs the objector of a providing unit's decision once it is made "
+                                "(this objection is {status})", status=status), article="Art. 36.2(2)", status=409)
 
 
 def may_view(role: str, actor_unit_id: int | None, actor_subject_id: int | None, subject_id: int,

@@ -35,10 +35,11 @@ from sqlalchemy.orm import Session
 from ..audit import service as audit
 from ..auth import Actor
 from ..clock import local_date, now, today
-from ..errors import Forbidden, InvalidInput, NotFound
+from ..errors import Forbidden, InvalidInput, NotFound, msg
 from ..inquiry.service import register_case_provider
 from ..law.parameters import parameter
 from ..law.periods import deadline
+from ..notice import service as notices
 from ..models import Objection, ObjectionRecord, ObjectionStep, Record, Unit
 from ..record import workflows
 from ..unit import service as units
@@ -81,7 +82,7 @@ def get(session: Session, ident: str | int) -> Objection:
     elif text.isdigit():
         obj = session.get(Objection, int(text))
     if obj is None:
-        raise NotFound(f"no objection {ident}", field="objection")
+        raise NotFound(msg("no objection {ident}", ident=ident), field="objection")
     return obj
 
 
@@ -141,6 +142,13 @@ def _audit(session: Session, obj: Objection, action: str, actor: Actor, **detail
                  content={**info, "reason": obj.reason, "evidence": obj.evidence,
                           "outcome_reason": obj.outcome_reason},
                  details=info)
+    if action in ("note", "transfer", "decide", "inform"):  # the objector is told of each step (Art. 36.2(2), 36.3)
+        decided = action in ("decide", "inform")
+        notices.tell(session, subject_id=obj.subject_id, kind="objection_step", object_type="objection",
+                     object_id=obj.id, actor=actor, step=action, number=info["number"], status=obj.status,
+                     article=details.get("article"), outcome=obj.outcome if decided else None,
+                     document=obj.outcome_document if decided else None,
+                     reason=obj.outcome_reason if decided else None)
 
 
 def _due(step: ObjectionStep) -> dict[str, Any]:
@@ -167,7 +175,7 @@ def file(session: Session, *, actor: Actor, subject_id: int, kind: str, reason: 
     found = {r.id for r in recs if r.status not in ("revoked", "withdrawn")}
     missing = [r for r in record_ids if r not in found]
     if missing:
-        raise NotFound(f"no record {', '.join(map(str, missing))}", field="record_ids")
+        raise NotFound(msg("no record {missing}", missing=", ".join(map(str, missing))), field="record_ids")
     rules.check_filing(kind, reason, evidence, {r.id: r.subject_id for r in recs}, subject_id)
     to_unit = None
     if to_uscc:
@@ -269,7 +277,8 @@ def decide(session: Session, *, objection: str | int, actor: Actor, outcome: str
     wanted = set(int(r) for r in record_ids) if record_ids else {r.record_id for r in linked}
     unknown = wanted - {r.record_id for r in linked}
     if unknown:
-        raise InvalidInput(f"record(s) {', '.join(map(str, sorted(unknown)))} are not part of this objection",
+        raise InvalidInput(msg("record(s) {unknown} are not part of this objection",
+                               unknown=", ".join(map(str, sorted(unknown)))),
                            field="record_ids")
     article = rules.decision_article(decider)
     # A credit service establishment corrects its own data: the platform's records change only by the

@@ -7,7 +7,8 @@ when whole:
   ``database.pgdump`` (``pg_dump --format=custom`` of the configured schema, taken in an exported snapshot
   so that the row counts in the manifest are those of the dump);
 - what the database cannot live without, under ``files/``: the exported audit checkpoints, the operator's
-  calendar years, the stored batch copies and rejects copies (``var/batches``, encrypted);
+  calendar years, the stored batch copies and rejects copies (``var/batches``, encrypted), the objections'
+  evidence and restoration materials (``var/materials``, encrypted);
 - ``manifest.json``: the SHA-256 of every file, the schema revision, the rows of every table, the last
   checkpoint, and fingerprints of the keys the data needs (never the keys).
 
@@ -72,7 +73,9 @@ def _sources() -> dict[str, Path]:
     from ..law import calendar
 
     return {"checkpoints": seal.export_dir(), "calendar": calendar.calendar_dir(),
-            "batches": get_settings().var_dir / "batches"}
+            "batches": get_settings().var_dir / "batches",
+            # objections' evidence and restoration materials (encrypted): what the subject sent is kept
+            "materials": get_settings().var_dir / "materials"}
 
 
 def _key_files() -> dict[str, Path | None]:
@@ -734,8 +737,8 @@ def restore(path: Path, *, keys_from: Path | None = None, journal_dir: Path | No
     """Restore the backup at ``path`` (or the newest in it) into the configured database and var directory."""
     from .. import db
     from ..auth import CONSOLE
+    from .. import deletion
     from ..migrations import upgrade
-    from ..record import workflows
     from . import health, journal
 
     backup_path = find_backup(path)
@@ -773,7 +776,12 @@ def restore(path: Path, *, keys_from: Path | None = None, journal_dir: Path | No
     upgrade(engine)  # a backup from an older version: its schema brought to this one
     with db.session_scope(engine) as s:
         records, entries, skipped = replay_journal(s, journal_doc)
-        report = workflows.purge(s, actor=CONSOLE)
+        report = deletion.purge(s, actor=CONSOLE)
+        # files the backup brought back that their retention period had removed since (Art. 19, 36, 38)
+        from ..clock import today
+        from ..restoration import materials
+
+        materials.retention(s, today())
         from ..audit import service as audit
 
         audit.append(s, action="ops:restore", actor=CONSOLE, object_type="backup", object_id=manifest["name"],
@@ -781,7 +789,7 @@ def restore(path: Path, *, keys_from: Path | None = None, journal_dir: Path | No
                      details={"revision": manifest["database"]["revision"], "deleted_again": len(records) + len(entries),
                               "journal_files": journal_doc.files, "article": "Art. 37"})
     with db.session_scope(engine) as s:
-        workflows.scrub_storage(s)
+        deletion.scrub_storage(s)
     revision_now = _revision(engine)
     marker.unlink(missing_ok=True)
     purge = {"deleted": len(report.deleted), **{name: len(r.deleted) for name, r in report.steps.items()}}

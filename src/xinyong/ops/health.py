@@ -3,7 +3,7 @@
 Ready means the platform can serve: the database answers, its schema is at the migrations' head, the
 working-day calendar knows the current Shanghai year (deadlines of Art. 36–38 fail closed without it), and no
 restore is in progress (``xinyong restore`` replays the purge journal before anything is served). Warnings
-never stop serving: the next year's calendar still missing from 1 November (``ops.calendar_warning_days``),
+never stop serving: the next year's calendar still missing from ``ops.calendar_warning_days`` before 1 January,
 a late seal (an event unsealed for longer than ``ops.seal_late_minutes``).
 
 Everything here is configuration and counts: no subject, no identifier, no database URL.

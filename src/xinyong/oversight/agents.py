@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from .. import tokens
 from ..auth import Actor
 from ..clock import TZ, now, start_of, today
-from ..errors import InvalidInput, NotFound
+from ..errors import InvalidInput, NotFound, msg
 from ..models import Subject, UnitToken
 from ..subject import service as subjects
 from ..subject.identifiers import mask_ric
@@ -58,7 +58,7 @@ def list_tokens(session: Session) -> list[dict[str, Any]]:
 def revoke(session: Session, *, token_id: int, actor: Actor) -> dict[str, Any]:
     row = session.get(UnitToken, token_id)
     if row is None or row.agent_name is None:
-        raise NotFound(f"no agent's token {token_id}", field="token")
+        raise NotFound(msg("no agent's token {token_id}", token_id=token_id), field="token")
     tokens.revoke(session, token_id=token_id, actor=actor)
     session.flush()
     return _view(row, session.get(Subject, row.subject_id))

@@ -9,11 +9,12 @@ from sqlalchemy.engine import Engine
 
 from ..auth import Actor
 from ..db import session_scope
-from ..deps import engine, require_role
+from ..deps import actor, engine, require_role
 from ..errors import responses
-from ..schemas import id_path
-from . import agents, service
-from .schemas import AgentTokenIn, AgentTokenIssuedRead, AgentTokenRead, ConsoleActRead
+from ..schemas import id_path, text_path
+from . import agents, register, service
+from .schemas import (AgentTokenIn, AgentTokenIssuedRead, AgentTokenRead, ConsoleActRead, OversightDecisionIn,
+                      RegisterEntryRead)
 
 router = APIRouter()
 oversight = APIRouter(prefix="/oversight", tags=["oversight"])
@@ -26,6 +27,24 @@ def console_acts(since: date | None = Query(None), who: Actor = Depends(require_
     """The console's acts for units, each with its recorded reason (the supervisor's view, Art. 19(2))."""
     with session_scope(eng) as s:
         return service.console_acts(s, since=since)
+
+
+@oversight.get("/register", response_model=list[RegisterEntryRead], responses=responses(401, 403))
+def register_entries(who: Actor = Depends(require_role("supervisor")), eng: Engine = Depends(engine)) -> list[dict]:
+    """The oversight register: every possible breach the platform records, with its article, party, competent
+    authority, the consequence attached and its state (Art. 19, 20, 49-51)."""
+    with session_scope(eng) as s:
+        return register.entries(s)
+
+
+@oversight.post("/register/{key}/decision", response_model=RegisterEntryRead,
+                responses=responses(401, 403, 404, 409, 422))
+def register_decision(body: OversightDecisionIn, key: str = text_path("The entry's key", max_length=120), *,
+                      who: Actor = Depends(actor), eng: Engine = Depends(engine)) -> dict:
+    """Record the competent authority's decision on an entry: the supervisor only (the Center cannot edit the
+    register, Art. 51); a fine within the dated range, an order to correct with a deadline after today."""
+    with session_scope(eng) as s:
+        return register.decide(s, key=key, actor=who, **body.model_dump())
 
 
 @agent_tokens.post("", status_code=201, response_model=AgentTokenIssuedRead, responses=responses(401, 403, 404, 422))

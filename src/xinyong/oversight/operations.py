@@ -8,28 +8,23 @@ service (``unit.service``, ``tokens``), as the API and the CLI do. Subjects appe
 
 from __future__ import annotations
 
-from datetime import date
+from dataclasses import dataclass
+from datetime import date, timedelta
 from typing import Any
 
-from sqlalchemy import func, or_, select
+from sqlalchemy import func, or_, select, update
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from ..audit.chain import iso_utc
-from ..clock import local_date, today, wall_now
+from ..clock import local_date, now, today, wall_now
 from ..db import session_scope
-from ..errors import NotFound
+from ..errors import NotFound, msg
 from ..law import calendar as cal
-from ..models import (AuditCheckpoint, AuditEvent, Batch, BatchReject, Objection, ObjectionStep, Officer, RecordAction,
-                      Unit, UnitToken, WorkerJob)
+from ..law import parameters
+from ..models import (AuditCheckpoint, AuditEvent, AuditVerification, Batch, BatchReject, Objection, ObjectionStep,
+                      Officer, RecordAction, Unit, UnitToken, WorkerJob)
 from . import service
-
-# The warning that next year's State Council holiday notice is not in the calendar yet starts on this day of
-# the year (month, day): the notice is usually published in November, and every deadline counted into a year
-# the calendar does not know is refused (fails closed) until its notice is added. A display threshold, not a
-# legal period.
-NEXT_YEAR_WARNING_FROM = (11, 1)
-
 
 # --- units, officers, tokens ------------------------------------------------------------------------------
 
@@ -91,7 +86,7 @@ def officer_of(session: Session, uscc: str, officer_id: int) -> tuple[Unit, Offi
     unit = units.get_by_uscc(session, uscc)
     officer = session.get(Officer, officer_id)
     if officer is None or officer.unit_id != unit.id:
-        raise NotFound(f"the unit has no officer {officer_id}", field="officer")
+        raise NotFound(msg("the unit has no officer {officer_id}", officer_id=officer_id), field="officer")
     return unit, officer
 
 
@@ -230,7 +225,81 @@ def housekeeping(session: Session) -> dict[str, Any]:
             "checkpoint": ({"seq": cp.seq, "tree_size": cp.tree_size, "sealed_at": cp.sealed_at,
                             "root_hash": cp.root_hash} if cp else None),
             "events": int(events), "unsealed": int(events) - (cp.tree_size if cp else 0),
-            "deletions_waiting": int(waiting), "last_verification": last[0] if last else None}
+            "deletions_waiting": int(waiting), "last_verification": last[0] if last else None,
+            "verification_request": verification_state(session)}
+
+
+def request_verification(session: Session, *, actor) -> AuditVerification:
+    """Queue a verification (the console's button): ``xinyong worker`` runs it (``run_queued_verifications``),
+    since ``audit verify`` reads every bound table once (minutes on a large database). One queued or running
+    at a time: asking again while one waits returns it."""
+    from ..audit import service as audit
+
+    waiting = session.scalars(select(AuditVerification).where(AuditVerification.finished_at.is_(None))
+                              .order_by(AuditVerification.id).limit(1)).first()
+    if waiting is not None:
+        return waiting
+    row = AuditVerification(requested_at=now(), requested_by=actor.label[:120])
+    session.add(row)
+    session.flush()
+    audit.append(session, action="audit:verify-requested", actor=actor, object_type="audit_verification",
+                 object_id=row.id, details={"article": "Art. 20(2)"})
+    return row
+
+
+def verification_state(session: Session) -> dict[str, Any] | None:
+    """The latest console-requested verification: queued, running or finished, with its outcome."""
+    row = session.scalars(select(AuditVerification).order_by(AuditVerification.id.desc()).limit(1)).first()
+    if row is None:
+        return None
+    state = "finished" if row.finished_at else "running" if row.started_at else "queued"
+    return {"id": row.id, "state": state, "requested_at": row.requested_at, "requested_by": row.requested_by,
+            "started_at": row.started_at, "finished_at": row.finished_at, "outcome": row.outcome,
+            "summary": row.summary, "error": _masked(row.error)}
+
+
+@dataclass(frozen=True)
+class _Requester:
+    """Who asked for a queued verification, as its ``audit:verify`` event names them (their label)."""
+
+    label: str
+
+
+def run_queued_verifications(engine: Engine) -> list[dict[str, Any]]:
+    """The worker's part: claim each queued verification (a conditional ``UPDATE``: two workers never run
+    one), run ``audit verify``, keep its outcome on the row and as the ``audit:verify`` event the console's
+    button recorded when it ran in the request. A verification that cannot run (no public key while
+    checkpoints exist) is finished with its error, masked."""
+    from ..audit.verify import verify
+    from ..record.fields import mask_id_shaped
+
+    done = []
+    while True:
+        with session_scope(engine) as s:
+            row = s.scalars(select(AuditVerification).where(AuditVerification.started_at.is_(None))
+                            .order_by(AuditVerification.id).limit(1)).first()
+            if row is None:
+                return done
+            ident, requester = row.id, _Requester(row.requested_by)
+            claimed = s.execute(update(AuditVerification).where(AuditVerification.id == ident,
+                                                                AuditVerification.started_at.is_(None))
+                                .values(started_at=now())).rowcount
+        if claimed != 1:
+            continue  # another worker took it
+        try:
+            report = verify(engine)
+        except Exception as exc:  # noqa: BLE001 - kept on the row, shown on the console
+            with session_scope(engine) as s:
+                s.execute(update(AuditVerification).where(AuditVerification.id == ident).values(
+                    finished_at=now(), outcome="failed",
+                    error=mask_id_shaped(f"{type(exc).__name__}: {exc}")[:2000]))
+            done.append({"id": ident, "ok": False})
+            continue
+        with session_scope(engine) as s:
+            summary = service.record_verification(s, report=report, actor=requester)
+            s.execute(update(AuditVerification).where(AuditVerification.id == ident).values(
+                finished_at=now(), outcome="ok" if summary["ok"] else "failed", summary=summary))
+        done.append({"id": ident, "ok": summary["ok"]})
 
 
 def run_verification(engine: Engine, *, actor) -> dict[str, Any]:
@@ -247,12 +316,12 @@ def run_verification(engine: Engine, *, actor) -> dict[str, Any]:
 # --- the working-day calendar -----------------------------------------------------------------------------
 
 def calendar_status(*, on: date | None = None) -> dict[str, Any]:
-    """The years the working-day calendar knows, with their sources; a warning from 1 November when next
-    year's notice is not in it (deadlines counted into an unknown year are refused: Art. 36's and 37's
+    """The years the working-day calendar knows, with their sources; a warning from ``ops.calendar_warning_days``
+    before 1 January (the same day as ``/healthz``'s) when next year's notice is not in it (deadlines counted into an unknown year are refused: Art. 36's and 37's
     working days cannot be counted), and an error when this year's is missing."""
     day = on or today()
     known = cal.known_years()
-    warn_from = date(day.year, *NEXT_YEAR_WARNING_FROM)
+    warn_from = date(day.year + 1, 1, 1) - timedelta(days=parameters.value("ops.calendar_warning_days", day))
     return {"as_of": day.isoformat(), "years": [{"year": y, "source": src} for y, src in known.items()],
             "this_year_known": day.year in known, "next_year": day.year + 1,
             "next_year_missing_warning": day >= warn_from and (day.year + 1) not in known,

@@ -53,3 +53,68 @@ class AgentTokenRead(ReadModel):
 
 class AgentTokenIssuedRead(AgentTokenRead):
     token: str = Field(..., description="The agent's token, shown once")
+
+
+# --- the oversight register (Art. 19, 20, 49-51) -----------------------------------------------
+
+from typing import Any, Literal  # noqa: E402
+
+from .rules import OUTCOMES  # noqa: E402
+
+
+class RegisterUnitRead(ReadModel):
+    name: str | None = None
+    uscc: str | None = None
+    kind: str | None = None
+
+
+class OversightDecisionRead(ReadModel):
+    """One decision of the competent authority on a register entry."""
+
+    id: int
+    outcome: str = Field(..., description=" | ".join(OUTCOMES))
+    decided_on: str = Field(..., description="ISO 8601 date")
+    decided_by: str = Field(..., description="The authority's officer who decided")
+    document: str
+    reasons: str | None
+    deadline: str | None = Field(None, description="An order to correct's deadline (ISO 8601 date)")
+    amount_yuan: int | None = Field(None, description="A fine's amount, within the dated range")
+    article: str
+    authority: str
+
+
+class RegisterEntryRead(ReadModel):
+    """One possible breach: its stable key, the article breached and the article of the consequence, the
+    responsible party, the competent authority, what the regulation attaches, and its state."""
+
+    key: str = Field(..., description="kind:object id — stable")
+    kind: str
+    breach: str
+    duty: str = Field(..., description="The article whose duty is concerned")
+    article: str = Field(..., description="The article of the consequence")
+    party: str = Field(..., description="organ | center | credit-service | staff | any")
+    unit: RegisterUnitRead | None
+    authority: str
+    consequence: str
+    outcomes: list[str] = Field(..., description="The decisions the authority may record (none: an attempt)")
+    other_law: str | None
+    state: str = Field(..., description="attempt | open | decided | order_pending | deadline_passed")
+    deadline: str | None = Field(None, description="The pending order to correct's deadline")
+    since: str | None
+    found: dict[str, Any] = Field(..., description="What the platform recorded (as the supervisor's page shows it)")
+    decisions: list[OversightDecisionRead]
+
+
+class OversightDecisionIn(InModel):
+    """The competent authority's decision: its outcome, the officer who decided, the document, and — as the
+    outcome needs — reasons (no breach), a deadline (an order to correct), an amount (a fine), the authority
+    referred to (another law's)."""
+
+    outcome: Literal["no_breach", "interview", "order_to_correct", "warning", "circulated_criticism", "fine",
+                     "corrected", "referred"]
+    decided_by: str = Field(..., min_length=1, max_length=120)
+    document: str = Field(..., min_length=1, max_length=200)
+    reasons: str = Field("", max_length=2000)
+    deadline: date | None = None
+    amount_yuan: int | None = Field(None, ge=0, le=10**9)
+    referred_to: str = Field("", max_length=200)

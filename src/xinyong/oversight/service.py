@@ -79,7 +79,7 @@ def late_objection_steps(session: Session, *, on: date | None = None) -> list[di
     out = []
     for s, o in rows:
         end = s.done_on or day
-        out.append({"objection": number_of(o), "id": o.id, "step": s.step, "party": s.party,
+        out.append({"objection": number_of(o), "id": o.id, "step_id": s.id, "step": s.step, "party": s.party,
                     "unit": _unit_ref(names, s.unit_id), "due_on": s.due_on.isoformat(),
                     "done_on": s.done_on.isoformat() if s.done_on else None, "open": s.done_on is None,
                     "days_late": (end - s.due_on).days, "article": s.basis_article,

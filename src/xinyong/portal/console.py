@@ -2,9 +2,9 @@
 
 - ``/console``: the work by deadline — the objection queue (every open step of every open objection, overdue
   first, Art. 36), deletions due after revocations (Art. 37) and restorations (Art. 38) with their deadlines,
-  purge and seal status with the last ``audit verify`` result (the button runs one now and keeps its outcome as
-  an ``audit:verify`` audit event, Art. 20(2)), and the working-day calendar's years (a warning from 1 November
-  when next year's notice is missing).
+  purge and seal status with the last ``audit verify`` result (the button queues one: ``xinyong worker`` runs it and keeps
+  its outcome as an ``audit:verify`` audit event, Art. 20(2); the page shows it queued, running, finished), and the working-day calendar's years (a warning from
+  ``ops.calendar_warning_days`` before 1 January when next year's notice is missing).
 - ``/console/units``: units (add one: its token is shown once), ``/console/units/{uscc}``: its officers (add one,
   issue an officer a new token: shown once) and tokens.
 - ``/console/catalog``: the catalog, read-only. ``/console/ingestion``: batches by unit, failures, rejects,
@@ -32,6 +32,7 @@ from ..auth import UNIT_KINDS
 from ..clock import start_of, today
 from ..db import session_scope
 from ..errors import DomainError, InvalidInput
+from ..law import parameters
 from ..law.errors import LawError
 from ..oversight import agents, operations
 from ..unit import service as units
@@ -42,7 +43,7 @@ router = APIRouter(include_in_schema=False)
 ROLES = ("operator",)
 ONCE_COOKIE = "xinyong_once"
 ONCE_SECONDS = 300
-AGENT_DEFAULT_DAYS = 365
+AGENT_DAYS_PARAMETER = "access.agent_token_default_days"  # the form's proposed expiry (platform policy)
 
 
 def _engine(request: Request):
@@ -108,15 +109,17 @@ def home(request: Request) -> Response:
 
 @router.post("/console/verify", response_class=HTMLResponse)
 def verify(request: Request, csrf_token: str = Form("")) -> Response:
-    """Run ``audit verify`` now and keep its outcome (an ``audit:verify`` event): what the console and the
-    supervisor show as the last verification (Art. 20(2))."""
+    """Queue a verification: ``xinyong worker`` runs ``audit verify`` (minutes on a large database: never in
+    the web process) and keeps its outcome (an ``audit:verify`` event): what the console and the supervisor
+    show as the last verification (Art. 20(2))."""
     try:
         web.check_csrf(request, csrf_token)
         viewer = _viewer(request)
-        result = operations.run_verification(_engine(request), actor=viewer.actor)
+        with session_scope(_engine(request)) as s:
+            operations.request_verification(s, actor=viewer.actor)
     except (DomainError, LawError) as exc:
         return web.error_page(request, exc)
-    return web.redirect(f"/console?verified={'ok' if result['ok'] else 'failed'}#housekeeping")
+    return web.redirect("/console?verified=queued#housekeeping")
 
 
 # --- units and officers -----------------------------------------------------------------------------------
@@ -295,7 +298,8 @@ def _agents_page(request: Request, viewer: web.Viewer, *, form: dict | None = No
     with session_scope(_engine(request)) as s:
         rows = agents.list_tokens(s)
     issued = _take_once(request, viewer, "agent")
-    default_expiry = (today() + timedelta(days=AGENT_DEFAULT_DAYS)).isoformat()
+    day = today()
+    default_expiry = (day + timedelta(days=parameters.value(AGENT_DAYS_PARAMETER, day))).isoformat()
     return _page(request, "agents.html", {"tokens": rows, "section": "agents", "form": form or {},
                                           "refusal": refusal, "issued": issued, "default_expiry": default_expiry,
                                           "min_expiry": (today() + timedelta(days=1)).isoformat()},

@@ -124,10 +124,31 @@ _ = gettext
 
 
 def translate_message(message: str, lang: str) -> str | None:
-    """A service's (English) message in the page language, where the catalogs word it; else None."""
+    """A service's (English) message in the page language, where the catalogs word it; else None.
+
+    A message built with values (``errors.msg``) is looked up by its template and the translation filled with
+    its values; a value that is itself a message (such a message, or a sentence the catalogs word) is translated
+    too. Single words stay as they are (a state or a kind is a code the API and the forms use, shown as it is)."""
     if lang == "en":
         return message
-    return catalog(lang).get(message)
+    words = catalog(lang)
+    template = getattr(message, "template", None)
+    if template is None:
+        return words.get(message)
+    found = words.get(template)
+    if not found:
+        return None
+    params = {name: _translated_value(value, lang) for name, value in message.params.items()}
+    try:
+        return found.format(**params)
+    except (KeyError, IndexError, ValueError):  # a translation whose placeholders differ (a test holds them)
+        return None
+
+
+def _translated_value(value, lang: str):
+    if getattr(value, "template", None) is not None or (type(value) is str and " " in value):
+        return translate_message(value, lang) or value
+    return value
 
 
 def format_day(value, lang: str) -> str:

@@ -25,6 +25,19 @@ LABELS: dict[str, dict[str, str]] = {
     "restoration_status": {"applied": "With the deciding organ", "granted": "Granted", "refused": "Refused"},
     "restoration_measure": {"fulfilled": "Obligations fulfilled", "deferral": "Deferral applied for",
                             "explanation": "Explained", "other": "Otherwise"},
+    # commitments (/me/commitments, /unit/commitments: Art. 13.2)
+    "commitment_form": {"commitment": "Credit commitment", "declaration": "Declaration",
+                        "self_report": "Self-report"},
+    "commitment_kind": {"approval_substitute": "Commitment in place of approval",
+                        "deficiency_accepted": "Accepted with documents to follow",
+                        "certification": "Commitment in place of a certificate",
+                        "restoration": "Credit restoration commitment",
+                        "industry_self_discipline": "Industry self-discipline commitment",
+                        "voluntary": "Voluntary commitment", "other": "Other"},
+    "commitment_status": {"declared": "With the accepting unit", "accepted": "Accepted: being fulfilled",
+                          "declined": "Declined", "fulfilled": "Fulfilled", "partly_fulfilled": "Partly fulfilled",
+                          "not_fulfilled": "Not fulfilled"},
+    "commitment_disclosure": {"public": "Public", "scope": "Within a scope", "not_public": "Not public"},
     # /unit (portal/unit.py)
     "batch_status": {"received": "Received", "queued": "Waiting for the worker", "running": "Importing",
                      "interrupted": "Interrupted", "done": "Done", "failed": "Failed"},
@@ -60,6 +73,41 @@ LABELS: dict[str, dict[str, str]] = {
     },
     "unitwork_party": {
         "center": "The Center", "provider": "The providing unit", "credit-service": "Credit service establishment",
+    },
+    # the oversight register (/oversight, xinyong.oversight.register)
+    "oversight_state": {
+        "attempt": "Attempt: no sanction", "open": "Open: no decision yet", "decided": "Decided",
+        "order_pending": "Order to correct: deadline pending", "deadline_passed": "Order to correct: deadline passed",
+    },
+    "oversight_outcome": {
+        "no_breach": "No breach", "interview": "Interview", "order_to_correct": "Order to correct",
+        "warning": "Warning", "circulated_criticism": "Circulated criticism", "fine": "Fine",
+        "corrected": "Corrected", "referred": "Referred to another law's authority",
+    },
+    "oversight_party": {
+        "organ": "The organ (providing or inquiring unit)", "center": "The Center",
+        "credit-service": "Credit service establishment", "staff": "Staff of an organ", "any": "Anyone",
+    },
+    "oversight_authority": {
+        "supervisor": "The social credit supervisor",
+        "superior-or-supervisor": "The organ's superior department or the social credit supervisor",
+        "disciplining-organ": "The organ that disciplines the staff member",
+        "infosec-authority": "The information-security authority",
+        "pipl-authority": "The personal information protection authorities",
+        "none": "None",
+    },
+    "oversight_kind": {
+        "provider-late-step": "A providing unit late on its objection step",
+        "outside-published-list": "An inquiry outside the organ's published list",
+        "refused-inquiry": "Refused inquiries (attempts)",
+        "center-inquiry": "The Center's inquiry for a unit from its console",
+        "verification-failure": "An audit verification failed",
+        "center-late-step": "The Center late on its objection step",
+        "credit-service-late-step": "A credit service establishment late on its objection step",
+        "late-deletion": "A deletion past its deadline",
+        "late-restoration": "A restoration past its deadline",
+        "staff-abuse": "Staff abusing their powers",
+        "personal-information": "A breach another law sanctions (personal information)",
     },
     "unitwork_objection_kind": {
         "error": "Error in the information", "omission": "Omission",

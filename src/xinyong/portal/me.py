@@ -167,8 +167,13 @@ def download_report(request: Request, name: str) -> Response:
         headers["X-Report-Digest"] = sealed["digest"]
     if fmt != "html":
         headers["Content-Disposition"] = f'attachment; filename="{number}.{fmt}"'
-    return Response(report_render.render(snapshot, fmt, view), media_type=report_render.MEDIA_TYPES[fmt],
-                    headers=headers)
+    if fmt == "pdf":  # rendered once per stored snapshot, then sent as stored (report.pdfstore)
+        from ..report import pdfstore
+
+        body = pdfstore.render(_engine(request), number, snapshot, view)
+    else:
+        body = report_render.render(snapshot, fmt, view)
+    return Response(body, media_type=report_render.MEDIA_TYPES[fmt], headers=headers)
 
 
 # --- /verify/{number} -------------------------------------------------------------------------------------

@@ -19,7 +19,7 @@ from fastapi import APIRouter, Request, UploadFile
 from fastapi.responses import HTMLResponse
 
 from ..db import session_scope
-from ..errors import DomainError, Forbidden, InvalidInput, NotFound
+from ..errors import DomainError, Forbidden, InvalidInput, NotFound, msg
 from ..catalog import service as catalog
 from ..clock import today
 from ..inquiry import authorizations
@@ -76,7 +76,7 @@ def _page(request: Request, name: str, ctx: dict, *, status: int = 200) -> HTMLR
 def _objections_ctx(session, viewer: web.Viewer) -> dict:
     records, _entries = _mine(session, viewer.actor)
     return {"records": records, "objections": objections.inbox(session, actor=viewer.actor), "kinds": KINDS,
-            "max_evidence": objection_rules.MAX_EVIDENCE}
+            "max_evidence": objection_rules.MAX_EVIDENCE, "max_file_mb": materials.max_mb()}
 
 @router.get("/me/objections", response_class=HTMLResponse)
 def objections_page(request: Request) -> HTMLResponse:
@@ -111,7 +111,8 @@ def objection_page(request: Request, objection_id: int) -> HTMLResponse:
             try:
                 obj = objections.get_for(s, objection_id, viewer.actor)
             except Forbidden:  # another subject's objection reads like one that does not exist
-                raise NotFound(f"no objection {objection_id}", field="objection") from None
+                raise NotFound(msg("no objection {objection_id}", objection_id=objection_id),
+                               field="objection") from None
             view = objections.view(s, obj, for_subject=True)
     except DomainError as exc:
         return web.error_page(request, exc)
@@ -158,7 +159,8 @@ async def withdraw_authorization(request: Request, authorization_id: int):
         form = await _form(request)
         with session_scope(request.app.state.engine) as s:
             if authorization_id not in {a["id"] for a in authorizations.of_subject(s, viewer.actor.subject_id)}:
-                raise NotFound(f"no authorization {authorization_id}", field="authorization")
+                raise NotFound(msg("no authorization {authorization_id}", authorization_id=authorization_id),
+                               field="authorization")
             authorizations.withdraw(s, authorization_id=authorization_id, reason=_text(form, "reason"),
                                     actor=viewer.actor)
     except (DomainError, LawError) as exc:

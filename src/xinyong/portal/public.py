@@ -26,7 +26,7 @@ from ..catalog.schemas import PublicCatalogItemRead
 from ..clock import now, today
 from ..db import session_scope
 from ..deps import engine as engine_dep
-from ..errors import DomainError, Forbidden, InvalidInput, NotFound, responses
+from ..errors import DomainError, Forbidden, InvalidInput, NotFound, msg, responses
 from ..law.errors import LawError
 from ..listing import service as listing
 from ..measure import service as measures
@@ -99,7 +99,8 @@ def edit_norms(session: Session, *, windows: str, hours: str, reports: str, obje
     values = {"windows": windows, "hours": hours, "reports": reports, "objections": objections}
     for name, text in values.items():
         if not (text or "").strip():
-            raise InvalidInput(f"the service norms say {name}: fill it in", field=name, article="Art. 18.1")
+            raise InvalidInput(msg("the service norms say {name}: fill it in", name=name),
+                               field=name, article="Art. 18.1")
         values[name] = storable(text.strip())
     version = (session.scalar(select(func.max(ServiceNorm.version))) or 0) + 1
     n = ServiceNorm(version=version, effective_on=effective_on or today(), edited_by=actor.label[:100],
@@ -222,7 +223,7 @@ def lists_page(request: Request) -> HTMLResponse:
 def list_page(request: Request, code: str) -> HTMLResponse:
     try:
         if len(code) > 40:
-            raise NotFound(f"no list {code[:40]}", field="list")
+            raise NotFound(msg("no list {code}", code=code[:40]), field="list")
         # each entry shown is an inquiry by the public: logged with the scope, before the page is shown
         with session_scope(request.app.state.engine) as s:
             lst = listing.public_list(s, code, channel="portal")

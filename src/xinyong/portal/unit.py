@@ -63,7 +63,7 @@ def _worded(request: Request, message: str) -> tuple[str, str]:
 
 
 def _refusal(request: Request, exc: DomainError | LawError, **extra) -> dict[str, Any]:
-    message, message_lang = _worded(request, exc.message if isinstance(exc, DomainError) else str(exc))
+    message, message_lang = _worded(request, getattr(exc, "message", None) or str(exc))
     return {"message": message, "message_lang": message_lang, "field": getattr(exc, "field", None),
             "article": getattr(exc, "article", None) or "Art. 11", **extra}
 

@@ -10,7 +10,7 @@ from fastapi.responses import HTMLResponse, Response
 
 from ..auth import PROVIDER_KINDS
 from ..db import session_scope
-from ..errors import DomainError, NotFound
+from ..errors import DomainError, NotFound, msg
 from ..law.errors import LawError
 from ..restoration import service as restorations
 from . import i18n, web
@@ -53,7 +53,8 @@ def decide(request: Request, application_id: int, csrf_token: str = Form(""), ou
         with session_scope(request.app.state.engine) as s:
             app = restorations.get(s, application_id)
             if app.unit_id != who.actor.unit_id:
-                raise NotFound(f"no application {application_id} addressed to this unit")
+                raise NotFound(msg("no application {application_id} addressed to this unit",
+                                   application_id=application_id))
             restorations.decide(s, application_id=application_id, actor=who.actor, outcome=outcome,
                                 document=document, reason=reason)
     except (DomainError, LawError) as exc:

@@ -24,8 +24,9 @@ from fastapi.responses import HTMLResponse
 from ..auth import PROVIDER_KINDS, UNIT_KINDS
 from ..catalog import service as catalog
 from ..clock import start_of, today
+from ..config import env
 from ..db import session_scope
-from ..errors import DomainError, Forbidden, InvalidInput
+from ..errors import DomainError, Forbidden, InvalidInput, msg
 from ..law.errors import LawError
 from ..logmask import mask_text
 from ..measure import rules as measure_rules
@@ -43,8 +44,12 @@ router = APIRouter(include_in_schema=False)
 INBOX_ROLES = (*PROVIDER_KINDS, "credit-service", "operator")
 # Every unit has officers (the API's rule: any unit's own token).
 UNIT_ROLES = tuple(UNIT_KINDS)
-# An uploaded list of subjects (a procurement's bidders): at most this many bytes.
-MAX_UPLOAD_BYTES = 2 * 1024 * 1024
+def max_upload_mb() -> int:
+    """An uploaded list of subjects (a procurement's bidders): at most this many megabytes
+    (``XINYONG_UPLOAD_MAX_MB``; a limit of the service, not a legal number)."""
+    return int(env("XINYONG_UPLOAD_MAX_MB") or 2)
+
+
 # Header cells that name the identifier column of an uploaded CSV.
 ID_HEADERS = {"统一社会信用代码", "社会信用代码", "信用代码", "证件号码", "身份证号码", "身份证号", "证照号码",
               "identifier", "subject", "subject_id", "uscc", "id", "id_number", "code"}
@@ -151,7 +156,7 @@ def parse_changes(text: str) -> dict[str, str]:
             continue
         field, sep, value = line.partition("=")
         if not sep or not field.strip():
-            raise InvalidInput(f"corrections are written one FIELD=VALUE a line (line {n})", field="changes",
+            raise InvalidInput(msg("corrections are written one FIELD=VALUE a line (line {n})", n=n), field="changes",
                                article="Art. 36.2")
         changes[field.strip()] = value.strip()
     return changes
@@ -194,7 +199,7 @@ def _check_form(request: Request, viewer: web.Viewer) -> dict[str, Any]:
     allowed = viewer.actor.officer_purposes
     mine = [p for p in published if allowed is None or p in allowed]
     return {"purposes": _purposes(_page_lang(request)), "mine": mine, "max_subjects": measures.MAX_SUBJECTS,
-            "max_upload_mb": MAX_UPLOAD_BYTES // (1024 * 1024)}
+            "max_upload_mb": max_upload_mb()}
 
 
 def _may_check(request: Request) -> web.Viewer:
@@ -227,8 +232,9 @@ def _decode(data: bytes) -> str:
 def read_column(data: bytes, filename: str, column: str = "") -> list[str]:
     """The identifiers of an uploaded file: a TXT file's lines, or one column of a CSV — the one ``column``
     names (its header or its number, from 1), else the one whose header names identifiers, else the first."""
-    if len(data) > MAX_UPLOAD_BYTES:
-        raise InvalidInput(f"the file is larger than {MAX_UPLOAD_BYTES // (1024 * 1024)} MB", field="file")
+    if len(data) > max_upload_mb() * 1024 * 1024:
+        raise InvalidInput(msg("the file is larger than {megabytes} MB", megabytes=max_upload_mb()),
+                           field="file")
     text = _decode(data)
     if not filename.lower().endswith(".csv"):
         return [line.strip() for line in text.splitlines() if line.strip()]
@@ -273,7 +279,7 @@ def check_run(request: Request, csrf_token: str = Form(""), context: str = Form(
     typed += [line.strip() for line in subjects.splitlines() if line.strip()]
     try:
         if file is not None and file.filename:
-            typed += read_column(file.file.read(MAX_UPLOAD_BYTES + 1), file.filename, column)
+            typed += read_column(file.file.read(max_upload_mb() * 1024 * 1024 + 1), file.filename, column)
         with session_scope(_engine(request)) as s:
             result = measures.check(s, actor=viewer.actor, subjects_raw=typed, context=context, channel="portal")
     except (DomainError, LawError) as exc:

@@ -120,9 +120,9 @@ record_app = typer.Typer(help="A stored record's lawful changes (Art. 11, 37, 38
 
 def _pairs(values: list[str]) -> dict[str, str]:
     out = {}
-    for v in values:
-        if "=" not in v:
-            raise InvalidInput(f"--set takes FIELD=VALUE, not '{v}'", field="set")
+    for n, v in enumerate(values, 1):
+        if "=" not in v:  # the value is not echoed: it may be a person's ID number
+            raise InvalidInput(f"--set takes FIELD=VALUE: the --set number {n} has no '='", field="set")
         k, _, val = v.partition("=")
         out[k.strip()] = val
     return out
@@ -188,39 +188,3 @@ def restore(record_id: int = typer.Argument(...), unit: str = typer.Option(..., 
     out.print(f"record {record_id} restored (deadline {act.due_on} [{act.basis_article}] met)")
 
 
-def run_purge(eng=None):
-    """``xinyong purge`` (and the worker's purge job): the deletions, committed, then the storage scrubbed."""
-    from ..auth import CONSOLE
-    from ..db import session_scope
-    from . import workflows
-
-    with session_scope(eng) as s:
-        report = workflows.purge(s, actor=CONSOLE)
-    with session_scope(eng) as s:
-        workflows.scrub_storage(s)
-    return report
-
-
-@handles_errors
-def purge(as_json: bool = typer.Option(False, "--json")) -> None:
-    """Delete revoked records (Art. 37) and list entries revoked on remedy (Art. 25.3) from the database.
-    Safe to run from cron (or let `xinyong worker` run it daily); reports late deletions (exit 5)."""
-    report = run_purge()
-    summary = {"deleted": report.deleted, "late": report.late, "unknown_deadline": report.unknown_deadline,
-               **{name: {"deleted": r.deleted, "late": r.late, "unknown_deadline": r.unknown_deadline}
-                  for name, r in report.steps.items()}}
-    if as_json:
-        print_json(summary)
-    else:
-        out.print(f"deleted {len(report.deleted)} revoked record(s)")
-        for r in report.late:
-            err.print(f"late [Art. 37]: record {r['record_id']} was due for deletion by {r['due_on']}", markup=False)
-        for r in report.unknown_deadline:
-            err.print(f"notice: record {r['record_id']}: {r['note']}", markup=False)
-        for name, step in report.steps.items():
-            out.print(f"deleted {len(step.deleted)} {name.replace('_', ' ')}")
-            for r in step.late:
-                err.print(f"late [Art. 37]: {r['object']} was due for deletion by {r['due_on']}", markup=False)
-            for r in step.unknown_deadline:
-                err.print(f"notice: {r['object']}: {r['note']}", markup=False)
-    raise typer.Exit(5 if report.any_late else 0)

@@ -9,7 +9,7 @@ from ..auth import PROVIDER_KINDS, Actor
 from ..clock import today
 from ..db import session_scope
 from ..deps import engine, require_role
-from ..errors import NotFound, responses
+from ..errors import NotFound, msg, responses
 from ..schemas import id_path, text_path
 
 from . import importer, queue, workflows
@@ -75,8 +75,8 @@ def batch_rejects(batch_id: str = BatchId, *, who: Actor = Depends(providers), e
     platform's copy on the fly; kept for the retention period (``retention.rejects_days``)."""
     chunks = importer.rejects_csv(eng, batch_id, unit_id=who.unit_id)
     if chunks is None:
-        raise NotFound(f"batch {batch_id} has no rejected rows or dropped columns (or they are past their "
-                       "retention period)")
+        raise NotFound(msg("batch {batch_id} has no rejected rows or dropped columns (or they are past their "
+                           "retention period)", batch_id=batch_id))
     return StreamingResponse((c.encode("utf-8") for c in chunks), media_type="text/csv; charset=utf-8",
                              headers={"Content-Disposition": f'attachment; filename="{batch_id}.rejects.csv"'})
 

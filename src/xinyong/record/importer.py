@@ -39,7 +39,7 @@ from ..audit import service as audit
 from ..auth import Actor
 from ..clock import local_date, now
 from ..db import session_scope
-from ..errors import DomainError, RuleViolation
+from ..errors import DomainError, RuleViolation, msg
 from ..law import parameters
 from ..law.errors import LawError
 from ..models import Batch, BatchReject, CatalogItem, Unit
@@ -690,7 +690,7 @@ def batch_status(engine: Engine, batch_id: str, *, unit_id: int | None = None, l
     with session_scope(engine) as s:
         batch = s.get(Batch, batch_id)
         if batch is None or (unit_id is not None and batch.unit_id != unit_id):
-            raise NotFound(f"no batch {batch_id}")
+            raise NotFound(msg("no batch {batch_id}", batch_id=batch_id))
         rejects = s.execute(
             select(BatchReject.line, BatchReject.field, BatchReject.reason, BatchReject.article)
             .where(BatchReject.batch_id == batch_id).order_by(BatchReject.line, BatchReject.id)
@@ -729,7 +729,7 @@ def rejects_csv(engine: Engine, batch_id: str, *, unit_id: int | None = None) ->
     with session_scope(engine) as s:
         batch = s.get(Batch, batch_id)
         if batch is None or (unit_id is not None and batch.unit_id != unit_id):
-            raise NotFound(f"no batch {batch_id}")
+            raise NotFound(msg("no batch {batch_id}", batch_id=batch_id))
         dropped = list(batch.dropped_columns or [])
     path = rejects_copy_path(batch_id)
     has_copy = path.exists()
@@ -793,7 +793,7 @@ def submit_record(session, *, unit_id: int, values: dict, actor: Actor, today: d
                      today=today)
     missing = missing_required(fmt, header)
     if missing:
-        raise RuleViolation(f"required field(s) missing: {', '.join(missing)}",
+        raise RuleViolation(msg("required field(s) missing: {missing}", missing=", ".join(missing)),
                             article="Art. 11", field=missing[0])
     text = {k: "" if v is None else str(v) for k, v in values.items()}
     # Only the item's declared fields are read (Art. 11): the others are dropped, and said so.
@@ -847,8 +847,6 @@ def purge_stored_copies(session, actor: Actor, day: date) -> workflows.PurgeRepo
                                                       "finished_on": finished_on.isoformat()})
     return report
 
-
-workflows.register_purge_step("stored_copies", purge_stored_copies)
 
 
 def sweep_orphan_files(session, actor: Actor | None = None) -> dict:

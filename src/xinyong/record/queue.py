@@ -41,7 +41,7 @@ from ..auth import CONSOLE, Actor
 from ..clock import now, wall_now
 from ..config import get_settings
 from ..db import session_scope
-from ..errors import Conflict
+from ..errors import Conflict, msg
 from ..models import Batch
 
 log = logging.getLogger("xinyong.queue")
@@ -208,18 +208,20 @@ def queue_for_resume(session, *, batch_id: str, unit_id: int | None, actor: Acto
     sweep_session(session, batch_id=batch_id)
     batch = session.get(Batch, batch_id)
     if batch is None or (unit_id is not None and batch.unit_id != unit_id):
-        raise NotFound(f"no batch {batch_id}")
+        raise NotFound(msg("no batch {batch_id}", batch_id=batch_id))
     if batch.status != "interrupted":
-        raise NotResumable(f"batch {batch_id} is {batch.status}: only an interrupted batch can be resumed"
-                           + (" (its process still holds its lease)" if batch.status == "running" else ""))
+        raise NotResumable(msg("batch {batch_id} is running: only an interrupted batch can be resumed (its process "
+                               "still holds its lease)", batch_id=batch_id) if batch.status == "running"
+                           else msg("batch {batch_id} is {status}: only an interrupted batch can be resumed",
+                                    batch_id=batch_id, status=batch.status))
     if not stored_copy_path(batch_id).exists():
-        raise NotResumable(f"batch {batch_id} has no stored copy to resume from (it was interrupted while the "
-                           f"file was being read): the providing unit resumes it with the file, "
-                           f"xinyong import FILE --resume {batch_id}")
+        raise NotResumable(msg("batch {batch_id} has no stored copy to resume from (it was interrupted while the "
+                               "file was being read): the providing unit resumes it with the file, xinyong import "
+                               "FILE --resume {batch_id}", batch_id=batch_id))
     n = session.execute(update(Batch).where(Batch.id == batch_id, Batch.status == "interrupted")
                         .values(status="queued", error=None)).rowcount
     if n != 1:  # pragma: no cover - resumed by another request at the same moment
-        raise NotResumable(f"batch {batch_id} is being resumed already")
+        raise NotResumable(msg("batch {batch_id} is being resumed already", batch_id=batch_id))
     audit.append(session, action="batch:resume-queued", actor=actor, object_type="batch", object_id=batch_id,
                  details={"from_row": batch.rows_total})
 

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO, Iterator
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, msg
 from ..guard.rules import ARTICLE as BOUNDS_ARTICLE
 from ..guard.rules import bound_message, over_input_bound
 from .fields import normalize_column
@@ -227,28 +227,33 @@ class RowStream:
         without its BOM), known binary formats, and anything with NUL or control bytes that text has not."""
         if first.startswith(b"PK\x03\x04"):
             raise UnreadableFile(
-                f"{self.filename} is a spreadsheet or zip archive, not CSV: save it as CSV (UTF-8)"
+                msg("{filename} is a spreadsheet or zip archive, not CSV: save it as CSV (UTF-8)",
+                    filename=self.filename)
             )
         if first.startswith(b"\xd0\xcf\x11\xe0"):
             raise UnreadableFile(
-                f"{self.filename} is an Excel 97-2003 workbook, not CSV: save it as CSV (UTF-8)"
+                msg("{filename} is an Excel 97-2003 workbook, not CSV: save it as CSV (UTF-8)",
+                    filename=self.filename)
             )
         if first.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
             raise UnreadableFile(
-                f"{self.filename} is UTF-16 (\"Unicode text\"); save it as UTF-8 or GB18030 CSV"
+                msg("{filename} is UTF-16 (\"Unicode text\"); save it as UTF-8 or GB18030 CSV",
+                    filename=self.filename)
             )
         sample = first[:4096]
         if len(sample) >= 4 and max(sample[0::2].count(0), sample[1::2].count(0)) * 4 > len(sample):
             raise UnreadableFile(
-                f"{self.filename} is UTF-16 (\"Unicode text\"); save it as UTF-8 or GB18030 CSV"
+                msg("{filename} is UTF-16 (\"Unicode text\"); save it as UTF-8 or GB18030 CSV",
+                    filename=self.filename)
             )
         for magic, kind in _MAGIC:
             if first.startswith(magic):
-                raise UnreadableFile(f"{self.filename} is {kind}, not CSV or JSON Lines: save it as CSV (UTF-8)")
+                raise UnreadableFile(msg("{filename} is {kind}, not CSV or JSON Lines: save it as CSV (UTF-8)",
+                                         filename=self.filename, kind=kind))
         if first and (first.count(b"\x00") * 100 > len(first)
                       or len(first) - len(first.translate(None, _CONTROL)) > max(8, len(first) // 100)):
-            raise UnreadableFile(f"{self.filename} is a binary file, not CSV or JSON Lines: save it as CSV "
-                                 "(UTF-8)")
+            raise UnreadableFile(msg("{filename} is a binary file, not CSV or JSON Lines: save it as CSV (UTF-8)",
+                                     filename=self.filename))
 
     def _sniff_format(self, first: bytes) -> str:
         name = self.filename.lower()
@@ -257,7 +262,8 @@ class RowStream:
         start = first.lstrip()[:1]
         if start == b"[":
             raise UnreadableFile(
-                f"{self.filename} is a JSON array; send JSON Lines (one object per line) instead"
+                msg("{filename} is a JSON array; send JSON Lines (one object per line) instead",
+                    filename=self.filename)
             )
         if start == b"{":
             return "jsonl"
@@ -374,8 +380,9 @@ class RowStream:
     def _check_columns(self, n: int, line: int) -> None:
         if over_input_bound(n, self.bounds.max_columns):
             raise UnreadableFile(
-                bound_message(f"{self.filename}: the header (line {line}) has {n:,} columns, more than",
-                              self.bounds.max_columns, "columns", "XINYONG_IMPORT_MAX_COLUMNS"),
+                bound_message(msg("{filename}: the header (line {line}) has {n:,} columns, more than",
+                                  filename=self.filename, line=line, n=n),
+                              self.bounds.max_columns, msg("columns"), "XINYONG_IMPORT_MAX_COLUMNS"),
                 article=BOUNDS_ARTICLE, field="header")
 
     def _csv_records(self, lines: Iterator[_Line]) -> Iterator[tuple[list[_Line], list[str] | None, str | None]]:
@@ -445,8 +452,9 @@ class RowStream:
             pending.append(line)
             if line.too_long:
                 raise UnreadableFile(
-                    bound_message(f"{self.filename}: the header (line {line.no}) is longer than",
-                                  self.bounds.max_line_bytes, "bytes", "XINYONG_IMPORT_MAX_LINE_BYTES"),
+                    bound_message(msg("{filename}: the header (line {line}) is longer than",
+                                      filename=self.filename, line=line.no),
+                                  self.bounds.max_line_bytes, msg("bytes"), "XINYONG_IMPORT_MAX_LINE_BYTES"),
                     article=BOUNDS_ARTICLE, field="header")
             if line.text.strip(" \t\r\n\ufeff"):
                 seen_text = True
@@ -459,7 +467,8 @@ class RowStream:
         for lines_, fields, error in self._records:
             if fields is None or not any(f.strip() for f in fields):
                 if error:
-                    raise UnreadableFile(f"{self.filename}: the header row cannot be read: {error}")
+                    raise UnreadableFile(msg("{filename}: the header row cannot be read: {error}",
+                                             filename=self.filename, error=error))
                 continue
             self.header_line = lines_[0].no
             self._check_columns(len(fields), self.header_line)
@@ -576,8 +585,8 @@ class RowStream:
                 break
             if nonblank == 1 and not self.filename.lower().endswith((".jsonl", ".ndjson")):
                 raise UnreadableFile(
-                    f"{self.filename} is not JSON Lines: line {line.no} is not a complete JSON "
-                    "object; put one object per line"
+                    msg("{filename} is not JSON Lines: line {no} is not a complete JSON object; put one object per "
+                        "line", filename=self.filename, no=line.no)
                 )
             if len(pending) >= 1000:
                 break

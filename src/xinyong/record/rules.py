@@ -20,7 +20,7 @@ from typing import Any
 import orjson
 
 from ..catalog.rules import check_item_aggregable
-from ..errors import DomainError, InvalidInput, RuleViolation
+from ..errors import DomainError, InvalidInput, RuleViolation, msg
 from ..law import parameters
 from ..law.periods import add_years
 from ..law.rules import rule
@@ -174,7 +174,7 @@ def check_unit_may_provide(unit_items: frozenset[str], item_code: str) -> None:
     """A unit provides only the catalog items it is registered to provide."""
     if item_code not in unit_items:
         raise RuleViolation(
-            f"this unit is not registered to provide catalog item '{item_code}'",
+            msg("this unit is not registered to provide catalog item '{item_code}'", item_code=item_code),
             article="Art. 11",
             field="catalog_item",
         )
@@ -199,8 +199,8 @@ def check_complete(fmt: str, values: dict[str, Any]) -> None:
     if empty:
         key, column = empty[0]
         raise RuleViolation(
-            f"required field {column} is empty (public credit information must be provided "
-            "completely)",
+            msg("required field {column} is empty (public credit information must be provided completely)",
+                column=column),
             article="Art. 11",
             field=key,
         )
@@ -247,17 +247,18 @@ def check_full_civil_capacity(ident: Identifier, on: date, deemed: bool | None =
     who = f"resident ID number {mask_ric(ident.code)}: the person"
     if on < add_years(birth, labour_age):
         raise RuleViolation(
-            f"{who} was under {labour_age} on {on.isoformat()}, the date of the conduct: only natural "
-            "persons with full civil capacity are information subjects",
+            msg("{who} was under {labour_age} on {on}, the date of the conduct: only natural persons with full "
+                "civil capacity are information subjects", who=who, labour_age=labour_age, on=on.isoformat()),
             article="Art. 2",
             field="subject_id",
         )
     if not deemed:
         raise RuleViolation(
-            f"{who} was under {age} on {on.isoformat()}, the date of the conduct: only natural persons "
-            f"with full civil capacity are information subjects (a person of {labour_age} or "
-            f"{age - 1} whose main source of living is their own labour income is deemed to have it, "
-            "Civil Code Art. 18.2: state it in the column deemed_full_capacity)",
+            msg("{who} was under {age} on {on}, the date of the conduct: only natural persons "
+                "with full civil capacity are information subjects (a person of {labour_age} or "
+                "{age_below} whose main source of living is their own labour income is deemed to have it, "
+                "Civil Code Art. 18.2: state it in the column deemed_full_capacity)",
+                who=who, age=age, on=on.isoformat(), labour_age=labour_age, age_below=age - 1),
             article="Art. 2",
             field="deemed_full_capacity" if deemed is False else "subject_id",
         )
@@ -277,9 +278,9 @@ def check_not_without_capacity(ident: Identifier, full_capacity: bool | None, de
             field="full_capacity",
         )
     raise RuleViolation(
-        f"the provider states that the person (resident ID number {mask_ric(ident.code)}) has no full "
-        "civil capacity (Civil Code Art. 21-24): only natural persons with full civil capacity are "
-        "information subjects",
+        msg("the provider states that the person (resident ID number {code}) has no full civil capacity (Civil "
+            "Code Art. 21-24): only natural persons with full civil capacity are information subjects",
+            code=mask_ric(ident.code)),
         article="Art. 2",
         field="full_capacity",
     )
@@ -291,20 +292,22 @@ def check_dates(doc_date: date, conduct_date: date | None, ended_on: date | None
     for name, value in (("doc_date", doc_date), ("conduct_date", conduct_date), ("ended_on", ended_on)):
         if value is not None and value > today:
             raise RuleViolation(
-                f"{name} {value.isoformat()} is after today ({today.isoformat()})",
+                msg("{name} {value} is after today ({today})",
+                    name=name, value=value.isoformat(), today=today.isoformat()),
                 article="Art. 11",
                 field=name,
             )
     if conduct_date is not None and conduct_date > doc_date:
         raise RuleViolation(
-            f"the conduct ({conduct_date.isoformat()}) is dated after the decision "
-            f"({doc_date.isoformat()})",
+            msg("the conduct ({conduct_date}) is dated after the decision ({doc_date})",
+                conduct_date=conduct_date.isoformat(), doc_date=doc_date.isoformat()),
             article="Art. 11",
             field="conduct_date",
         )
     if ended_on is not None and conduct_date is not None and ended_on < conduct_date:
         raise RuleViolation(
-            f"ended_on {ended_on.isoformat()} is before the conduct began ({conduct_date.isoformat()})",
+            msg("ended_on {ended_on} is before the conduct began ({conduct_date})",
+                ended_on=ended_on.isoformat(), conduct_date=conduct_date.isoformat()),
             article="Art. 11",
             field="ended_on",
         )
@@ -341,13 +344,13 @@ def _subject(values: dict[str, Any], ctx: RowContext) -> Identifier:
     cls = (values.get("subject_class") or "").strip()
     if cls in NATURAL_PERSON_CLASSES and ident.kind != "natural_person":
         raise InvalidInput(
-            f"the subject class says '{cls}' but the identifier is a Unified Social Credit Code",
+            msg("the subject class says '{cls}' but the identifier is a Unified Social Credit Code", cls=cls),
             article="Art. 2",
             field="subject_class",
         )
     if cls in ORGANIZATION_CLASSES and ident.kind == "natural_person":
         raise InvalidInput(
-            f"the subject class says '{cls}' but the identifier is a resident identity card number",
+            msg("the subject class says '{cls}' but the identifier is a resident identity card number", cls=cls),
             article="Art. 2",
             field="subject_class",
         )
@@ -488,9 +491,9 @@ def check_no_prohibited_columns(columns: Iterable[str]) -> None:
         if kind is not None:
             column = mask_id_shaped(column)  # a data row read as the header: never a number in a message
             raise RuleViolation(
-                f"column '{column}' holds {kind} information, which must never be collected (Art. 14.3; "
-                "collection only as lawful and necessary, Art. 6): the file is refused whole and nothing "
-                "of it is kept; remove the column and submit the file again",
+                msg("column '{column}' holds {kind} information, which must never be collected (Art. 14.3; "
+                    "collection only as lawful and necessary, Art. 6): the file is refused whole and nothing of it "
+                    "is kept; remove the column and submit the file again", column=column, kind=kind),
                 article="Art. 14.3",
                 field=column,
             )
@@ -519,8 +522,8 @@ def _validate(values: dict[str, Any], ctx: RowContext) -> RecordDraft:
     item = ctx.items.get(code)
     if item is None:
         raise RuleViolation(
-            f"'{code}' is not an item of the public credit information catalog; information not "
-            "in the catalog must not be aggregated",
+            msg("'{code}' is not an item of the public credit information catalog; information not in the catalog "
+                "must not be aggregated", code=code),
             article="Art. 11",
             field="catalog_item",
         )

@@ -28,7 +28,7 @@ from typing import BinaryIO
 import orjson
 
 from .. import crypto
-from ..errors import DomainError, InvalidInput
+from ..errors import DomainError, InvalidInput, msg
 from .fields import (
     FORMATS,
     STRUCTURAL_KEYS,
@@ -209,8 +209,9 @@ def _write(hashing: _Hashing, filename: str, target: Path, declared: Mapping[str
         raise _refusal(exc) from None
     missing = missing_required(fmt, header)
     if missing:
-        raise FileRefused(f"the header lacks required column(s) {', '.join(missing)} for the {fmt} format "
-                          "(see docs/import-format.md)", article="Art. 11", field=missing[0])
+        raise FileRefused(msg("the header lacks required column(s) {missing} for the {fmt} format (see "
+                              "docs/import-format.md)", missing=", ".join(missing), fmt=fmt),
+                          article="Art. 11", field=missing[0])
     plan = _Plan(fmt, declared)
     plan.add_columns(header)
     item_col = "catalog_item" if "catalog_item" in header else None

@@ -19,10 +19,11 @@ from ..audit import service as audit
 from ..auth import Actor
 from ..clock import now, today
 from ..config import get_settings
-from ..errors import DomainError, NotFound, RuleViolation
+from ..errors import DomainError, NotFound, RuleViolation, msg
 from ..law.periods import deadline_fields
 from ..law.rules import rule
 from ..models import CatalogItem, Record, RecordAction, RecordHistory, RecordTombstone, Subject, Unit
+from ..notice import service as notices
 from ..ops import journal
 from ..subject.service import identifier_of
 from .fields import CANONICAL_KEYS, content_keys, declared_fields
@@ -32,40 +33,8 @@ REVOKED_BY = ("organ", "reconsideration", "court")
 # Fields a correction may not touch: they are the record's identity (Art. 11 corrections fix content).
 IDENTITY = ("catalog_item", "doc_no", "subject_id")
 
-PurgeHook = Callable[[Session, int, int], None]
-_purge_hooks: list[PurgeHook] = []
-# The tables a purge deletes from or rewrites: ``scrub_storage`` vacuums them once the purge commits.
-_scrubbed: dict[str, None] = dict.fromkeys((Record.__tablename__, RecordHistory.__tablename__))
-
-
-def register_scrubbed_tables(*tables: str) -> None:
-    """Tables whose rows a purge deletes or rewrites (a deleted copy's old row version is still in the
-    table's pages until vacuumed): ``scrub_storage`` covers them too."""
-    _scrubbed.update(dict.fromkeys(tables))
-
-
-def scrubbed_tables() -> list[str]:
-    return list(_scrubbed)
-
-
-def register_purge_hook(hook: PurgeHook, *, tables: Iterable[str] = ()) -> None:
-    """Later domains (issued reports …) remove their copies of a deleted record: ``hook(session, record_id,
-    subject_id)``; ``tables``: the tables the hook deletes from or rewrites (scrubbed after the purge)."""
-    _purge_hooks.append(hook)
-    register_scrubbed_tables(*tables)
-
-
+PurgeHook = Callable[[Session, int, int], None]  # (session, record_id, subject_id): a copy of a deleted record removed
 PurgeStep = Callable[[Session, Actor, date], "PurgeReport"]
-_purge_steps: dict[str, PurgeStep] = {}
-
-
-def register_purge_step(name: str, step: PurgeStep, *, tables: Iterable[str] = ()) -> None:
-    """Later domains delete their own revoked information in the same run (list entries revoked on remedy,
-    Art. 25.3 with Art. 37): ``step(session, actor, day) -> PurgeReport``, reported under ``name``; each
-    entry of its lists names what it deleted in ``object``. ``tables``: those the step deletes from or
-    rewrites (scrubbed after the purge)."""
-    _purge_steps[name] = step
-    register_scrubbed_tables(*tables)
 
 
 @rule("Art. 11")
@@ -85,7 +54,8 @@ def check_revocation(document: str, decided_by: str) -> None:
         raise RuleViolation("the written notice of revocation must be named", article="Art. 37",
                             field="document")
     if decided_by not in REVOKED_BY:
-        raise RuleViolation(f"revoked by whom: one of {', '.join(REVOKED_BY)}", article="Art. 37",
+        raise RuleViolation(msg("revoked by whom: one of {revoked_by}", revoked_by=", ".join(REVOKED_BY)),
+                            article="Art. 37",
                             field="decided_by")
 
 
@@ -103,7 +73,7 @@ def check_restoration(untrustworthy: bool, document: str) -> None:
 def _load(session: Session, record_id: int) -> Record:
     rec = session.get(Record, record_id)
     if rec is None or rec.status == "revoked":
-        raise NotFound(f"no record {record_id}")
+        raise NotFound(msg("no record {record_id}", record_id=record_id))
     return rec
 
 
@@ -145,19 +115,20 @@ def correct(session: Session, *, record_id: int, changes: dict[str, Any], reason
                             field="document" if not document.strip() else "reason")
     unknown = sorted(k for k in changes if k not in CANONICAL_KEYS)
     if unknown:
-        raise RuleViolation(f"not a record field: {', '.join(unknown)} (the fields are those of "
-                            "docs/import-format.md, e.g. content, fine_wan, doc_date)", article="Art. 11",
+        raise RuleViolation(msg("not a record field: {unknown} (the fields are those of docs/import-format.md, "
+                                "e.g. content, fine_wan, doc_date)", unknown=", ".join(unknown)), article="Art. 11",
                             field=unknown[0])
     touched = [k for k in changes if k in IDENTITY]
     if touched:
-        raise RuleViolation(f"{', '.join(touched)} identify the record and cannot be corrected; withdraw "
-                            "it and submit the right one", article="Art. 11", field=touched[0])
+        raise RuleViolation(msg("{touched} identify the record and cannot be corrected; withdraw it and submit the "
+                                "right one", touched=", ".join(touched)), article="Art. 11", field=touched[0])
     item = session.get(CatalogItem, rec.item_code)
     declared = declared_fields(item.fields, item.record_format)
     undeclared = sorted(k for k in changes if k not in content_keys(declared))
     if undeclared:
-        raise RuleViolation(f"{', '.join(undeclared)}: not a declared field of catalog item '{item.code}' "
-                            "(only the catalog's declared fields are aggregated)", article="Art. 11",
+        raise RuleViolation(msg("{undeclared}: not a declared field of catalog item '{code}' (only the catalog's "
+                                "declared fields are aggregated)", undeclared=", ".join(undeclared), code=item.code),
+                            article="Art. 11",
                             field=undeclared[0])
     subject = session.get(Subject, rec.subject_id)
     unit = session.get(Unit, rec.unit_id)
@@ -211,6 +182,9 @@ def revoke(session: Session, *, record_id: int, document: str, decided_by: str, 
                  subject_id=rec.subject_id, content=[rec.id, "revoked", act.id],
                  details={"content_digest": rec.content_digest, "status": "revoked", "action_id": act.id,
                           "due_on": act.due_on.isoformat() if act.due_on else None})
+    notices.tell(session, subject_id=rec.subject_id, kind="record_revoked", object_type="record", object_id=rec.id,
+                 actor=actor, record_id=rec.id, item=rec.item_code, document=document, decided_by=decided_by,
+                 due_on=act.due_on.isoformat() if act.due_on else None)  # Art. 37
     return act
 
 
@@ -230,6 +204,8 @@ def restore(session: Session, *, record_id: int, document: str, reason: str, act
     audit.append(session, action="record:restore", actor=actor, object_type="record", object_id=rec.id,
                  subject_id=rec.subject_id, content=[rec.id, "restored", act.id],
                  details={"content_digest": rec.content_digest, "status": "restored"})
+    notices.tell(session, subject_id=rec.subject_id, kind="record_restored", object_type="record", object_id=rec.id,
+                 actor=actor, record_id=rec.id, item=rec.item_code, document=document)  # Art. 38
     return act
 
 
@@ -261,14 +237,14 @@ class PurgeReport:
         return bool(self.late) or any(r.any_late for r in self.steps.values())
 
 
-def purge(session: Session, *, actor: Actor, on: date | None = None) -> PurgeReport:
-    """Delete every revoked record from the database (Art. 37): the row, its history, its line in the
-    stored batch file, the copies later domains hold; a tombstone keeps ids, item, document, dates, a
-    keyed digest, and the record's place in its import with its keyed member digest (the chunk stays
-    verifiable; no content or document number is kept). Then the registered purge steps run. Safe to run
-    from cron; reports deletions past their deadline. Every row written or deleted is bound to the audit
-    log (``audit.binding``)."""
-    day = on or today()
+def delete_revoked(session: Session, *, actor: Actor, day: date, copies: Iterable[PurgeHook]) -> PurgeReport:
+    """Step 1 of the Art. 37 flow (``xinyong.deletion``, which is the only caller): delete every revoked record
+    from the database — the row, its history, its line in the stored batch file and the provider's other stored
+    copies, then each of ``copies`` (what other domains keep of it); a tombstone keeps ids, item, document,
+    dates, a keyed digest, and the record's place in its import with its keyed member digest (the chunk stays
+    verifiable; no content or document number is kept). Reports deletions past their deadline. Every row
+    written or deleted is bound to the audit log (``audit.binding``)."""
+    copies = list(copies)
     report = PurgeReport([], [], [])
     pending = session.scalars(select(RecordAction).where(RecordAction.action.in_(("revoke", "delete")),
                                                          RecordAction.done_at.is_(None))
@@ -289,8 +265,8 @@ def purge(session: Session, *, actor: Actor, on: date | None = None) -> PurgeRep
             details = audit.record_delete_details(rec, member)
             _blank_batch_line(rec.batch_id, rec.line_no)
             _blank_other_copies(session, rec)
-            for hook in _purge_hooks:
-                hook(session, rec.id, rec.subject_id)
+            for remove in copies:
+                remove(session, rec.id, rec.subject_id)
             session.execute(delete(RecordHistory).where(RecordHistory.record_id == rec.id))
             batch_id, line_no = rec.batch_id, rec.line_no
             session.delete(rec)
@@ -315,20 +291,20 @@ def purge(session: Session, *, actor: Actor, on: date | None = None) -> PurgeRep
         elif day > act.due_on:
             report.late.append(info)
     session.flush()
-    for name, step in _purge_steps.items():
-        report.steps[name] = step(session, actor, day)
-    session.flush()
-    # before the commit: a restore from an older backup deletes all this again (ops.journal)
-    journal.write_noted(session)
     return report
 
 
-def scrub_storage(session: Session) -> list[str]:
-    """After the purge commits: make the deleted bytes unrecoverable from the database files too — in every
-    table a purge deletes from or rewrites (``register_scrubbed_tables``, the hooks' and steps' ``tables``).
-    Returns the tables covered."""
+def write_journal(session: Session) -> None:
+    """Before the purge commits: what it deleted, for a restore from an older backup to delete again
+    (``ops.journal``)."""
+    journal.write_noted(session)
+
+
+def scrub_storage(session: Session, tables: Iterable[str]) -> list[str]:
+    """After the purge commits: make the deleted bytes unrecoverable from the database files too — in each of
+    ``tables`` (those the flow deletes from or rewrites: ``xinyong.deletion.TABLES``). Returns them."""
     bind = session.get_bind()
-    tables = scrubbed_tables()
+    tables = list(tables)
     if bind.dialect.name == "postgresql":
         quote = bind.dialect.identifier_preparer.quote
         with bind.connect().execution_options(isolation_level="AUTOCOMMIT") as conn:

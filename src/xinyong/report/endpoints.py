@@ -12,7 +12,7 @@ from ..deps import actor, engine, require_role
 from ..errors import responses
 from ..responses import JSON
 from ..schemas import text_path
-from . import render, seal, service
+from . import pdfstore, render, seal, service
 from .schemas import Format, OrganReportIn, OwnReportIn, ReportListedRead, ReportRead
 
 router = APIRouter(tags=["reports"])
@@ -31,7 +31,7 @@ ReportNo = text_path("The report's number")
 
 
 def _respond(snapshot: dict, fmt: str, status_code: int = 200, *, sealed: dict | None = None,
-             base_url: str | None = None) -> Response:
+             base_url: str | None = None, eng: Engine | None = None) -> Response:
     """The report in ``fmt``; the HTML and the PDF print its seal and the QR code to /verify/{number}
     (the JSON is the snapshot alone: its digest is the seal's, X-Report-Digest says it too)."""
     number = snapshot["number"]
@@ -45,6 +45,9 @@ def _respond(snapshot: dict, fmt: str, status_code: int = 200, *, sealed: dict |
         return JSON(snapshot, status_code=status_code, headers=headers)
     if fmt == "pdf":
         headers["Content-Disposition"] = f'attachment; filename="{number}.pdf"'
+        # rendered once per stored snapshot, then sent as stored
+        return Response(pdfstore.render(eng, number, snapshot, view), status_code=status_code,
+                        media_type=render.MEDIA_TYPES[fmt], headers=headers)
     return Response(render.render(snapshot, fmt, view), status_code=status_code,
                     media_type=render.MEDIA_TYPES[fmt], headers=headers)
 
@@ -58,7 +61,7 @@ def _issue(eng: Engine, who: Actor, *, subject: str | None, purpose: str | None,
     with session_scope(eng) as s:
         issued = service.issue(s, actor=who, subject=subject, purpose=purpose)
     issued.answer.raise_if_denied()  # after the commit: the refusal is logged too
-    return _respond(issued.snapshot, fmt, status_code=201, sealed=issued.seal, base_url=base_url)
+    return _respond(issued.snapshot, fmt, status_code=201, sealed=issued.seal, base_url=base_url, eng=eng)
 
 
 @router.post("/me/reports", status_code=201, response_class=JSON,
@@ -83,7 +86,7 @@ def my_report(request: Request, number: str = ReportNo, format: Format = Query("
     """An issued report again, in any format: nothing is counted or charged."""
     with session_scope(eng) as s:
         snapshot, sealed = service.get_sealed(s, number, actor=who)
-    return _respond(snapshot, format, sealed=sealed, base_url=str(request.base_url))
+    return _respond(snapshot, format, sealed=sealed, base_url=str(request.base_url), eng=eng)
 
 
 @router.post("/reports", status_code=201, response_class=JSON,
@@ -103,4 +106,4 @@ def organ_report(request: Request, number: str = ReportNo, format: Format = Quer
     """A report this organ requested, again, in any format."""
     with session_scope(eng) as s:
         snapshot, sealed = service.get_sealed(s, number, actor=who)
-    return _respond(snapshot, format, sealed=sealed, base_url=str(request.base_url))
+    return _respond(snapshot, format, sealed=sealed, base_url=str(request.base_url), eng=eng)

@@ -15,7 +15,7 @@ from typing import Any
 from xml.sax.saxutils import escape
 
 from ..config import env as setting
-from ..errors import DomainError
+from ..errors import DomainError, msg
 from .render import content_items, ground_text, in_force, period_end
 
 FONT_NAME = "XinyongCJK"
@@ -38,15 +38,15 @@ def find_font() -> tuple[str, int]:
     if env:
         path, _, index = env.partition("#")
         if not Path(path).is_file():
-            raise FontMissing(f"XINYONG_REPORT_FONT names {path}, which does not exist")
+            raise FontMissing(msg("XINYONG_REPORT_FONT names {path}, which does not exist", path=path))
         return path, int(index or 0)
     for path, index in FONT_CANDIDATES:
         if Path(path).is_file():
             return path, index
     raise FontMissing(
-        "no CJK TrueType font for the PDF report: install the Debian package "
-        f"{FONT_PACKAGE} (apt-get install -y {FONT_PACKAGE}) or set XINYONG_REPORT_FONT to a .ttf/.ttc file "
-        f"(looked in {', '.join(p for p, _ in FONT_CANDIDATES)})")
+        msg("no CJK TrueType font for the PDF report: install the Debian package "
+            "{package} (apt-get install -y {package}) or set XINYONG_REPORT_FONT to a .ttf/.ttc file "
+            "(looked in {looked_in})", package=FONT_PACKAGE, looked_in=", ".join(p for p, _ in FONT_CANDIDATES)))
 
 
 @lru_cache(maxsize=1)
@@ -214,7 +214,12 @@ def to_pdf(r: dict[str, Any], sealed: dict[str, Any] | None = None) -> bytes:
 
     buf = io.BytesIO()
 
+    issued = _pdf_date(r["issued_at"])
+
     def frame(canvas, doc) -> None:
+        # the document's creation date is the report's issue moment, not the rendering's: with invariant=1
+        # (no random file id, no timestamps) a snapshot always renders to the same bytes (report.pdfstore)
+        canvas.setDateFormatter(lambda *_now: issued)
         canvas.saveState()
         canvas.setFont(font, 7.5)
         canvas.drawString(18 * mm, 10 * mm, f"{r['issuer']['zh']}  报告编号 {r['number']}")
@@ -223,9 +228,20 @@ def to_pdf(r: dict[str, Any], sealed: dict[str, Any] | None = None) -> bytes:
 
     doc = SimpleDocTemplate(buf, pagesize=A4, leftMargin=18 * mm, rightMargin=18 * mm, topMargin=16 * mm,
                             bottomMargin=18 * mm, title=f"{r['title']['zh']} {r['number']}",
-                            author=r["issuer"]["zh"], subject=r["title"]["en"], creator="xinyong")
+                            author=r["issuer"]["zh"], subject=r["title"]["en"], creator="xinyong", invariant=1)
     doc.build(story, onFirstPage=frame, onLaterPages=frame)
     return buf.getvalue()
+
+
+def _pdf_date(issued_at: str) -> str:
+    """An ISO 8601 moment as a PDF date (``D:YYYYMMDDHHmmSS+08'00'``)."""
+    from datetime import datetime
+
+    moment = datetime.fromisoformat(issued_at)
+    offset = moment.utcoffset()
+    minutes = int(offset.total_seconds() // 60) if offset is not None else 0
+    sign = "+" if minutes >= 0 else "-"
+    return f"D:{moment:%Y%m%d%H%M%S}{sign}{abs(minutes) // 60:02d}'{abs(minutes) % 60:02d}'"
 
 
 def _seal(sealed: dict[str, Any], st: dict[str, Any], width: float) -> Any:

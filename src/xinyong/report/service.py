@@ -24,20 +24,19 @@ from ..audit import service as audit
 from ..auth import CONSOLE, Actor
 from ..clock import now, today
 from ..config import env as setting
-from ..errors import Forbidden, InvalidInput, NotFound, RuleViolation
+from ..errors import Forbidden, InvalidInput, NotFound, RuleViolation, msg
 from ..grading import service as grading
 from ..inquiry import rules as inquiry_rules
 from ..inquiry import service as inquiries
 from ..law import parameters
-from ..listing import purge as listing_purge
 from ..listing import service as lists
 from ..measure import service as measures
 from ..measure.purge import deleted_ground as deleted_entry
 from ..models import (Authorization, CreditList, CreditReport, ListEntry, RecordAction, RecordHistory, Subject,
                       Unit)
-from ..record import workflows
+from ..models.report import CreditReportPdf
 from ..unit.rules import PURPOSES
-from . import rules, seal
+from . import pdfstore, rules, seal
 
 DEFAULT_ISSUER = "上海市公共信用信息服务中心"
 DEFAULT_ISSUER_EN = "Shanghai Public Credit Information Service Center"
@@ -64,7 +63,7 @@ def settings() -> ReportSettings:
     try:
         fee = Decimal(raw).quantize(Decimal("0.01"))
     except InvalidOperation:
-        raise InvalidInput(f"XINYONG_REPORT_FEE_YUAN must be an amount in yuan, not {raw!r}") from None
+        raise InvalidInput(msg("XINYONG_REPORT_FEE_YUAN must be an amount in yuan, not {raw}", raw=repr(raw))) from None
     if fee < 0:
         raise InvalidInput("XINYONG_REPORT_FEE_YUAN cannot be negative")
     return ReportSettings(setting("XINYONG_REPORT_ISSUER", "").strip() or DEFAULT_ISSUER,
@@ -74,7 +73,7 @@ def settings() -> ReportSettings:
 def check_format(fmt: str) -> str:
     fmt = (fmt or "json").lower()
     if fmt not in FORMATS:
-        raise InvalidInput(f"format is one of {', '.join(FORMATS)}", field="format")
+        raise InvalidInput(msg("format is one of {formats}", formats=", ".join(FORMATS)), field="format")
     return fmt
 
 
@@ -225,7 +224,7 @@ def build_sections(session: Session, *, answer: inquiries.Answer, entries: list[
     """The report's sections: each record with its source, document, history and markers, the list entries,
     the grade and the measures applied — what ``answer.decision`` lets the requester see."""
     records = answer.records
-    histories = _histories(session, {r["id"]: r["content"] for r in records})
+    histories = _histories(session, {r["id"]: r["content"] for r in records}, target["id"])
     by_section: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     item_names: dict[str, tuple[str, str]] = {}
     for rec in records:
@@ -360,17 +359,19 @@ def _measures(session: Session, subject_id: int, decision, day: date) -> list[di
     return [a for a in applied if a["grounds"] and all(seen(g) for g in a["grounds"])]
 
 
-def _histories(session: Session, current: dict[int, dict]) -> dict[int, list[dict]]:
-    """Each record's changes with their reasons and documents (Art. 34.1), in two bulk queries."""
+def _histories(session: Session, current: dict[int, dict], subject_id: int) -> dict[int, list[dict]]:
+    """Each record's changes with their reasons and documents (Art. 34.1), in two bulk queries (by the subject
+    too: each routes to the subject's shard, docs/scaling.md)."""
     record_ids = list(current)
     if not record_ids:
         return {}
     out: dict[int, list[dict]] = defaultdict(list)
     hist = session.execute(
         select(RecordHistory, Unit.name).outerjoin(Unit, Unit.id == RecordHistory.actor_unit_id)
-        .where(RecordHistory.record_id.in_(record_ids))
+        .where(RecordHistory.subject_id == subject_id, RecordHistory.record_id.in_(record_ids))
         .order_by(RecordHistory.record_id, RecordHistory.version)).all()
-    acts = session.execute(select(RecordAction).where(RecordAction.record_id.in_(record_ids))).scalars().all()
+    acts = session.execute(select(RecordAction).where(RecordAction.subject_id == subject_id,
+                                                      RecordAction.record_id.in_(record_ids))).scalars().all()
     decided = {(a.record_id, a.action, a.document): a.decided_by for a in acts}
     rows_by_record: dict[int, list] = defaultdict(list)
     for h, unit_name in hist:
@@ -489,7 +490,7 @@ def get(session: Session, number: str, *, actor: Actor) -> dict[str, Any]:
         or (actor.role == inquiry_rules.SUBJECT and actor.subject_id == row.subject_id)
         or (actor.unit_id is not None and actor.unit_id == row.requester_unit_id))
     if not visible:
-        raise NotFound(f"no report {number} of yours")  # never reveals whether another's exists
+        raise NotFound(msg("no report {number} of yours", number=number))  # never reveals whether another's exists
     return row.snapshot
 
 
@@ -573,7 +574,7 @@ def verification(session: Session, number: str) -> dict[str, Any]:
     What the caller may show of it (a natural person's name) is decided by the page."""
     row = session.scalar(select(CreditReport).where(CreditReport.number == number))
     if row is None:
-        raise NotFound(f"no report {number}", field="number")
+        raise NotFound(msg("no report {number}", number=number), field="number")
     snap = row.snapshot
     subject = snap.get("subject") or {}
     current = seal.digest_of(snap)
@@ -665,6 +666,7 @@ def _rewrite(session: Session, subject_ids: list[int], *, action: str, actor: Ac
         if not _without(snap, record_id=record_id, entry_id=entry_id):
             continue
         session.execute(update(CreditReport).where(CreditReport.id == report_id).values(snapshot=snap))
+        pdfstore.discard(session, [report_id])  # the stored PDF printed what was deleted
         audit.append(session, action=action, actor=actor, object_type="report", object_id=report_id,
                      subject_id=subject_id, content=snap, details={**details, "article": "Art. 37"})
 
@@ -682,6 +684,3 @@ def purge_entry(session: Session, entry: ListEntry, subject_ids: list[int], acto
     _rewrite(session, subject_ids, action="report:purge-entry", actor=actor, details={"entry_id": entry.id},
              entry_id=entry.id)
 
-
-workflows.register_purge_hook(purge_record, tables=(CreditReport.__tablename__,))
-listing_purge.register_entry_purge_hook(purge_entry, tables=(CreditReport.__tablename__,))

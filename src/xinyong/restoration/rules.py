@@ -18,7 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from ..errors import InvalidInput, RuleViolation
+from ..errors import InvalidInput, RuleViolation, msg
 from ..law import parameters
 from ..law.errors import ParameterNotInForce
 from ..law.periods import add_months
@@ -49,13 +49,15 @@ def check_application(*, record_subject_id: int, applicant_subject_id: int | Non
         raise RuleViolation("credit restoration applies to untrustworthiness information only",
                             article="Art. 38", field="record")
     if record_status in CLOSED_RECORD:
-        raise RuleViolation(f"the record is {record_status}: there is nothing to restore", article="Art. 38",
+        raise RuleViolation(msg("the record is {record_status}: there is nothing to restore",
+                                record_status=record_status), article="Art. 38",
                             status=409, field="record")
     if not in_inquiry_period:
         raise RuleViolation("the record's inquiry period has ended: it is no longer served, so there is nothing "
                             "to restore", article="Art. 38", status=409, field="record")
     if measure not in MEASURES:
-        raise InvalidInput(f"how the adverse effect was removed is one of {', '.join(MEASURES)}",
+        raise InvalidInput(msg("how the adverse effect was removed is one of {measures}",
+                               measures=", ".join(MEASURES)),
                            article="Art. 38", field="measure")
     if not (reason or "").strip():
         raise RuleViolation("say how the loss was reduced and the adverse effect removed (Art. 38)",
@@ -77,9 +79,9 @@ def check_decider(actor_unit_id: int | None, record_unit_id: int) -> None:
 def check_decision(status: str, outcome: str, document: str, reason: str) -> None:
     """An application is decided once, on a written document; a refusal gives its reasons."""
     if status not in OPEN:
-        raise RuleViolation(f"the application is already {status}", article="Art. 38", status=409)
+        raise RuleViolation(msg("the application is already {status}", status=status), article="Art. 38", status=409)
     if outcome not in OUTCOMES:
-        raise InvalidInput(f"the outcome is one of {', '.join(OUTCOMES)}", field="outcome")
+        raise InvalidInput(msg("the outcome is one of {outcomes}", outcomes=", ".join(OUTCOMES)), field="outcome")
     if not (document or "").strip():
         raise RuleViolation("name the written document of the decision (for a grant: the written proof of "
                             "credit restoration)", article="Art. 38", field="document")

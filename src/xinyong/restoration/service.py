@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from ..audit import service as audit
 from ..auth import Actor
 from ..clock import local_date, now, today
-from ..errors import Forbidden, NotFound
+from ..errors import Forbidden, NotFound, msg
 from ..law.periods import untrustworthy_inquiry_end
 from ..models import Record, RecordAction, RestorationApplication, Unit
 from ..record import workflows
@@ -45,7 +45,7 @@ def apply(session: Session, *, actor: Actor, record_id: int, measure: str, reaso
     rec = session.get(Record, int(record_id))
     if rec is None or rec.subject_id != actor.subject_id:
         # another subject's record reads like one that does not exist (existence is information too)
-        raise NotFound(f"no record {record_id} of yours", field="record_id")
+        raise NotFound(msg("no record {record_id} of yours", record_id=record_id), field="record_id")
     day = today()
     in_period = rec.ended_on is None or day <= untrustworthy_inquiry_end(rec.ended_on, item_code=rec.item_code)
     open_one = session.scalar(select(RestorationApplication.id).where(
@@ -72,7 +72,8 @@ def apply(session: Session, *, actor: Actor, record_id: int, measure: str, reaso
 def get(session: Session, application_id: int) -> RestorationApplication:
     app = session.get(RestorationApplication, int(application_id))
     if app is None:
-        raise NotFound(f"no restoration application {application_id}", field="application")
+        raise NotFound(msg("no restoration application {application_id}", application_id=application_id),
+                       field="application")
     return app
 
 
@@ -85,7 +86,8 @@ def get_for(session: Session, application_id: int, actor: Actor) -> RestorationA
         return app
     if actor.subject_id is None and actor.unit_id is not None and actor.unit_id == app.unit_id:
         return app
-    raise NotFound(f"no restoration application {application_id}", field="application")
+    raise NotFound(msg("no restoration application {application_id}", application_id=application_id),
+                   field="application")
 
 
 def decide(session: Session, *, application_id: int, actor: Actor, outcome: str, document: str,

@@ -469,16 +469,17 @@ def _birth_date(code: str) -> date | None:
 @rule(ARTICLE)
 def ric_birth_date(code: str, today: date) -> list[Defect]:
     """Digits 7-14 of a resident ID number are a real birth date, not in the future, not before 1880."""
+    # the birth date is personal information (and digits 7-14 of the number): never in a message
     born = _birth_date(code)
     if born is None:
-        return [Defect("birth_date", f"birth date {code[6:10]}-{code[10:12]}-{code[12:14]} is not a real date")]
+        return [Defect("birth_date", "the birth date (digits 7-14) is not a real date")]
     if born > today:
-        return [Defect("birth_date_future", f"birth date {born.isoformat()} is in the future")]
+        return [Defect("birth_date_future", "the birth date (digits 7-14) is in the future")]
     if born < EARLIEST_BIRTH_DATE:
         return [
             Defect(
                 "birth_date_too_early",
-                f"birth date {born.isoformat()} is before {EARLIEST_BIRTH_DATE.isoformat()}",
+                f"the birth date (digits 7-14) is before {EARLIEST_BIRTH_DATE.isoformat()}",
             )
         ]
     return []
@@ -517,6 +518,7 @@ def check_ric(code: str, today: date) -> list[Defect]:
 # ---------------------------------------------------------------------------------------------
 
 _SCIENTIFIC = re.compile(r"^[+-]?\d+(?:\.\d*)?[eE][+-]?\d+$")
+_DECIMAL = re.compile(r"^\d{9,}\.\d+$")  # a long code a spreadsheet stored as a number: "….0"
 _ORG_CODE = re.compile(r"^([0-9A-Z]{8})[-－—‐]?([0-9X])$")
 
 
@@ -533,11 +535,19 @@ def _unusable(text: str, raw: str) -> Defect | None:
     """``text`` is the normalised value, ``raw`` the original (for messages)."""
     if not text:
         return Defect("empty", "the identifier is empty")
+    # The value is never echoed: a mangled resident ID number keeps most of its digits (1.10105E+17,
+    # 110105199001011234.0). The message says what shape it had.
     if _SCIENTIFIC.match(text):
         return Defect(
             "spreadsheet_number",
-            f"this looks like a code turned into a number by a spreadsheet ({raw.strip()}): "
+            "this looks like a code turned into a number in scientific notation by a spreadsheet: "
             "the digits are lost, ask the provider for the original",
+        )
+    if _DECIMAL.match(text):
+        return Defect(
+            "spreadsheet_number",
+            "this looks like a code turned into a number with a decimal part by a spreadsheet: "
+            "ask the provider for the original, kept as text",
         )
     if "*" in text:
         where = [i for i, c in enumerate(text, 1) if c == "*"]
@@ -596,6 +606,10 @@ def _unusable(text: str, raw: str) -> Defect | None:
 def _describe_fifteen(text: str) -> str:
     tail = text[6:]
     is_org_code = bool(_ORG_CODE.match(tail)) and org_code_check_char(tail[:8]) == tail[8]
+    if is_org_code and lookup_region(text[:6], allow_national=False) and text.isdigit():
+        # all digits, it may also be an old 15-digit resident ID number: nothing of it is echoed
+        return ("15-digit tax registration number (a region code and an organization code), not a USCC; "
+                "ask the provider for the 18-character USCC")
     if is_org_code and lookup_region(text[:6], allow_national=False):
         return (
             f"15-character tax registration number (region {text[:6]} + organization code "
@@ -646,9 +660,25 @@ def _fail(message: str, reason: str, defects: list[Defect], scheme: str | None, 
     )
 
 
-def _raise_defects(scheme: Scheme, code: str, defects: list[Defect], notes: tuple[str, ...]) -> None:
+# How a USCC defect reads when the value may be a person's number (all digits, the shape of a resident ID
+# number): the messages above quote characters 3-17, most of such a number.
+_UNECHOED = {
+    "check_character": "the check character fails",
+    "region": "the region code (characters 3-8) does not exist in GB/T 2260",
+    "org_code_check": "the embedded organization code (characters 9-17) fails its GB 11714 check",
+}
+
+
+def _unechoed(defects: list[Defect]) -> list[Defect]:
+    return [Defect(d.code, _UNECHOED[d.code]) if d.code in _UNECHOED else d for d in defects]
+
+
+def _raise_defects(scheme: Scheme, code: str, defects: list[Defect], notes: tuple[str, ...], *,
+                   echo: bool = True) -> None:
     joined = "; ".join(d.message for d in defects)
-    if scheme == "uscc":
+    if scheme == "uscc" and not echo:
+        message = f"invalid USCC: {joined}"
+    elif scheme == "uscc":
         message = f"invalid USCC {code}: {joined}"
     else:  # never echo a (possible) personal ID number
         message = f"invalid resident ID number: {joined}"
@@ -805,7 +835,10 @@ def parse_identifier(raw: str, *, today: date, allow_unlisted_region: bool = Tru
             return _build_uscc(code, notes)
         if _plausibility("ric", code, today) > _plausibility("uscc", code, today):
             _raise_defects("ric", code, ric_defects, notes)
-        _raise_defects("uscc", code, uscc_defects, notes)
+        if code.startswith("9"):  # no province code starts with 9: it cannot be a person's number
+            _raise_defects("uscc", code, uscc_defects, notes)
+        # read as a USCC, but it may be a person's mistyped number: neither it nor its parts are echoed
+        _raise_defects("uscc", code, _unechoed(uscc_defects), notes, echo=False)
     defects = check_uscc(code)
     if defects:
         _raise_defects("uscc", code, defects, notes)

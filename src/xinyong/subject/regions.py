@@ -87,6 +87,9 @@ class Region:
         return text
 
 
+_NATIONAL = Region(code=NATIONAL_CODE, name="全国（中央）", abolished=False, province=None)
+
+
 def _parse_names(value: str) -> list[tuple[int | None, int | None, str]]:
     out: list[tuple[int | None, int | None, str]] = []
     # split on a comma that starts a new "[...]" range; names themselves have no "[,"
@@ -107,10 +110,35 @@ def _read_source() -> str:
 
 @cache
 def _table() -> dict[str, Region]:
+    table = _parse(_read_source().splitlines())
+    table[NATIONAL_CODE] = _NATIONAL
+    return table
+
+
+@cache
+def _province_lines() -> dict[str, list[str]]:
+    """The source's lines by province (two-digit prefix): splitting is cheap, parsing every line is not."""
+    blocks: dict[str, list[str]] = {}
+    current: list[str] = []
+    for line in _read_source().splitlines():
+        if line[:2].isdigit():
+            current = blocks.setdefault(line[:2], [])
+        current.append(line)
+    return blocks
+
+
+@cache
+def _province(prefix: str) -> dict[str, Region]:
+    """One province's regions: a single lookup (``xinyong subject check``) parses only its province, which
+    holds everything a region's entry draws on (the province's and the prefecture's names)."""
+    return _parse(_province_lines().get(prefix, []))
+
+
+def _parse(lines: list[str]) -> dict[str, Region]:
     raw: dict[str, tuple[str, list[tuple[int | None, int | None, str]]]] = {}
     province = ""
     prefix = ""
-    for line in _read_source().splitlines():
+    for line in lines:
         if not line.strip() or line.startswith("#"):
             continue
         m = re.match(r'^(\d{2}) province="([^"]*)"', line)
@@ -144,7 +172,6 @@ def _table() -> dict[str, Region]:
             until=until,
             former_names=tuple(n for _, _, n in names[:-1] if n != name),
         )
-    table[NATIONAL_CODE] = Region(code=NATIONAL_CODE, name="全国（中央）", abolished=False, province=None)
     return table
 
 
@@ -155,9 +182,12 @@ def lookup_region(code: str, *, allow_national: bool = True) -> Region | None:
     """
     if not (isinstance(code, str) and len(code) == 6 and code.isascii() and code.isdigit()):
         return None
-    if code == NATIONAL_CODE and not allow_national:
-        return None
-    return _table().get(code)
+    if code == NATIONAL_CODE:
+        return _NATIONAL if allow_national else None
+    cached = getattr(_table, "cache_info", None)  # None: a table put in its place (tests) is read as is
+    if cached is None or cached().currsize:  # the whole table is at hand already
+        return _table().get(code)
+    return _province(code[:2]).get(code)
 
 
 def all_regions() -> dict[str, Region]:
@@ -171,7 +201,7 @@ def parent_region(code: str) -> Region | None:
         return None
     for candidate in (code[:4] + "00", code[:2] + "0000"):
         if candidate != code and candidate != NATIONAL_CODE:
-            found = _table().get(candidate)
+            found = lookup_region(candidate)
             if found is not None:
                 return found
     return None

@@ -20,7 +20,7 @@ from .. import crypto
 from ..clock import now, today
 from ..config import get_settings
 from ..db import one_of
-from ..errors import NotFound
+from ..errors import NotFound, msg
 from ..models import Subject
 from .identifiers import Identifier, mask_ric, parse_identifier
 
@@ -38,7 +38,8 @@ def find(session: Session, raw: str) -> Subject:
     ident = parse_identifier(raw, today=today())
     subject = session.scalar(select(Subject).where(Subject.identifier_digest == identifier_digest(ident)))
     if subject is None:
-        raise NotFound(f"no information subject {ident.masked()} is known to the platform", field="subject")
+        raise NotFound(msg("no information subject {ident} is known to the platform", ident=ident.masked()),
+                       field="subject")
     return subject
 
 
@@ -110,7 +111,7 @@ def identifier_of(session_or_row: Session | Any, subject: Subject | int | None =
     if isinstance(row, int):
         found = session_or_row.execute(_FULL.where(Subject.id == row)).one_or_none()
         if found is None:
-            raise NotFound(f"no information subject #{row}", field="subject")
+            raise NotFound(msg("no information subject #{row}", row=row), field="subject")
         row = found
     get = row.__getitem__ if isinstance(row, Mapping) else lambda name: getattr(row, name)
     if get("kind") != "natural_person":

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ..auth import PROVIDER_KINDS, UNIT_KINDS
-from ..errors import InvalidInput, RuleViolation
+from ..errors import InvalidInput, RuleViolation, msg
 from ..law.rules import rule
 
 # Art. 28's occasions as purpose codes: code -> (Chinese, English, the Art. 28.1 item).
@@ -32,7 +32,8 @@ PURPOSES: dict[str, tuple[str, str, str]] = {
 def check_kind(kind: str) -> str:
     if kind not in UNIT_KINDS:
         raise InvalidInput(
-            f"unknown unit kind '{kind}'; one of: {', '.join(UNIT_KINDS)}", field="kind"
+            msg("unknown unit kind '{kind}'; one of: {unit_kinds}", kind=kind, unit_kinds=", ".join(UNIT_KINDS)),
+            field="kind"
         )
     return kind
 
@@ -42,8 +43,8 @@ def check_may_be_provider(kind: str, items: list[str]) -> None:
     """Only public credit information providers (organs, public enterprises and institutions) provide items."""
     if items and kind not in PROVIDER_KINDS:
         raise RuleViolation(
-            f"a unit of kind '{kind}' is not a provider of public credit information; "
-            f"providers are {', '.join(PROVIDER_KINDS)}",
+            msg("a unit of kind '{kind}' is not a provider of public credit information; providers are "
+                "{provider_kinds}", kind=kind, provider_kinds=", ".join(PROVIDER_KINDS)),
             article="Art. 8.2",
             field="provides",
         )
@@ -54,7 +55,8 @@ def check_purpose(purpose: str) -> str:
     """An inquiry purpose is one of the occasions Art. 28 lists."""
     if purpose not in PURPOSES:
         raise RuleViolation(
-            f"'{purpose}' is not an Art. 28 purpose; one of: {', '.join(PURPOSES)}",
+            msg("'{purpose}' is not an Art. 28 purpose; one of: {purposes}",
+                purpose=purpose, purposes=", ".join(PURPOSES)),
             article="Art. 28.1",
             field="purpose",
         )
@@ -68,9 +70,9 @@ def check_inquiry_list_owner(kind: str, inquires: list[str], purposes: list[str]
         return
     if kind != "administrative" and not mandate:
         raise RuleViolation(
-            "only administrative organs (and organizations that laws or regulations give public-affairs "
-            "functions, Art. 28.2) publish a list of inquiry items and purposes "
-            f"(a '{kind}' unit inquires under the subject's authorization or its own basis)",
+            msg("only administrative organs (and organizations that laws or regulations give public-affairs "
+                "functions, Art. 28.2) publish a list of inquiry items and purposes (a '{kind}' unit inquires "
+                "under the subject's authorization or its own basis)", kind=kind),
             article="Art. 17.2",
             field="inquires",
         )
@@ -96,7 +98,8 @@ def check_subkind(kind: str, subkind: str | None) -> str | None:
                                 field="subkind")
         return subkind
     if subkind:
-        raise InvalidInput(f"only judicial organs have a subkind (court | procuratorate), not a '{kind}' unit",
+        raise InvalidInput(msg("only judicial organs have a subkind (court | procuratorate), not a '{kind}' unit",
+                               kind=kind),
                            field="subkind")
     return None
 
@@ -105,8 +108,9 @@ def check_subkind(kind: str, subkind: str | None) -> str | None:
 def check_mandate(kind: str, mandate: str | None) -> None:
     """An organization that laws or regulations give public-affairs functions inquires as an organ does; it names that law."""
     if mandate and kind not in MANDATE_KINDS:
-        raise RuleViolation(f"a public-affairs mandate (Art. 28.2) is recorded for a public institution or public "
-                            f"enterprise that a law or regulation authorizes, not for a '{kind}' unit",
+        raise RuleViolation(msg("a public-affairs mandate (Art. 28.2) is recorded for a public institution or "
+                                "public enterprise that a law or regulation authorizes, not for a '{kind}' unit",
+                                kind=kind),
                             article="Art. 28.2", field="mandate")
 
 
@@ -119,15 +123,15 @@ def check_officer_rights(unit_list: list[tuple[str, str]], items: list[str] | No
     for item in items or ():
         if item not in unit_items:
             raise RuleViolation(
-                f"item '{item}' is not on the unit's published inquiry list; an officer's rights "
-                "lie within the unit's",
+                msg("item '{item}' is not on the unit's published inquiry list; an officer's rights lie within the "
+                    "unit's", item=item),
                 article="Art. 19(2)",
                 field="items",
             )
     for purpose in purposes or ():
         if purpose not in unit_purposes:
             raise RuleViolation(
-                f"purpose '{purpose}' is not on the unit's published inquiry list",
+                msg("purpose '{purpose}' is not on the unit's published inquiry list", purpose=purpose),
                 article="Art. 19(2)",
                 field="purposes",
             )

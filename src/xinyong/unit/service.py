@@ -12,7 +12,7 @@ from .. import refcache, tokens
 from ..auth import Actor
 from ..catalog import service as catalog
 from ..clock import now
-from ..errors import Conflict, InvalidInput, NotFound
+from ..errors import Conflict, InvalidInput, NotFound, msg
 from ..models import CreditList, Officer, Unit, UnitInquiryItem, UnitInquiryList, UnitProvides
 from ..subject.identifiers import parse_uscc
 from . import rules
@@ -55,7 +55,7 @@ def add_unit(
     for item in [*provides, *inquires]:
         catalog.get_item(session, item)
     if session.scalar(select(Unit.id).where(Unit.uscc == code)) is not None:
-        raise Conflict(f"a unit with USCC {code} is already registered", field="uscc")
+        raise Conflict(msg("a unit with USCC {code} is already registered", code=code), field="uscc")
     unit = Unit(name=name, kind=kind, uscc=code, active=True, created_at=now(), subkind=subkind, mandate=mandate)
     unit.provides = [UnitProvides(item_code=i) for i in provides]
     unit.inquiry_items = [
@@ -103,7 +103,8 @@ def add_officer(
     rules.check_officer_rights(
         [(q.item_code, q.purpose) for q in unit.inquiry_items], items or None, purposes or None)
     if session.scalar(select(Officer.id).where(Officer.unit_id == unit.id, Officer.staff_no == staff_no)):
-        raise Conflict(f"the unit already has an officer with staff number {staff_no}", field="staff_no")
+        raise Conflict(msg("the unit already has an officer with staff number {staff_no}", staff_no=staff_no),
+                       field="staff_no")
     officer = Officer(unit_id=unit.id, staff_no=staff_no, name=name, items=items or None,
                       purposes=purposes or None, active=True, created_at=now())
     session.add(officer)
@@ -122,7 +123,7 @@ def get_by_uscc(session: Session, uscc: str) -> Unit:
     if unit is None:
         from ..logmask import mask_text
 
-        raise NotFound(f"no unit is registered with USCC {mask_text(code)}", field="unit")
+        raise NotFound(msg("no unit is registered with USCC {code}", code=mask_text(code)), field="unit")
     return unit
 
 
@@ -144,7 +145,7 @@ def _list_id(session: Session, ident: str | int) -> int:
     found = (session.get(CreditList, int(text)) if text.isdigit()
              else session.scalar(select(CreditList).where(CreditList.code == text)))
     if found is None:
-        raise NotFound(f"no list {ident}", field="lists")
+        raise NotFound(msg("no list {ident}", ident=ident), field="lists")
     return found.id
 
 
@@ -224,7 +225,7 @@ def officers_of(session: Session, unit_id: int) -> list[Officer]:
 def _officer_of(session: Session, unit: Unit, officer_id: int) -> Officer:
     officer = session.get(Officer, officer_id)
     if officer is None or officer.unit_id != unit.id:  # another unit's officer reads as no officer
-        raise NotFound(f"the unit has no officer {officer_id}", field="officer")
+        raise NotFound(msg("the unit has no officer {officer_id}", officer_id=officer_id), field="officer")
     return officer
 
 
