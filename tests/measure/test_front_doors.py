@@ -71,10 +71,8 @@ def test_cli_check_names_an_invalid_identifier_and_checks_the_others(engine, joi
 
 
 def test_api_check_of_many_subjects_and_an_invalid_identifier(engine, joint):
-    """More than INLINE_SUBJECTS subjects run in the threadpool; the answer is the same shape."""
-    from xinyong.measure.endpoints import INLINE_SUBJECTS
-
-    subjects = [ORG_USCC] * INLINE_SUBJECTS + ["abc", RESPONSIBLE_RIC]
+    """A procurement's bidders in one check: an answer per subject, in order, an invalid identifier among them."""
+    subjects = [ORG_USCC] * 10 + ["abc", RESPONSIBLE_RIC]
     with TestClient(create_app(engine)) as c:
         res = c.post("/api/v1/checks", headers=auth(joint.w.organ_token),
                      json={"subjects": subjects, "context": "procurement"})

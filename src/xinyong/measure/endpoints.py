@@ -80,10 +80,6 @@ def withdraw(measure: str = text_path("The measure's id or code"), who: Actor = 
         return service.view(service.withdraw(s, measure=measure, actor=who))
 
 
-# A procurement's bidders and more: checks of any size now run in the threadpool (tests name this size).
-INLINE_SUBJECTS = 10
-
-
 # Hot path: the answer is a pre-built orjson body; CheckRead documents it (tests hold the body to it).
 @router.post("/checks", response_class=JSON,
              responses={200: {"model": CheckRead, "description": "Each subject's measures, with grounds"},
