@@ -66,6 +66,8 @@ def covered(engine, joint):  # noqa: F811
         measures.apply(s, check_id=chk["check_id"], measure="R-MARKET", subject=ORG_USCC,
                        document="沪府许〔2025〕2号", actor=w.organ)
     with session_scope(engine) as s:
+        authorizations.publish_notice(s, text_zh="同意告知书", text_en="consent notice", published_on=TODAY,
+                                      actor=CONSOLE)  # consent_notice (Art. 14.2)
         authorizations.grant(s, subject_id=w.org_id, unit_uscc=w.agency.unit_uscc, items=["penalty"],
                              purpose="credit-assessment", valid_from=TODAY, valid_until=TODAY + timedelta(days=90),
                              document="授权书〔2025〕1号", actor=org)

@@ -201,3 +201,32 @@ def test_the_console_accepts_and_records_the_fulfilment_for_the_unit(engine, wor
     res = runner.invoke(cli, ["commitment", "fulfilment", str(cid), "--unit", PROVIDER_USCC, "--outcome",
                               "fulfilled", "--document", "核字2号", "--json"], catch_exceptions=False)
     assert res.exit_code == 0 and json.loads(res.stdout)["status"] == "fulfilled"
+
+
+@pytest.mark.article("Art. 13.2")
+def test_two_declarations_that_read_the_same_serial_both_land_with_distinct_codes(engine, world, monkeypatch):
+    """Side by side, two declarations read the same highest serial of the day; the unique code refuses the
+    later insert, which reads again inside a savepoint instead of failing (the stale read simulated)."""
+    from xinyong.commitment import service as commitments
+
+    client = TestClient(create_app(engine))
+    first = client.post("/api/v1/me/commitments", headers=_h(world["org"]), json=DECLARATION).json()
+    real, calls = commitments._next_code, []
+
+    def stale_once(session, region, day):
+        calls.append(day)
+        return first["code"] if len(calls) == 1 else real(session, region, day)  # the read before `first` landed
+
+    monkeypatch.setattr(commitments, "_next_code", stale_once)
+    r = client.post("/api/v1/me/commitments", headers=_h(world["org"]), json=DECLARATION)
+    assert r.status_code == 201, r.text
+    assert len(calls) == 2 and r.json()["code"].endswith("000002") and r.json()["code"] != first["code"]
+    with session_scope(engine) as s:
+        codes = sorted(s.scalars(select(CreditCommitment.code)))
+        assert codes == [first["code"], r.json()["code"]]
+        declared = s.scalars(select(AuditEvent).where(AuditEvent.action == "commitment:declare")).all()
+        assert len(declared) == 2  # the refused insert left no event behind
+
+    monkeypatch.setattr(commitments, "_next_code", lambda session, region, day: first["code"])
+    r = client.post("/api/v1/me/commitments", headers=_h(world["org"]), json=DECLARATION)
+    assert r.status_code == 409 and r.json()["article"] == "Art. 13.2"

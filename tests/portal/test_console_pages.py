@@ -226,6 +226,48 @@ def test_verify_from_the_console_is_queued_the_worker_runs_it_and_the_page_keeps
     assert 'data-state="finished"' in page and ": intact" in page.split('id="verification-request"')[1][:600]
 
 
+
+@pytest.mark.article("Art. 20(2)")
+def test_a_verification_whose_worker_died_is_shown_interrupted_and_run_again_by_the_next_worker(engine, desk,
+                                                                                                  monkeypatch):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from xinyong import worker
+    from xinyong.clock import wall_now
+    from xinyong.models import AuditVerification
+    from xinyong.oversight import operations
+
+    client = _operator(engine, desk)
+    client.post("/console/verify", data={}, follow_redirects=False)
+    # a worker claims it, then dies inside audit verify (its heartbeat stops with it)
+    def dies(engine):
+        raise SystemExit("killed")
+
+    monkeypatch.setattr("xinyong.audit.verify.verify", dies)
+    with pytest.raises(SystemExit):
+        operations.run_queued_verifications(engine)
+    monkeypatch.undo()
+    with session_scope(engine) as s:
+        [row] = s.scalars(select(AuditVerification)).all()
+        assert row.started_at is not None and row.finished_at is None and row.runs == 1 and row.lease_holder
+        # while its lease runs, another worker leaves it alone and the page says running
+    assert worker.Worker(engine).run_verifications() == []
+    assert 'data-state="running"' in client.get("/console?lang=en").text
+    with session_scope(engine) as s:  # the lease lapses: nobody renews it
+        s.execute(update(AuditVerification).values(lease_expires_at=wall_now() - timedelta(seconds=1)))
+    page = client.get("/console?lang=en").text
+    assert 'data-state="interrupted"' in page and "the next worker runs it again" in page
+    assert "已中断" in client.get("/console?lang=zh").text
+    assert client.post("/console/verify", data={}, follow_redirects=False).status_code == 303  # still the one
+    assert worker.Worker(engine).run_verifications() == [{"id": row.id, "ok": True}]
+    with session_scope(engine) as s:
+        [again] = s.scalars(select(AuditVerification)).all()
+        assert (again.outcome, again.runs, again.lease_holder) == ("ok", 2, None)
+        assert len(s.scalars(select(AuditEvent).where(AuditEvent.action == "audit:verify")).all()) == 1
+
+
 # --- the API route of agents' tokens ------------------------------------------------------------------------
 
 @pytest.mark.article("Art. 17.1")

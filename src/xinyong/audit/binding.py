@@ -101,6 +101,7 @@ BOUND: dict[str, Bound] = _bound(
     Bound("objection_record", "the records an objection is about, and each one's outcome (Art. 36)"),
     Bound("objection_step", "each step owed, its deadline and basis, and when it was done (Art. 36)"),
     Bound("subject_authorization", "a subject's written authorization for a unit to inquire (Art. 17.3)"),
+    Bound("consent_notice", "the notice text a consent was given on, every version kept (Art. 14.2, 17.3)"),
     Bound("credit_report", "an issued report, what it stated, whether it was free (Art. 34)"),
     Bound("access_token", "who may act on the platform: a token inserted or revived by SQL is a way in"),
     Bound("officer", "an officer's query rights within the unit's (Art. 19(2))"),

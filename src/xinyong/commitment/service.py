@@ -18,12 +18,13 @@ from datetime import date
 from typing import Any
 
 from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from ..audit import service as audit
 from ..auth import Actor
 from ..clock import local_date, now, today
-from ..errors import Forbidden, NotFound, RuleViolation, msg
+from ..errors import Conflict, Forbidden, NotFound, RuleViolation, msg
 from ..models import CatalogItem, CreditCommitment, Record, Subject, Unit, UnitProvides
 from ..record import workflows
 from ..record.fields import declared_fields
@@ -53,6 +54,27 @@ def _next_code(session: Session, region: str, day: date) -> str:
     return rules.commitment_code(region, day, int(highest[-6:]) + 1 if highest else 1)
 
 
+_CODE_ATTEMPTS = 5
+
+
+def _insert_numbered(session: Session, c: CreditCommitment, region: str, day: date) -> None:
+    """Insert with the next free serial of the day. Two declarations read the same highest serial when they
+    run side by side; the code's unique key refuses the later one, which reads again inside a savepoint (the
+    rest of the transaction is kept) instead of failing."""
+    for _ in range(_CODE_ATTEMPTS):
+        c.code = _next_code(session, region, day)
+        try:
+            with session.begin_nested():
+                session.add(c)
+                session.flush()
+            return
+        except IntegrityError:
+            if session.scalar(select(func.count()).where(CreditCommitment.code == c.code)) == 0:
+                raise  # not the serial: another constraint, which a retry would not cure
+    raise Conflict(msg("no free commitment serial after {attempts} attempts; submit again", attempts=_CODE_ATTEMPTS),
+                   article="Art. 13.2")
+
+
 def declare(session: Session, *, actor: Actor, form: str, kind: str, accepting_uscc: str, reason: str,
             content: str, liability: str, valid_until: date | None, disclosure: str, guaranteed: bool,
             made_on: date | None = None) -> CreditCommitment:
@@ -72,12 +94,11 @@ def declare(session: Session, *, actor: Actor, form: str, kind: str, accepting_u
     rules.check_accepting_unit(provides_item=_provides(session, unit.id))
     moment = now()
     c = CreditCommitment(
-        code=_next_code(session, rules.region_of_uscc(unit.uscc), made), subject_id=actor.subject_id, form=form,
+        subject_id=actor.subject_id, form=form,
         kind=kind, reason=reason.strip(), content=content.strip(), liability=liability.strip(), made_on=made,
         valid_until=valid_until, accepting_unit_id=unit.id, disclosure=disclosure, guaranteed=True,
         status="declared", declared_by=actor.label[:120], declared_at=moment)
-    session.add(c)
-    session.flush()
+    _insert_numbered(session, c, rules.region_of_uscc(unit.uscc), made)
     _audit(session, c, "declare", actor, form=form, kind=kind, made_on=made.isoformat())
     return c
 

@@ -13,7 +13,8 @@ from ..auth import Actor
 from ..clock import now
 from ..errors import Forbidden, InvalidInput, NotFound, msg
 from ..law.rules import rule
-from ..models import Authorization, CatalogItem, Unit
+from ..models import Authorization, CatalogItem, ConsentNotice, Unit
+from . import rules as consent_rules
 from ..unit import service as units
 
 
@@ -45,10 +46,20 @@ def grant(
     valid_until: date,
     document: str,
     actor: Actor,
+    form: str | None = None,
+    restricted_kinds: list[str] | None = None,
+    adverse_consequences_told: bool = False,
+    adverse_text: str | None = None,
+    notice_version: int | None = None,
 ) -> Authorization:
     _check_actor(actor, subject_id)
     items = sorted(set(items))
     check_written_authorization(document, items, purpose, valid_from, valid_until)
+    consent_rules.check_scope_not_prohibited(items)
+    kinds = sorted(set(restricted_kinds or []))
+    consent_rules.check_scope_not_prohibited(kinds)
+    consent_rules.check_restricted_consent(kinds, form, adverse_consequences_told)
+    notice = _notice(session, notice_version)
     known = set(session.scalars(select(CatalogItem.code).where(CatalogItem.code.in_(items))))
     unknown = [i for i in items if i not in known]
     if unknown:
@@ -56,7 +67,11 @@ def grant(
     unit = units.get_by_uscc(session, unit_uscc)
     auth = Authorization(subject_id=subject_id, unit_id=unit.id, items=items, purpose=purpose.strip(),
                          valid_from=valid_from, valid_until=valid_until, document=document.strip()[:200],
-                         granted_at=now())
+                         granted_at=now(), form=form or consent_rules.WRITTEN, restricted_kinds=kinds or None,
+                         notice_id=notice.id if notice is not None else None)
+    if adverse_consequences_told:
+        auth.adverse_told_at = auth.granted_at
+        auth.adverse_text = (adverse_text or (notice.text_en if notice is not None else "") or "").strip() or None
     session.add(auth)
     session.flush()
     audit.append(session, action="authorization:grant", actor=actor, object_type="authorization",
@@ -95,7 +110,48 @@ def describe(auth: Authorization, unit: Unit) -> dict[str, Any]:
         "document": auth.document,
         "granted_at": auth.granted_at.isoformat(),
         "withdrawn_at": auth.withdrawn_at.isoformat() if auth.withdrawn_at else None,
+        "form": auth.form or consent_rules.WRITTEN,
+        "restricted_kinds": list(auth.restricted_kinds or []),
+        "adverse_consequences_told_at": auth.adverse_told_at.isoformat() if auth.adverse_told_at else None,
+        "notice_id": auth.notice_id,
+        "grade": sorted(consent_rules.restricted_grade(auth.restricted_kinds, auth.form,
+                                                       auth.adverse_told_at is not None)),
     }
+
+
+def publish_notice(session: Session, *, text_zh: str, text_en: str, published_on: date,
+                   actor: Actor) -> ConsentNotice:
+    """The operator publishes a new version of the consent notice text; earlier versions are kept."""
+    if actor.role not in ("console", "operator"):
+        raise Forbidden("only the operator publishes the consent notice", article="Art. 14.2")
+    if not text_zh.strip() or not text_en.strip():
+        raise InvalidInput("a consent notice has a Chinese and an English text", article="Art. 14.2",
+                           field="text")
+    latest = session.scalar(select(ConsentNotice.version).order_by(ConsentNotice.version.desc()).limit(1))
+    notice = ConsentNotice(version=(latest or 0) + 1, text_zh=text_zh.strip(), text_en=text_en.strip(),
+                           published_on=published_on)
+    session.add(notice)
+    session.flush()
+    audit.append(session, action="consent-notice:publish", actor=actor, object_type="consent-notice",
+                 object_id=notice.id, details={"version": notice.version})
+    return notice
+
+
+def current_notice(session: Session, day: date | None = None) -> ConsentNotice | None:
+    """The notice version in force on a day (the latest published on or before it)."""
+    q = select(ConsentNotice)
+    if day is not None:
+        q = q.where(ConsentNotice.published_on <= day)
+    return session.scalars(q.order_by(ConsentNotice.version.desc()).limit(1)).first()
+
+
+def _notice(session: Session, version: int | None) -> ConsentNotice | None:
+    if version is None:
+        return current_notice(session, now().date())
+    notice = session.scalar(select(ConsentNotice).where(ConsentNotice.version == version))
+    if notice is None:
+        raise NotFound(msg("no consent notice version {version}", version=version), field="notice_version")
+    return notice
 
 
 def _check_actor(actor: Actor, subject_id: int) -> None:

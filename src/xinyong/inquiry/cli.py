@@ -74,6 +74,9 @@ def grant(
     purpose: str = typer.Option(..., "--purpose"),
     until: str = typer.Option(..., "--until", help="Last day in force (YYYY-MM-DD)."),
     document: str = typer.Option(..., "--document", help="The written authorization's title or number."),
+    restricted: list[str] = typer.Option([], "--restricted", help="An Art. 14.2 kind in scope (repeatable)."),
+    adverse_told: bool = typer.Option(False, "--adverse-told", help="The subject was told the possible "
+                                      "adverse consequences (Art. 14.2)."),
     as_json: bool = typer.Option(False, "--json"),
 ) -> None:
     """Enter a subject's written authorization (the operator's console, on the subject's behalf)."""
@@ -81,7 +84,8 @@ def grant(
         subj = subjects.find(s, subject)
         auth = authorizations.grant(s, subject_id=subj.id, unit_uscc=to, items=items, purpose=purpose,
                                     valid_from=today(), valid_until=date.fromisoformat(until),
-                                    document=document, actor=CONSOLE)
+                                    document=document, actor=CONSOLE, restricted_kinds=restricted,
+                                    adverse_consequences_told=adverse_told)
         info = authorizations.of_subject(s, subj.id)
     info = next(a for a in info if a["id"] == auth.id)
     print_json(info) if as_json else out.print(f"authorization {auth.id} granted to {info['unit']['name']}")

@@ -67,7 +67,8 @@ def grant(body: AuthorizationIn, who: Actor = Depends(subject_only), eng: Engine
         auth = authorizations.grant(
             s, subject_id=who.subject_id, unit_uscc=body.unit_uscc, items=body.items, purpose=body.purpose,
             valid_from=body.valid_from or today(), valid_until=body.valid_until, document=body.document,
-            actor=who)
+            actor=who, form=body.form, restricted_kinds=body.restricted_kinds,
+            adverse_consequences_told=body.adverse_consequences_told, notice_version=body.notice_version)
         info = next(a for a in authorizations.of_subject(s, who.subject_id) if a["id"] == auth.id)
     return info
 

@@ -701,3 +701,53 @@ def with_measure_basis(req: Request, basis: MeasureBasis) -> Request:
     from dataclasses import replace
 
     return replace(req, measure_basis=basis)
+
+
+# Consent (Art. 14.2, 14.3, 17.3) ------------------------------------------------------------------
+# The restricted kinds of Art. 14.2: collected about a natural person only with the person's written consent,
+# after being told plainly of the possible adverse consequences.
+RESTRICTED_KINDS = ("income", "deposits", "securities", "commercial-insurance", "real-estate", "tax-amount")
+WRITTEN = "written"
+CONSENT_FORMS = (WRITTEN, "other")
+
+
+@rule("Art. 14.2")
+def check_restricted_consent(restricted_kinds: Sequence[str], form: str | None, adverse_told: bool) -> None:
+    """An authorization naming a restricted kind (income, deposits, securities, commercial insurance, real
+    estate, tax amounts) is valid only in writing and when the subject was told the adverse consequences."""
+    from ..errors import RuleViolation, msg
+
+    unknown = [k for k in restricted_kinds if k not in RESTRICTED_KINDS]
+    if unknown:
+        raise RuleViolation(msg("not restricted kinds of Art. 14.2: {unknown}", unknown=", ".join(unknown)),
+                           article="Art. 14.2", field="restricted_kinds")
+    if form is not None and form not in CONSENT_FORMS:
+        raise RuleViolation(msg("unknown form of consent: {form}", form=form), article="Art. 14.2", field="form")
+    if restricted_kinds and (form or WRITTEN) != WRITTEN:
+        raise RuleViolation("consent to income, deposits, securities, commercial insurance, real estate or tax "
+                           "amounts must be in writing", article="Art. 14.2", field="form")
+    if restricted_kinds and not adverse_told:
+        raise RuleViolation("consent to income, deposits, securities, commercial insurance, real estate or tax "
+                           "amounts needs the subject to have been told the possible adverse consequences",
+                           article="Art. 14.2", field="adverse_consequences_told")
+
+
+@rule("Art. 14.3")
+def check_scope_not_prohibited(names: Sequence[str]) -> None:
+    """Religious faith, genes, fingerprints, blood type, illness and medical history are never collected: no
+    authorization's scope, catalog field or inquiry object may name them, whatever the consent."""
+    from ..errors import RuleViolation, msg
+    from ..record.rules import prohibited_kind
+
+    for name in names:
+        kind = prohibited_kind(name)
+        if kind is not None:
+            raise RuleViolation(msg("{kind} information must never be collected, whatever the consent",
+                                    kind=kind), article="Art. 14.3", field="items")
+
+
+def restricted_grade(restricted_kinds: Sequence[str] | None, form: str | None, adverse_told: bool) -> frozenset[str]:
+    """The restricted kinds a consent record opens: none unless written and the adverse consequences told."""
+    if not restricted_kinds or (form or WRITTEN) != WRITTEN or not adverse_told:
+        return frozenset()
+    return frozenset(k for k in restricted_kinds if k in RESTRICTED_KINDS)

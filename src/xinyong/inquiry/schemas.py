@@ -25,6 +25,13 @@ class AuthorizationIn(InModel):
     valid_from: date | None = None
     document: str = Field(..., max_length=200, description="The written authorization's title or number "
                           "(Art. 17.3)")
+    form: str = Field("written", max_length=16, description="written | other: only a written consent counts for "
+                      "the restricted kinds (Art. 14.2)")
+    restricted_kinds: list[str] = Field(default_factory=list, description="Art. 14.2 kinds in scope: income, "
+                                        "deposits, securities, commercial-insurance, real-estate, tax-amount")
+    adverse_consequences_told: bool = Field(False, description="The subject was told the possible adverse "
+                                            "consequences of providing restricted information (Art. 14.2)")
+    notice_version: int | None = Field(None, description="The consent notice version shown (default: current)")
 
 
 class FindIn(InModel):
@@ -129,6 +136,11 @@ class AuthorizationRead(ReadModel):
     document: str
     granted_at: str = Field(..., description="ISO 8601 timestamp")
     withdrawn_at: str | None
+    form: str = "written"
+    restricted_kinds: list[str] = []
+    adverse_consequences_told_at: str | None = None
+    notice_id: int | None = None
+    grade: list[str] = Field([], description="The restricted kinds this consent validly opens (Art. 14.2)")
 
 
 class AuthorizationWithdrawnRead(ReadModel):

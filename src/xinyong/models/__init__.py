@@ -3,7 +3,7 @@
 from .audit import AuditCheckpoint, AuditEvent
 from .catalog import CatalogItem
 from .commitment import CreditCommitment  # noqa: F401
-from .inquiry import Authorization, InquiryLog
+from .inquiry import Authorization, ConsentNotice, InquiryLog
 from .notice import Notice, NoticeMail, SubjectContact  # noqa: F401
 from .listing import CreditList, ListComment, ListEntry, ListEntryPerson, ListRemedy  # noqa: F401
 from .measure import Measure, MeasureApplication, MeasureCheck  # noqa: F401
@@ -22,6 +22,7 @@ __all__ = [
     "AuditCheckpoint",
     "AuditEvent",
     "Authorization",
+    "ConsentNotice",
     "InquiryLog",
     "Officer",
     "Batch",

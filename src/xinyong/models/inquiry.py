@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, String, Text
+from sqlalchemy import JSON, Date, DateTime, ForeignKey, Index, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, BigId
@@ -25,6 +25,24 @@ class Authorization(Base):
     granted_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     withdrawn_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
     withdrawn_reason: Mapped[str | None] = mapped_column(Text)
+    # The consent record (Art. 14.2, 17.3): the notice text shown, the form, what the subject was told.
+    notice_id: Mapped[int | None] = mapped_column(ForeignKey("consent_notice.id"))
+    form: Mapped[str | None] = mapped_column(String(16))  # written | other (NULL: before 0024, a written document)
+    restricted_kinds: Mapped[list | None] = mapped_column(JSON)  # Art. 14.2 kinds in scope
+    adverse_told_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    adverse_text: Mapped[str | None] = mapped_column(Text)  # the adverse consequences the subject was told
+
+
+class ConsentNotice(Base):
+    """A versioned text of the notice shown to a subject before it consents (Art. 14.2, 17.3)."""
+
+    __tablename__ = "consent_notice"
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    version: Mapped[int] = mapped_column(Integer, unique=True)
+    text_zh: Mapped[str] = mapped_column(Text)
+    text_en: Mapped[str] = mapped_column(Text)
+    published_on: Mapped[date] = mapped_column(Date)
 
 
 class InquiryLog(Base):

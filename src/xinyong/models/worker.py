@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import JSON, DateTime, String, Text
+from sqlalchemy import JSON, DateTime, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from ..db import Base, BigId
@@ -43,3 +43,8 @@ class AuditVerification(Base):
     outcome: Mapped[str | None] = mapped_column(String(8))  # ok | failed
     summary: Mapped[dict | None] = mapped_column(JSON)
     error: Mapped[str | None] = mapped_column(Text)  # a verification that could not run (masked)
+    # Held while it runs, renewed by the worker's heartbeat (``record.queue``'s scheme): a lapsed lease means the
+    # worker died, and the next worker claims it again.
+    lease_holder: Mapped[str | None] = mapped_column(String(120))
+    lease_expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True))
+    runs: Mapped[int] = mapped_column(Integer, default=0, server_default="0")

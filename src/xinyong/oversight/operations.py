@@ -8,6 +8,10 @@ service (``unit.service``, ``tokens``), as the API and the CLI do. Subjects appe
 
 from __future__ import annotations
 
+import logging
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
@@ -25,6 +29,8 @@ from ..law import parameters
 from ..models import (AuditCheckpoint, AuditEvent, AuditVerification, Batch, BatchReject, Objection, ObjectionStep,
                       Officer, RecordAction, Unit, UnitToken, WorkerJob)
 from . import service
+
+log = logging.getLogger(__name__)
 
 # --- units, officers, tokens ------------------------------------------------------------------------------
 
@@ -252,10 +258,20 @@ def verification_state(session: Session) -> dict[str, Any] | None:
     row = session.scalars(select(AuditVerification).order_by(AuditVerification.id.desc()).limit(1)).first()
     if row is None:
         return None
-    state = "finished" if row.finished_at else "running" if row.started_at else "queued"
+    state = ("finished" if row.finished_at else "queued" if not row.started_at
+             else "interrupted" if _lapsed(row.lease_expires_at) else "running")
     return {"id": row.id, "state": state, "requested_at": row.requested_at, "requested_by": row.requested_by,
             "started_at": row.started_at, "finished_at": row.finished_at, "outcome": row.outcome,
-            "summary": row.summary, "error": _masked(row.error)}
+            "summary": row.summary, "error": _masked(row.error), "runs": row.runs}
+
+
+def _lapsed(expires: Any) -> bool:
+    """A running verification's lease lapsed: its worker died (the next worker's loop claims it again)."""
+    if expires is None:
+        return True  # claimed before leases existed, or never renewed
+    if expires.tzinfo is None:  # SQLite hands back naive UTC
+        expires = expires.replace(tzinfo=wall_now().tzinfo)
+    return expires < wall_now()
 
 
 @dataclass(frozen=True)
@@ -273,33 +289,74 @@ def run_queued_verifications(engine: Engine) -> list[dict[str, Any]]:
     from ..audit.verify import verify
     from ..record.fields import mask_id_shaped
 
+    from ..record.queue import expiry, lease_seconds, new_holder
+
     done = []
     while True:
+        moment = wall_now()
+        # waiting, or running under a lease that lapsed (its worker died): claimable
+        claimable = (AuditVerification.finished_at.is_(None),
+                     or_(AuditVerification.started_at.is_(None), AuditVerification.lease_expires_at.is_(None),
+                         AuditVerification.lease_expires_at < moment))
+        holder, seconds = new_holder(), lease_seconds()
         with session_scope(engine) as s:
-            row = s.scalars(select(AuditVerification).where(AuditVerification.started_at.is_(None))
-                            .order_by(AuditVerification.id).limit(1)).first()
+            row = s.scalars(select(AuditVerification).where(*claimable).order_by(AuditVerification.id).limit(1)).first()
             if row is None:
                 return done
             ident, requester = row.id, _Requester(row.requested_by)
-            claimed = s.execute(update(AuditVerification).where(AuditVerification.id == ident,
-                                                                AuditVerification.started_at.is_(None))
-                                .values(started_at=now())).rowcount
+            claimed = s.execute(update(AuditVerification).where(AuditVerification.id == ident, *claimable)
+                                .values(started_at=now(), lease_holder=holder, lease_expires_at=expiry(seconds),
+                                        runs=AuditVerification.runs + 1)
+                                .execution_options(synchronize_session=False)).rowcount
         if claimed != 1:
             continue  # another worker took it
+        held = (AuditVerification.id == ident, AuditVerification.lease_holder == holder)
         try:
-            report = verify(engine)
+            with _heartbeat(engine, held, seconds):
+                report = verify(engine)
         except Exception as exc:  # noqa: BLE001 - kept on the row, shown on the console
             with session_scope(engine) as s:
-                s.execute(update(AuditVerification).where(AuditVerification.id == ident).values(
-                    finished_at=now(), outcome="failed",
+                s.execute(update(AuditVerification).where(*held).values(
+                    finished_at=now(), outcome="failed", lease_holder=None, lease_expires_at=None,
                     error=mask_id_shaped(f"{type(exc).__name__}: {exc}")[:2000]))
             done.append({"id": ident, "ok": False})
             continue
         with session_scope(engine) as s:
+            # only while this worker still holds it: one that lost its lease to another worker records nothing
+            finished = s.execute(update(AuditVerification).where(*held).values(
+                finished_at=now(), lease_holder=None, lease_expires_at=None)).rowcount
+            if finished != 1:
+                s.rollback()
+                continue
             summary = service.record_verification(s, report=report, actor=requester)
             s.execute(update(AuditVerification).where(AuditVerification.id == ident).values(
-                finished_at=now(), outcome="ok" if summary["ok"] else "failed", summary=summary))
+                outcome="ok" if summary["ok"] else "failed", summary=summary))
         done.append({"id": ident, "ok": summary["ok"]})
+
+
+@contextmanager
+def _heartbeat(engine: Engine, held: tuple, seconds: float) -> Iterator[None]:
+    """Renew a running verification's lease every third of its length while ``audit verify`` reads (minutes on a
+    large database): a live worker never lets it lapse."""
+    from ..record.queue import expiry
+
+    stop = threading.Event()
+
+    def beat() -> None:
+        while not stop.wait(seconds / 3):
+            try:
+                with session_scope(engine) as s:
+                    s.execute(update(AuditVerification).where(*held).values(lease_expires_at=expiry(seconds)))
+            except Exception:  # noqa: BLE001 - the next beat tries again; a lapse only lets another worker rerun it
+                log.warning("audit verification: the lease could not be renewed this time")
+
+    thread = threading.Thread(target=beat, name="verify lease", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
 
 
 def run_verification(engine: Engine, *, actor) -> dict[str, Any]:

@@ -127,7 +127,9 @@ def authorizations_page(request: Request) -> HTMLResponse:
     with session_scope(request.app.state.engine) as s:
         rows = authorizations.of_subject(s, viewer.actor.subject_id)
         items = [catalog.describe(i) for i in catalog.list_items(s) if i.state == "published"]
-    return _page(request, "authorizations", {"authorizations": rows, "items": items,
+        notice = authorizations.current_notice(s, today())
+        notice = notice and {"version": notice.version, "text_zh": notice.text_zh, "text_en": notice.text_en}
+    return _page(request, "authorizations", {"authorizations": rows, "items": items, "notice": notice,
                                              "today": today().isoformat()})
 
 def _day(text: str, field: str) -> date:
@@ -147,7 +149,11 @@ async def grant_authorization(request: Request):
                                  items=[v for v in form.getlist("items") if isinstance(v, str) and v],
                                  purpose=_text(form, "purpose"), valid_from=valid_from,
                                  valid_until=_day(_text(form, "valid_until"), "valid_until"),
-                                 document=_text(form, "document"), actor=viewer.actor)
+                                 document=_text(form, "document"), actor=viewer.actor,
+                                 form="written" if form.get("written") else "other",
+                                 restricted_kinds=[v for v in form.getlist("restricted_kinds")
+                                                   if isinstance(v, str) and v],
+                                 adverse_consequences_told=bool(form.get("adverse_told")))
     except (DomainError, LawError) as exc:
         return web.error_page(request, exc)
     return web.redirect("/me/authorizations")
