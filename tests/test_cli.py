@@ -113,3 +113,28 @@ def test_catalog_list_json(database_url):
 def test_law_due_through_the_root_cli():
     res = invoke("law", "due", "2025-09-30", "1")
     assert res.exit_code == 0 and res.stdout.strip() == "2025-10-09"
+
+
+@pytest.mark.article("Art. 14.2")
+def test_the_operator_publishes_consent_notice_versions_from_the_console(database_url, tmp_path):
+    from sqlalchemy import create_engine, select
+
+    from xinyong.models import ConsentNotice
+
+    zh, en, blank = tmp_path / "zh.txt", tmp_path / "en.txt", tmp_path / "blank.txt"
+    zh.write_text("提供收入信息可能对您产生不利后果。", encoding="utf-8")
+    en.write_text("Providing your income may have adverse consequences for you.", encoding="utf-8")
+    blank.write_text("  \n", encoding="utf-8")
+    first = invoke("authorization", "notice", "--zh", str(zh), "--en", str(en), "--on", "2025-06-01")
+    assert first.exit_code == 0 and "version 1 published on 2025-06-01" in first.stdout
+    second = invoke("authorization", "notice", "--zh", str(zh), "--en", str(en))
+    assert second.exit_code == 0 and "version 2" in second.stdout
+    refused = invoke("authorization", "notice", "--zh", str(blank), "--en", str(en))
+    assert refused.exit_code == 1 and "error [Art. 14.2]:" in refused.stderr
+    engine = create_engine(database_url)
+    try:
+        with engine.connect() as conn:
+            rows = conn.execute(select(ConsentNotice.version, ConsentNotice.text_zh).order_by(ConsentNotice.version)).all()
+    finally:
+        engine.dispose()
+    assert [r.version for r in rows] == [1, 2] and rows[0].text_zh.startswith("提供收入信息")

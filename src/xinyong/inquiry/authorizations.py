@@ -10,7 +10,7 @@ from sqlalchemy.orm import Session
 
 from ..audit import service as audit
 from ..auth import Actor
-from ..clock import now
+from ..clock import now, today
 from ..errors import Forbidden, InvalidInput, NotFound, msg
 from ..law.rules import rule
 from ..models import Authorization, CatalogItem, ConsentNotice, Unit
@@ -147,7 +147,7 @@ def current_notice(session: Session, day: date | None = None) -> ConsentNotice |
 
 def _notice(session: Session, version: int | None) -> ConsentNotice | None:
     if version is None:
-        return current_notice(session, now().date())
+        return current_notice(session, today())  # the Shanghai day, never the UTC one
     notice = session.scalar(select(ConsentNotice).where(ConsentNotice.version == version))
     if notice is None:
         raise NotFound(msg("no consent notice version {version}", version=version), field="notice_version")

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import typer
 from rich.table import Table
@@ -99,6 +100,26 @@ def withdraw(authorization_id: int = typer.Argument(...),
     with session_scope() as s:
         authorizations.withdraw(s, authorization_id=authorization_id, reason=reason, actor=CONSOLE)
     out.print(f"authorization {authorization_id} withdrawn")
+
+
+@authorization_app.command("notice")
+@handles_errors
+def publish_notice(
+    text_zh: Path = typer.Option(..., "--zh", help="A file with the notice's Chinese text.", exists=True,
+                                 dir_okay=False, readable=True),
+    text_en: Path = typer.Option(..., "--en", help="A file with the notice's English text.", exists=True,
+                                 dir_okay=False, readable=True),
+    on: str = typer.Option("", "--on", help="The day it is published (YYYY-MM-DD; default today)."),
+) -> None:
+    """Publish a new version of the consent notice text subjects are shown before they authorize (Art. 14.2);
+    earlier versions are kept, and each authorization names the version it rests on."""
+    day = date.fromisoformat(on) if on else today()
+    with session_scope() as s:
+        notice = authorizations.publish_notice(s, text_zh=text_zh.read_text(encoding="utf-8"),
+                                               text_en=text_en.read_text(encoding="utf-8"), published_on=day,
+                                               actor=CONSOLE)
+        version = notice.version
+    out.print(f"consent notice version {version} published on {day.isoformat()}")
 
 
 @authorization_app.command("list")
