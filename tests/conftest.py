@@ -90,11 +90,9 @@ def database_url(request, tmp_path, monkeypatch):
         path = tmp_path / "xinyong.db"
         shutil.copy(request.getfixturevalue("_sqlite_template"), path)
         url = f"sqlite:///{path}"
-        cleanup = None
     else:
         url, engine, tables, catalog = request.getfixturevalue("_postgres_schema")
-        _reset_postgres(engine, tables, catalog)
-        cleanup = (engine, tables, catalog)
+        _reset_postgres(engine, tables, catalog)  # once a test, when it starts: it finds an empty schema
     refcache.invalidate()
     monkeypatch.setenv("XINYONG_DATABASE_URL", url)
     monkeypatch.setenv("XINYONG_VAR_DIR", str(tmp_path / "var"))
@@ -104,17 +102,37 @@ def database_url(request, tmp_path, monkeypatch):
     db.get_engine().dispose()
     db.reset_engine()
     config.reset_settings()
-    if cleanup:
-        _reset_postgres(*cleanup)
+
+
+_RESET: dict[int, tuple] = {}
 
 
 def _reset_postgres(engine, tables, catalog) -> None:
+    """Empty every table and restart every sequence, then put the shipped catalog back.
+
+    DELETE with the foreign-key triggers off (``session_replication_role = replica``, the test database's owner is a
+    superuser) rather than TRUNCATE: TRUNCATE gives each of the ~45 tables new files, ~0.7 s a test, DELETE of a
+    test's few rows ~0.08 s. Where that role cannot be set, TRUNCATE as before."""
     from sqlalchemy import MetaData, Table
 
+    if id(engine) not in _RESET:
+        with engine.connect() as conn:
+            sequences = [r[0] for r in conn.execute(text(
+                "SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = current_schema()"))]
+            _RESET[id(engine)] = (Table("catalog_item", MetaData(), autoload_with=conn), sequences)
+    catalog_table, sequences = _RESET[id(engine)]
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            conn.execute(text("; ".join([f'DELETE FROM "{t}"' for t in tables]
+                                        + [f'ALTER SEQUENCE "{q}" RESTART' for q in sequences])))
+            conn.execute(catalog_table.insert(), catalog)
+        return
+    except Exception:  # not allowed to set the role: the slower way, which needs no privilege
+        pass
     with engine.begin() as conn:
         conn.execute(text("TRUNCATE " + ", ".join(f'"{t}"' for t in tables) + " RESTART IDENTITY CASCADE"))
-        table = Table("catalog_item", MetaData(), autoload_with=conn)
-        conn.execute(table.insert(), catalog)
+        conn.execute(catalog_table.insert(), catalog)
 
 
 @pytest.fixture

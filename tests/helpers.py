@@ -47,3 +47,23 @@ def issue_subject_token(session, subject, *, label: str = "subject") -> str:
 
     agent = {} if subject.kind == "natural_person" else AGENT
     return tokens.issue(session, actor=CONSOLE, label=label, subject=subject, **agent)[1]
+
+
+def empty_postgres_tables(conn, names) -> None:
+    """Empty ``names`` and restart the schema's sequences, on PostgreSQL: DELETE with the foreign-key triggers off
+    (the test database's owner is a superuser), a tenth of TRUNCATE's time for a test's few rows (TRUNCATE gives
+    every table new files). TRUNCATE where the role cannot be set."""
+    from sqlalchemy import text
+
+    sequences = [r[0] for r in conn.execute(text(
+        "SELECT sequence_name FROM information_schema.sequences WHERE sequence_schema = current_schema()"))]
+    try:
+        with conn.begin_nested():
+            conn.execute(text("SET LOCAL session_replication_role = replica"))
+            conn.execute(text("; ".join([f'DELETE FROM "{n}"' for n in names]
+                                        + [f'ALTER SEQUENCE "{q}" RESTART' for q in sequences])))
+            conn.execute(text("SET LOCAL session_replication_role = origin"))
+        return
+    except Exception:  # noqa: BLE001 - not allowed to set the role: the slower way
+        pass
+    conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))

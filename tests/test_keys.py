@@ -274,3 +274,27 @@ def test_two_processes_creating_the_first_key_ring_at_once_keep_one_ring_both_ca
         crypto._cache.clear()
         assert [crypto.decrypt_text(s, context="race") for s in sealed] == ["secret of 0", "secret of 1"], trial
         assert not list(ring.parent.glob(".*.tmp"))  # nothing left aside
+
+
+def test_rotate_reencrypts_a_persons_former_numbers_and_status_counts_them(engine, world):
+    """A natural person's former numbers (``subject_identifier``, issue 13 §6) are under the ring as well."""
+    from xinyong.models import SubjectIdentifier
+
+    from .helpers import add_provider
+
+    provider, _ = add_provider(engine)
+    with session_scope(engine) as s:
+        subjects.record_change(s, actor=provider, subject=PEOPLE[0], kind="identifier_changed",
+                               new_identifier=ric(date(1970, 1, 1), region="310104", seq=900), doc_no="沪公〔2025〕1号",
+                               doc_date=DAY, doc_org="上海市公安局")
+    old = crypto.key_ring().active
+    assert keys.usage(engine).values[old] == len(PEOPLE) + 1  # the former number too
+    res = invoke("keys", "rotate", "--json")
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.stdout)["values_reencrypted"] == len(PEOPLE) + 1
+    with session_scope(engine) as s:
+        [former] = s.scalars(select(SubjectIdentifier)).all()
+        assert crypto.key_id_of(former.identifier_enc) == crypto.key_ring().active != old
+        assert crypto.decrypt_text(former.identifier_enc, context=former.identifier_digest) == PEOPLE[0]
+    assert keys.usage(engine).values[old] == 0
+    assert PEOPLE[0] not in res.output

@@ -10,7 +10,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from .law.errors import LawError, Message, msg  # noqa: F401 (Message, msg: re-exported)
+from .law.errors import LawError, Message, joined_messages, msg  # noqa: F401 (Message, msg …: re-exported)
 
 
 class DomainError(Exception):

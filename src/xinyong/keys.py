@@ -28,12 +28,15 @@ from .auth import CONSOLE
 from .config import get_settings
 from .console import handles_errors, out, print_json
 from .db import get_engine, session_scope
-from .models import Subject
+from .models import Subject, SubjectIdentifier
 
 BATCH = 1000
 _S = Subject.__table__
-_REPLACE = (update(_S).where(_S.c.id == bindparam("b_id"), _S.c.identifier_enc == bindparam("b_old"))
-            .values(identifier_enc=bindparam("b_new")))
+_F = SubjectIdentifier.__table__  # former identifiers: a natural person's former numbers, encrypted the same way
+_ENCRYPTED = (_S, _F)
+_REPLACES = {t.name: (update(t).where(t.c.id == bindparam("b_id"), t.c.identifier_enc == bindparam("b_old"))
+                      .values(identifier_enc=bindparam("b_new"))) for t in _ENCRYPTED}
+_REPLACE = _REPLACES["subject"]
 
 
 @dataclass
@@ -99,17 +102,21 @@ def encrypted_files(root: Path | None = None) -> Iterator[Path]:
 def usage(engine: Engine, root: Path | None = None) -> Usage:
     ring = crypto.key_ring()
     found = Usage(active=ring.active, ciphers={k: key.cipher for k, key in ring.keys.items()})
-    enc = _S.c.identifier_enc
-    per_key = [func.sum(case((enc.startswith(_prefix(k), autoescape=True), 1), else_=0)) for k in ring.keys]
-    person = _S.c.kind == "natural_person"
-    with engine.connect() as conn:
-        row = conn.execute(select(func.count(enc), func.sum(case((and_(person, enc.is_(None)), 1), else_=0)),
-                                  *per_key)).one()
-    total, plaintext, *counts = row
-    for k, n in zip(ring.keys, counts, strict=True):
-        found.values[k] = int(n or 0)
-    found.values_elsewhere = int(total or 0) - sum(found.values.values())
-    found.plaintext = int(plaintext or 0)
+    total = plaintext = 0
+    for table in _ENCRYPTED:  # the subjects' numbers and their former numbers
+        enc = table.c.identifier_enc
+        per_key = [func.sum(case((enc.startswith(_prefix(k), autoescape=True), 1), else_=0)) for k in ring.keys]
+        person = (table.c.kind == "natural_person") if table is _S else table.c.scheme.in_(("ric", "ric15"))
+        with engine.connect() as conn:
+            row = conn.execute(select(func.count(enc), func.sum(case((and_(person, enc.is_(None)), 1), else_=0)),
+                                      *per_key)).one()
+        n_total, n_plain, *counts = row
+        for k, n in zip(ring.keys, counts, strict=True):
+            found.values[k] += int(n or 0)
+        total += int(n_total or 0)
+        plaintext += int(n_plain or 0)
+    found.values_elsewhere = total - sum(found.values.values())
+    found.plaintext = plaintext
     for path in encrypted_files(root):
         try:
             key_id = crypto.file_key_id(path)
@@ -125,13 +132,22 @@ class RotationFailed(crypto.KeyError_):
 
 
 def reencrypt_values(engine: Engine, *, batch: int = BATCH) -> int:
-    """Re-encrypt every ``subject.identifier_enc`` not under the active key: ``batch`` rows a transaction,
-    one bulk update each (a row changed meanwhile is left to the next run). Returns how many."""
+    """Re-encrypt every ``subject.identifier_enc`` and ``subject_identifier.identifier_enc`` (a person's former
+    numbers) not under the active key: ``batch`` rows a transaction, one bulk update each (a row changed
+    meanwhile is left to the next run). Returns how many."""
+    return sum(_reencrypt_table(engine, table, batch=batch) for table in _ENCRYPTED)
+
+
+def _reencrypt_table(engine: Engine, table, *, batch: int) -> int:
+    from .audit import binding
+
     active = crypto.key_ring().active
-    enc = _S.c.identifier_enc
-    pick = (select(_S.c.id, enc, _S.c.identifier_digest)
-            .where(enc.is_not(None), ~enc.startswith(_prefix(active), autoescape=True), _S.c.id > bindparam("after"))
-            .order_by(_S.c.id).limit(batch))
+    enc = table.c.identifier_enc
+    pick = (select(table.c.id, enc, table.c.identifier_digest)
+            .where(enc.is_not(None), ~enc.startswith(_prefix(active), autoescape=True),
+                   table.c.id > bindparam("after"))
+            .order_by(table.c.id).limit(batch))
+    replace = _REPLACES[table.name]
     done, after = 0, 0
     while True:
         with session_scope(engine) as s:
@@ -144,10 +160,15 @@ def reencrypt_values(engine: Engine, *, batch: int = BATCH) -> int:
                     plain.append((crypto.decrypt_text(r.identifier_enc, context=r.identifier_digest),
                                   r.identifier_digest))
                 except (crypto.KeyError_, crypto.DecryptionFailed) as exc:
-                    raise RotationFailed(f"subject #{r.id}: {exc.message}") from None
+                    raise RotationFailed(f"{table.name} #{r.id}: {exc.message}") from None
             sealed = crypto.encrypt_many(plain)
-            s.execute(_REPLACE, [{"b_id": r.id, "b_old": r.identifier_enc, "b_new": new}
-                                 for r, new in zip(rows, sealed, strict=True)])
+            params = [{"b_id": r.id, "b_old": r.identifier_enc, "b_new": new}
+                      for r, new in zip(rows, sealed, strict=True)]
+            if table.name in binding.BOUND:  # a bound table: the rows' events carry their new digests
+                s.connection().execute(replace, params)
+                binding.touched(s, table.name, [(r.id,) for r in rows])
+            else:
+                s.execute(replace, params)
             done += len(rows)
             after = rows[-1].id
 

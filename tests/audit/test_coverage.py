@@ -124,6 +124,32 @@ def covered(engine, joint):  # noqa: F811
     with session_scope(engine) as s:
         workflows.revoke(s, record_id=w.records["restored"], document="沪撤销〔2025〕1号", decided_by="court",
                          reason="判决撤销", actor=CONSOLE)
+    with session_scope(engine) as s:  # the life of a subject: a former organization code (issue 13 §6)
+        from xinyong.subject import service as subjects
+
+        subjects.record_change(s, actor=_provider(s, w.records["current"]), subject=ORG_USCC,
+                               kind="former_identifier", former_identifier=ORG_USCC[8:17], doc_no="沪市监变〔2025〕1号",
+                               doc_date=TODAY, doc_org="上海市市场监督管理局")
+    with session_scope(engine) as s:  # compiling the catalog (Art. 10): a contested proposal up to its publication
+        from xinyong.catalog import compilation
+
+        supervisor = Actor(role="supervisor")
+        proposal = compilation.propose(
+            s, item={"code": "grade-a-tax", "name_zh": "纳税信用A级", "name_en": "Grade-A taxpayers",
+                     "class": "positive", "article": "Art. 9.1", "legal_basis": "《纳税信用管理办法》",
+                     "disclosure": "public", "record_format": "general"},
+            reasons="守信激励", contested=True, actor=_provider(s, w.records["current"]))
+        compilation.record_assessment(s, proposal_id=proposal.id, held_on=TODAY - timedelta(days=50),
+                                      representatives=["纳税人代表"], experts=["专家甲"], conclusion="同意", actor=supervisor)
+        draft = compilation.compile_draft(s, title="目录草案", proposal_ids=[proposal.id], procedures="归集程序",
+                                          actor=supervisor)
+        compilation.put_out_for_comment(s, draft_id=draft.id, comment_from=TODAY - timedelta(days=40),
+                                        comment_to=TODAY - timedelta(days=10), actor=supervisor)
+        comment = compilation.record_comment(s, draft_id=draft.id, received_on=TODAY - timedelta(days=20),
+                                             summary="建议", actor=supervisor)
+        compilation.respond(s, comment_id=comment.id, response="采纳", actor=supervisor)
+        compilation.approve(s, draft_id=draft.id, document="纪要〔2025〕1号", approved_on=TODAY, actor=supervisor)
+        compilation.publish(s, draft_id=draft.id, actor=supervisor, on=TODAY)
     with session_scope(engine) as s:
         deletion.purge(s, actor=CONSOLE)
     sealing.seal(engine)
@@ -228,6 +254,8 @@ def forged_copy(f: binding.Form, row: dict) -> dict:
     new = dict(row)
     if f.key == ("id",):
         new["id"] = row["id"] + 1000  # never a key an event spoke of (a deleted one's would be "put back")
+    elif len(f.key) == 1 and isinstance(f.table.c[f.key[0]].type, Integer):  # a numbered key (catalog_version)
+        new[f.key[0]] = row[f.key[0]] + 1000
     for name in _unique_columns(f.table) | (set(f.key) if len(f.key) > 1 else set()):
         if name == "id":
             continue

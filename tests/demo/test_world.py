@@ -56,6 +56,15 @@ def _measures_and_public_lists_with_entries(engine):
     assert len(black["entries"]) >= 2 and len(red["entries"]) >= 1
     # the standard was put out for comment first (Art. 24), with the comments and their answers where kept
     assert black["comment_period"]["from"] and black["comment_period"]["to"]
+    # a draft of the catalog is out for public comment (Art. 10.2), so /catalog shows one
+    from xinyong.catalog import compilation
+
+    with session_scope(engine) as s:
+        [draft] = compilation.public_drafts(s)
+    assert draft["state"] == "out_for_comment" and draft["proposals"][0]["assessments"]
+    assert [c["response"] is not None for c in draft["comments"]] == [True, False]
+    page = portal_client(engine).get("/catalog").text
+    assert f'/catalog/drafts/{draft["id"]}' in page
 
 
 def _each_demo_token_signs_in_and_lands_on_its_roles_home(engine, demo):

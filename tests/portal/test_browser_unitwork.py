@@ -37,7 +37,7 @@ def test_an_organ_officer_runs_a_batch_check_of_a_pasted_list(live_server, brows
     assert browser.current_url.endswith("/unit/checks")  # posted: no identifier in the URL
     results = browser.find_element(By.ID, "results").text
     assert "P-PENALTY" in results and "《上海市社会信用条例》第三十条" in results and "沪罚〔2024〕1号" in results
-    assert "第 2 行：代码无效" in results and "check character" in results
+    assert "第 2 行：代码无效" in results and "校验码为" in results and "check character" not in results
     assert w.person_ric not in results
     shot(browser, "unitwork-checks-results")
     browser.set_window_size(390, 900)  # a phone

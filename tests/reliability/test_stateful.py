@@ -65,7 +65,7 @@ from xinyong.subject.identifiers import parse_identifier
 from xinyong.unit import service as units
 
 from ..factories import CF_COLUMNS, cf_row, ric, to_csv, uscc
-from ..helpers import TODAY
+from ..helpers import TODAY, empty_postgres_tables
 
 ORGAN_NAME = "上海市某区人民政府办公室"
 SUBJECTS = {"orgA": uscc(930001), "orgB": uscc(930002), "perP": ric(date(1980, 1, 2), seq=11)}
@@ -731,7 +731,7 @@ def _reset(engine, catalog: list[dict]) -> None:
                 conn.exec_driver_sql(f'DELETE FROM "{n}"')
             conn.exec_driver_sql("PRAGMA foreign_keys=ON")
         else:
-            conn.execute(text("TRUNCATE " + ", ".join(f'"{n}"' for n in names) + " RESTART IDENTITY CASCADE"))
+            empty_postgres_tables(conn, names)
         for row in catalog:
             conn.execute(update(CatalogItem).where(CatalogItem.code == row["code"]).values(**row))
     refcache.invalidate()

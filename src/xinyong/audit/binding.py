@@ -100,6 +100,10 @@ BOUND: dict[str, Bound] = _bound(
     Bound("objection", "a subject's objection, its path, decision and reasons (Art. 36)"),
     Bound("objection_record", "the records an objection is about, and each one's outcome (Art. 36)"),
     Bound("objection_step", "each step owed, its deadline and basis, and when it was done (Art. 36)"),
+    Bound("subject_change", "a subject's change of name or identifier, deregistration, merger or split, from a "
+          "providing unit or the operator's decision, with its document: the subject's history (Art. 11, 34)"),
+    Bound("subject_identifier", "a subject's former identifiers: a row inserted by SQL would make an inquiry by "
+          "one identifier answer for another subject"),
     Bound("subject_authorization", "a subject's written authorization for a unit to inquire (Art. 17.3)"),
     Bound("consent_notice", "the notice text a consent was given on, every version kept (Art. 14.2, 17.3)"),
     Bound("credit_report", "an issued report, what it stated, whether it was free (Art. 34)"),
@@ -113,6 +117,12 @@ BOUND: dict[str, Bound] = _bound(
     Bound("credit_list", "the lists, their standards and disclosure (Art. 24, 25, 29)"),
     Bound("list_comment", "the comments received on a list's standard and the response to each (Art. 24)"),
     Bound("service_norm", "the Center's published service norms, every version kept (Art. 18.1)"),
+    Bound("catalog_proposal", "a unit's proposal of a catalog item and its reasons (Art. 10.1)"),
+    Bound("catalog_assessment", "the assessment of a contested proposal: who was heard, the conclusion (Art. 10.1)"),
+    Bound("catalog_draft", "the draft catalog, its comment period and its approval (Art. 10.2)"),
+    Bound("catalog_comment", "the comments received on a draft catalog and the response to each (Art. 10.2)"),
+    Bound("catalog_version", "each published version of the catalog: a record is aggregated under the version in "
+          "force when it was received (Art. 10.2, 11)"),
 )
 
 # Tables not bound, and why (a test holds every table to one of the two).

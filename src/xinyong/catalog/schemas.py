@@ -21,6 +21,15 @@ class CatalogItemRead(ReadModel):
     record_format: str = Field(..., description="CF | XK | general")
     fields: list[str] | None = Field(..., description="The fields a record of the item keeps (Art. 11); null: "
                                      "its format's documented columns")
+    field_kinds: dict[str, str] = Field(default_factory=dict, description="The item's fields of a restricted kind "
+                                        "of Art. 14.2 (field → income | deposits | securities | "
+                                        "commercial-insurance | real-estate | tax-amount): about a natural person, "
+                                        "a credit service establishment sees them only under a written consent of "
+                                        "that grade")
+    conduct_laws: dict[str, list[str]] = Field(default_factory=dict, description="Art. 9.3: a law naming the "
+                                               "conduct of its field that goes into the catalog → the articles of "
+                                               "that conduct; a row citing the law (basis_law) must cite one of them "
+                                               "(basis_article)")
     providers: str
     state: str
     published_on: date | None
@@ -36,3 +45,54 @@ class PublicCatalogItemRead(CatalogItemRead):
     """An item as the catalog is published (Art. 10.2), with the units that provide it."""
 
     providing_units: list[ProvidingUnitRead]
+
+
+class CatalogAssessmentRead(ReadModel):
+    held_on: date
+    representatives: list[str]
+    experts: list[str]
+    conclusion: str
+
+
+class CatalogProposalRead(ReadModel):
+    id: int
+    item: dict = Field(..., description="The proposed item's definition (the catalog item's keys)")
+    reasons: str = Field(..., description="The proposing unit's reasons (Art. 10.1)")
+    contested: bool = Field(..., description="Opinions differ widely or the social impact may be large: assessed "
+                            "with the supervisor first (Art. 10.1)")
+    state: str = Field(..., description="proposed | in_draft | published | withdrawn")
+    proposed_on: date
+    proposed_by: str
+    draft: int | None
+    assessments: list[CatalogAssessmentRead]
+
+
+class CatalogCommentRead(ReadModel):
+    id: int
+    received_on: date
+    summary: str = Field(..., description="The comment as the supervisor summarises it (nobody named)")
+    response: str | None
+    responded_on: date | None
+
+
+class CatalogApprovalRead(ReadModel):
+    document: str
+    approved_on: date
+
+
+class CatalogDraftRead(ReadModel):
+    """A draft of the catalog as the public reads it (Art. 10.2)."""
+
+    id: int
+    title: str
+    state: str = Field(..., description="out_for_comment | approved | published")
+    compiled_on: date
+    comment_from: date | None
+    comment_to: date | None
+    procedures: str | None = Field(..., description="The collection procedures and standards published with it "
+                                   "(Art. 11.2)")
+    proposals: list[CatalogProposalRead]
+    comments: list[CatalogCommentRead]
+    approval: CatalogApprovalRead | None = Field(..., description="The deliberative body's approval")
+    published_on: date | None
+    version: int | None = Field(..., description="The catalog version its publication made")

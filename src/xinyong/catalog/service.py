@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date
 
 from sqlalchemy import select
@@ -32,10 +33,21 @@ def items_by_code(session: Session) -> dict[str, CatalogItem]:
     return {i.code: i for i in list_items(session)}
 
 
-def publish(session: Session, *, code: str, on: date, actor: Actor) -> CatalogItem:
+def check_fields(item: CatalogItem, kind_of: Callable[[str], str | None] | None = None) -> None:
+    """An item's declared fields and their marks are lawful: marks only of the restricted kinds of Art. 14.2, and
+    (given the Art. 14.3 matcher, ``record.rules.prohibited_kind``, which this lower layer cannot import) no
+    field of a prohibited kind. Checked when an item is published; the shipped catalog by a test."""
+    rules.check_field_kinds(item.code, item.field_kinds)
+    if kind_of is not None:
+        rules.check_fields_not_prohibited(item.code, item.fields, item.field_kinds, kind_of)
+
+
+def publish(session: Session, *, code: str, on: date, actor: Actor,
+            kind_of: Callable[[str], str | None] | None = None) -> CatalogItem:
     rules.may_compile(actor.role)
     item = get_item(session, code)
     rules.check_transition(item.state, "published")
+    check_fields(item, kind_of)
     item.state, item.published_on, item.retired_on = "published", on, None
     refcache.invalidate()
     audit.append(session, action="catalog:publish", actor=actor, object_type="catalog_item",
@@ -68,6 +80,11 @@ def describe(item: CatalogItem) -> dict:
         # The fields (canonical import keys) a record of the item stores, Art. 11; None: the documented
         # columns of its record format (docs/import-format.md, "Declared fields").
         "fields": list(item.fields) if item.fields is not None else None,
+        # Its fields of a restricted kind of Art. 14.2 ({field: kind}): about a natural person, a credit service
+        # establishment sees them only under a written consent of that grade. {}: none.
+        "field_kinds": dict(item.field_kinds or {}),
+        # Art. 9.3: law → the articles whose conduct the item records (a row citing the law cites one). {}: none.
+        "conduct_laws": {law: list(articles) for law, articles in (item.conduct_laws or {}).items()},
         "providers": item.providers,
         "state": item.state,
         "published_on": item.published_on.isoformat() if item.published_on else None,
@@ -84,3 +101,33 @@ def published_catalog(session: Session) -> list[dict]:
             .where(Unit.active.is_(True)).order_by(UnitProvides.item_code, Unit.name)):
         providing.setdefault(code, []).append({"name": name, "uscc": uscc})
     return [{**describe(i), "providing_units": providing.get(i.code, [])} for i in list_items(session)]
+
+
+def set_conduct_laws(session: Session, *, code: str, law: str, articles: list[str], document: str, actor: Actor
+                     ) -> CatalogItem:
+    """Record that ``law`` names the conduct of its field that the item records (Art. 9.3): from now on a row citing
+    the law (``basis_law``) is aggregated only for one of ``articles``; no articles: the law no longer limits the
+    item. The supervisor's act, on a document (the law's own text or the catalog's approval), audited."""
+    from ..errors import InvalidInput
+    from .rules import article_key, law_key
+
+    rules.may_compile(actor.role)
+    item = get_item(session, code)
+    if not law_key(law):
+        raise InvalidInput("name the law (its title)", field="law", article="Art. 9.3")
+    if not document.strip():
+        raise InvalidInput("name the document the list of conduct rests on", field="document", article="Art. 9.3")
+    unreadable = [a for a in articles if article_key(a) is None]
+    if unreadable:
+        raise InvalidInput(msg("not articles: {articles} (write 第N条 or N, with 第M款 or .M)",
+                               articles=", ".join(unreadable)), field="articles", article="Art. 9.3")
+    laws = {name: list(listed) for name, listed in (item.conduct_laws or {}).items() if law_key(name) != law_key(law)}
+    if articles:
+        laws[law.strip()] = list(dict.fromkeys(a.strip() for a in articles))
+    before = dict(item.conduct_laws or {})
+    item.conduct_laws = laws or None
+    refcache.invalidate()
+    audit.append(session, action="catalog:conduct_laws", actor=actor, object_type="catalog_item", object_id=code,
+                 details={"article": "Art. 9.3", "law": law.strip(), "articles": list(articles),
+                          "document": document.strip(), "before": before})
+    return item

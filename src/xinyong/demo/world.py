@@ -76,7 +76,74 @@ def seed(session: Session, *, day: date, echo: Callable[[str], None] = print) ->
     added = _measures(session, compiler, by_short, black, red, day)
     if added:
         echo(f"demo measures: {added} published and announced on the application list (/measures)")
+    if consent_notice(session, day):
+        echo("demo consent notice: version 1 published (shown on /me/authorizations, Art. 14.2)")
+    draft = catalog_draft(session, samr, compiler, day)
+    if draft:
+        echo(f"demo catalog draft: {draft} out for public comment, two comments, one answered (/catalog, Art. 10.2)")
     return _tokens(session, by_short, company, day)
+
+
+# --- a draft of the catalog out for public comment (Art. 10) ------------------------------------------------
+
+DRAFT_ITEM = {"code": "grade-a-taxpayer", "name_zh": "纳税信用A级纳税人", "name_en": "Grade-A taxpayers",
+              "class": "positive", "untrustworthy": False, "article": "Art. 9.1",
+              "legal_basis": "《纳税信用管理办法》（国家税务总局公告2014年第40号）第二十九条", "disclosure": "public",
+              "record_format": "general", "providers": "国家税务总局上海市税务局"}
+
+
+def catalog_draft(session: Session, proposer_unit: Unit, compiler: Actor, day: date) -> int | None:
+    """A proposal (contested, so assessed), compiled into a draft put out for comment from 10 days ago for 30 days,
+    with two comments, one answered. Once: a second run adds nothing. Returns the draft's id when it was made."""
+
+    from ..catalog import compilation
+    from ..models import CatalogDraft
+
+    if session.scalar(select(CatalogDraft.id).limit(1)) is not None:
+        return None
+    proposer = Actor(role=proposer_unit.kind, unit_id=proposer_unit.id, unit_uscc=proposer_unit.uscc, officer="demo")
+    proposal = compilation.propose(session, item=DRAFT_ITEM, reasons="纳税信用A级纳税人名单依法向社会公开，纳入目录便于"
+                                   "在行政审批中实施守信激励（第二十九条）", contested=True, actor=proposer,
+                                   on=day - timedelta(days=40))
+    compilation.record_assessment(session, proposal_id=proposal.id, held_on=day - timedelta(days=30),
+                                  representatives=["市工商业联合会代表", "纳税人代表"], experts=["某大学法学院教授"],
+                                  conclusion="同意纳入；仅记录名称、代码、年度和评定文书", actor=compiler)
+    draft = compilation.compile_draft(session, title="上海市公共信用信息目录（2027年版）征求意见稿",
+                                      proposal_ids=[proposal.id], actor=compiler, on=day - timedelta(days=12),
+                                      procedures="归集程序：提供单位按目录要求每月通过平台报送，附评定文书；平台校验"
+                                                 "字段和代码后归集，退回的行说明行号、字段、原因和条款。")
+    compilation.put_out_for_comment(session, draft_id=draft.id, comment_from=day - timedelta(days=10),
+                                    comment_to=day + timedelta(days=19), actor=compiler)
+    first = compilation.record_comment(session, draft_id=draft.id, received_on=day - timedelta(days=8),
+                                       summary="建议写明A级名单的更新频率", actor=compiler)
+    compilation.respond(session, comment_id=first.id, response="采纳：按年度更新，写入归集程序", actor=compiler,
+                        on=day - timedelta(days=5))
+    compilation.record_comment(session, draft_id=draft.id, received_on=day - timedelta(days=2),
+                               summary="建议同时纳入B级纳税人", actor=compiler)
+    return draft.id
+
+
+# --- the consent notice (Art. 14.2) --------------------------------------------------------------------------
+
+NOTICE_ZH = ("授权告知书：您授权的单位将按您选定的事项、目的和期限查询您的信用信息。收入、存款、有价证券、商业保险、"
+             "不动产和纳税数额信息属于限制采集的信息，提供这些信息可能对您产生不利后果（例如影响贷款、租赁或者其他"
+             "交易的条件）；仅在您书面同意后方可提供。您可以随时撤回授权。")
+NOTICE_EN = ("Consent notice: the unit you authorize may inquire into your credit information within the items, "
+             "purpose and period you choose. Income, deposits, securities, commercial insurance, real estate and tax "
+             "amounts are restricted information: providing it may have adverse consequences for you (for example "
+             "on the terms of a loan, a lease or another transaction); it is provided only with your written "
+             "consent. You may withdraw an authorization at any time.")
+
+
+def consent_notice(session: Session, day: date) -> bool:
+    """Publish the demo's consent notice, version 1, once (a second run adds nothing). True when published."""
+    from ..inquiry import authorizations
+
+    if authorizations.current_notice(session) is not None:
+        return False
+    authorizations.publish_notice(session, text_zh=NOTICE_ZH, text_en=NOTICE_EN, published_on=day,
+                                  actor=Actor(role="console"))
+    return True
 
 
 # --- units ------------------------------------------------------------------------------------------------

@@ -328,8 +328,11 @@ def read_inquiry(engine: Engine, *, token: str, subject: str | None, purpose: st
         if digest is not None:
             if subject_rows is None:
                 subject_rows = service.SUBJECT_BY_DIGEST.rows(conn, {"key": digest})
-            loaded = service.loaded_from(subject_rows).get(digest) or Loaded(
-                None, [], digest, ident.masked(), kind=ident.kind)
+            loaded = service.loaded_from(subject_rows).get(digest)
+            if loaded is None:  # a miss only: a former identifier names the subject it now belongs to
+                loaded = service.load_subjects(conn, digests=[digest]).get(digest)
+                authorizations = None  # read by the subject's id when the decision needs them
+            loaded = loaded or Loaded(None, [], digest, ident.masked(), kind=ident.kind)
         elif subject is None:
             if who.subject_id is None:
                 raise InvalidInput("name the subject", field="subject")

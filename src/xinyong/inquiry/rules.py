@@ -23,6 +23,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
 
+from ..catalog.rules import RESTRICTED_KINDS
 from ..law.periods import inquiry_period_open
 from ..law.rules import rule
 from ..unit.rules import PURPOSES
@@ -127,6 +128,9 @@ class ItemFacts:
     inquiry_law_basis: str | None = None  # a law under which its non-public information may be inquired (Art. 17.3)
     public_basis_level: str | None = None  # the level of the source that makes a public item public
     opened_for_persons: bool = False  # opened to the public for natural persons on an external basis
+    # Its fields of a restricted kind of Art. 14.2, ((field, kind), …): about a natural person, a credit service
+    # establishment is served them only under a consent of that grade (catalog_item.field_kinds).
+    restricted_fields: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(frozen=True)
@@ -148,6 +152,7 @@ class AuthorizationFacts:
     valid_from: date
     valid_until: date
     withdrawn: bool = False
+    grade: frozenset[str] = frozenset()  # the restricted kinds of Art. 14.2 it opens (``restricted_grade``)
 
 
 @dataclass(frozen=True)
@@ -219,6 +224,9 @@ class Decision:
     list_access: Mapping[int, Access] = field(default_factory=dict)  # per list
     identity: bool = False  # may the answer say who the subject is (its name and surrogate id)
     kind: str = ""  # the inquirer kind
+    # Per item, the fields of a restricted kind its records are served without (Art. 14.2): a credit service
+    # establishment asking about a natural person without a consent of that grade.
+    withheld: Mapping[str, frozenset[str]] = field(default_factory=dict)
 
     @property
     def lists(self) -> frozenset[int]:
@@ -228,6 +236,7 @@ class Decision:
         """What opened information beyond the public and the published list, for the log (None: nothing)."""
         out = {f"item:{c}": a.basis for c, a in self.access.items()
                if a.visible and a.basis and a.basis.startswith(("authorization:", "law:", "measure:"))}
+        out.update({f"withheld:{c}": ",".join(sorted(f)) for c, f in self.withheld.items()})
         return out or None
 
 
@@ -381,6 +390,9 @@ def nonpublic_basis(item: ItemFacts, auths: Sequence[AuthorizationFacts], unit_i
                     purpose: str | None, day: date, measure: MeasureBasis | None = None,
                     article: str = "Art. 17.3") -> Access:
     """Non-public information needs the subject's written authorization in force, within its scope and purpose, or a law or administrative regulation providing otherwise."""
+    if item.restricted_fields:  # the consent that opens most of its restricted fields first (Art. 14.2)
+        kinds = {k for _f, k in item.restricted_fields}
+        auths = sorted(auths, key=lambda a: -len(kinds & a.grade))
     for a in auths:
         if item.code in a.items and _in_force(a, unit_id, purpose, day):
             return Access(True, article, f"the subject's written authorization {a.id}", f"authorization:{a.id}")
@@ -567,8 +579,9 @@ def _decide(req: Request, facts: Facts) -> Decision:
     article, reason = _allowed_because(kind, req, access, lists, auth_id)
     beyond_floor = any(a.visible and a.basis not in ("public",) for a in (*access.values(), *lists.values()))
     identity = req.target_kind != PERSON or beyond_floor
+    withheld = withheld_fields(kind, req.target_kind, facts.items, access, facts.auths)
     return Decision(True, article, reason, items, auth_id, access=access, list_access=lists,
-                    identity=identity, kind=kind)
+                    identity=identity, kind=kind, withheld=withheld)
 
 
 _REFUSAL_ORDER = {
@@ -706,7 +719,7 @@ def with_measure_basis(req: Request, basis: MeasureBasis) -> Request:
 # Consent (Art. 14.2, 14.3, 17.3) ------------------------------------------------------------------
 # The restricted kinds of Art. 14.2: collected about a natural person only with the person's written consent,
 # after being told plainly of the possible adverse consequences.
-RESTRICTED_KINDS = ("income", "deposits", "securities", "commercial-insurance", "real-estate", "tax-amount")
+# RESTRICTED_KINDS: the catalog's (it marks its fields with them), imported above.
 WRITTEN = "written"
 CONSENT_FORMS = (WRITTEN, "other")
 
@@ -751,3 +764,40 @@ def restricted_grade(restricted_kinds: Sequence[str] | None, form: str | None, a
     if not restricted_kinds or (form or WRITTEN) != WRITTEN or not adverse_told:
         return frozenset()
     return frozenset(k for k in restricted_kinds if k in RESTRICTED_KINDS)
+
+
+@rule("Art. 14.2")
+def withheld_fields(kind: str, subject_kind: str, items: Mapping[str, ItemFacts], access: Mapping[str, Access],
+                    auths: Sequence[AuthorizationFacts]) -> dict[str, frozenset[str]]:
+    """A credit service establishment is served a natural person's field of a restricted kind (income, deposits,
+    securities, commercial insurance, real estate, tax amounts) only when the authorization its access rests on
+    has that kind in its grade (written, the adverse consequences told); otherwise the record without it.
+    Organizations' fields, and every other asker, are not affected. Configuration only: what the catalog marks
+    and the consents the asker holds, never the subject's records."""
+    if kind != K_CREDIT_SERVICE or subject_kind != PERSON:
+        return {}
+    grades = {a.id: a.grade for a in auths}
+    out: dict[str, frozenset[str]] = {}
+    for code, item in items.items():
+        a = access.get(code)
+        if not item.restricted_fields or a is None or not a.visible:
+            continue
+        grade: frozenset[str] = frozenset()
+        if a.basis and a.basis.startswith("authorization:"):
+            grade = grades.get(int(a.basis.split(":", 1)[1]), frozenset())
+        hidden = frozenset(f for f, k in item.restricted_fields if k not in grade)
+        if hidden:
+            out[code] = hidden
+    return out
+
+
+def withheld_of(item_code: str, decision: Decision) -> frozenset[str]:
+    """The fields a record of this item is served without, under this decision (``withheld_fields``)."""
+    return decision.withheld.get(item_code, frozenset())
+
+
+def served_content(content: Mapping | None, hidden: frozenset[str]) -> Mapping | None:
+    """A record's content as served: without the withheld fields (and what is derived from them)."""
+    if not hidden or not isinstance(content, Mapping):
+        return content
+    return {k: v for k, v in content.items() if k not in hidden}

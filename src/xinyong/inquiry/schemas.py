@@ -83,6 +83,9 @@ class RecordRead(ReadModel):
     content: dict[str, Any] = Field(..., description="The record's declared fields (Art. 11)")
     version: int
     markers: list[str] = Field(..., description="under_objection, restored, …")
+    withheld: list[str] | None = Field(None, description="Fields of a restricted kind of Art. 14.2 this answer "
+                                       "is served without (a credit service establishment without a consent of "
+                                       "that grade); absent when none")
 
 
 class InquiryRead(ReadModel):

@@ -221,8 +221,8 @@ def answers_for(decided: Sequence[Decided], day: date, *, record_views: bool = T
                 subject=None, purpose=d.request.purpose, authorization_id=None, found=not dec.allowed,
                 decision=dec))
             continue
-        records = [record_view(row, markers) if record_views else {"id": row.id}
-                   for row, markers in visible_records(d, day)]
+        records = [record_view(row, markers, rules.withheld_of(row.item_code, dec)) if record_views
+                   else {"id": row.id} for row, markers in visible_records(d, day)]
         answers.append(Answer(
             inquiry_id=0,
             allowed=dec.allowed,
@@ -360,7 +360,9 @@ def record_history(session: Session, *, actor: Actor, record_id: int, case_no: s
 def find_own_records(session: Session, *, actor: Actor, subject: str, item_code: str, doc_no: str,
                      channel: str) -> list[int]:
     """A provider's look-up of the records it provided by their identity (item, document number, subject):
-    answered the same way whether or not the platform knows the subject, and logged (Art. 11, 34)."""
+    answered the same way whether or not the platform knows the subject, and logged (Art. 11, 34). An item of a
+    prohibited kind is never an inquiry's object (Art. 14.3): refused before anything is read."""
+    rules.check_scope_not_prohibited([item_code])
     day = today()
     loaded = load_one(session, subject=subject, day=day)
     [decided] = decide_many(session, actor=actor, loaded=[loaded], purpose=None, on=day, own_records=True)
@@ -383,6 +385,8 @@ def find_own_record_views(session: Session, *, actor: Actor, subject: str | None
     day = today()
     doc_no = (doc_no or "").strip() or None
     item_code = (item_code or "").strip() or None
+    if item_code:
+        rules.check_scope_not_prohibited([item_code])  # never an inquiry's object (Art. 14.3)
     if subject and subject.strip():
         loaded = [load_one(session, subject=subject.strip(), day=day)]
     elif doc_no:
@@ -521,7 +525,20 @@ def load_subjects(conn, *, ids: list[int] | None = None, digests: list[str] | No
         stmt = _subjects_statement(conn.dialect.name, by, lean)
         rows = (row for i in range(0, len(unique), LOAD_CHUNK)
                 for row in conn.execute(stmt, {"keys": unique[i:i + LOAD_CHUNK]}))
-    return loaded_from(rows, by=by, lean=lean)
+    out = loaded_from(rows, by=by, lean=lean)
+    if by == "digest" and len(out) < len(unique):
+        out.update(_by_former_identifiers(conn, [d for d in unique if d not in out], lean=lean))
+    return out
+
+
+def _by_former_identifiers(conn, digests: list[str], *, lean: bool) -> dict[str, Loaded]:
+    """On a miss only: the subjects that these digests named before a change (``subject_identifier``), keyed
+    by the digest asked for; the subject answers under its own (current) identifier."""
+    former = subjects.former_subject_ids(conn, digests)
+    if not former:
+        return {}
+    by_id = load_subjects(conn, ids=list(set(former.values())), lean=lean)
+    return {d: by_id[sid] for d, sid in former.items() if sid in by_id}
 
 
 # One subject with all its records by its identifier digest (``{"key": …}``), for a caller that sends it
@@ -616,10 +633,11 @@ def _items(session: Session, day: date) -> dict[str, ItemFacts]:
 
     def load() -> dict[str, ItemFacts]:
         return {
-            code: ItemFacts(code, disclosure, untrust, basis, level, code in opened)
-            for code, disclosure, untrust, basis, level in session.connection().execute(
+            code: ItemFacts(code, disclosure, untrust, basis, level, code in opened,
+                            tuple(sorted((kinds or {}).items())))
+            for code, disclosure, untrust, basis, level, kinds in session.connection().execute(
                 select(_C.c.code, _C.c.disclosure, _C.c.untrustworthy, _C.c.inquiry_law_basis,
-                       _C.c.public_basis_level))
+                       _C.c.public_basis_level, _C.c.field_kinds))
         }
 
     return refcache.get(("catalog", refcache.database_key(session), opened), load)
@@ -700,12 +718,16 @@ def authorization_facts(rows) -> dict[int, list[AuthorizationFacts]]:
     out: dict[int, list[AuthorizationFacts]] = {}
     for a in rows:
         out.setdefault(a.subject_id, []).append(AuthorizationFacts(
-            a.id, a.unit_id, frozenset(a.items), a.purpose, a.valid_from, a.valid_until, a.withdrawn_at is not None))
+            a.id, a.unit_id, frozenset(a.items), a.purpose, a.valid_from, a.valid_until, a.withdrawn_at is not None,
+            rules.restricted_grade(a.restricted_kinds, a.form, a.adverse_told_at is not None)))
     return out
 
 
-def record_view(row: Any, markers: tuple[str, ...]) -> dict[str, Any]:
-    """One record as an answer shows it: item, document, source, the Art. 35 period, markers."""
+def record_view(row: Any, markers: tuple[str, ...], withheld: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """One record as an answer shows it: item, document, source, the Art. 35 period, markers; without the
+    ``withheld`` fields of a restricted kind (Art. 14.2: ``rules.withheld_fields``) and what derives from them."""
+    if withheld:
+        return _withheld_view(row, markers, withheld)
     return {
         "id": row.id,
         "item": {"code": row.item_code, "name_zh": row.item_zh, "name_en": row.item_en,
@@ -723,6 +745,19 @@ def record_view(row: Any, markers: tuple[str, ...]) -> dict[str, Any]:
         "version": row.version,
         "markers": list(markers),
     }
+
+
+def _withheld_view(row: Any, markers: tuple[str, ...], withheld: frozenset[str]) -> dict[str, Any]:
+    from ..record.fields import content_keys
+
+    hidden = content_keys(frozenset(withheld))
+    view = record_view(row, markers)
+    view["content"] = rules.served_content(row.content, hidden)
+    for key in ("amount_yuan", "conduct_date"):
+        if key in hidden:
+            view[key] = None
+    view["withheld"] = sorted(withheld)
+    return view
 
 
 _LOG = InquiryLog.__table__

@@ -19,10 +19,56 @@ class Message(str):
 
 def msg(template: str, /, **params: object) -> Message:
     """``template.format(**params)``, keeping the template and the values (a catalog translates the template)."""
+    return _built(template, params)
+
+
+def _built(template: str, params: dict) -> Message:
+    # not ``msg``: a template given as a value is not one a catalog can word (tests find ``msg``'s literals)
     text = Message(template.format(**params))
     text.template = template
     text.params = params
     return text
+
+
+def joined_messages(messages: list, separator: str = "; ") -> Message:
+    """Several messages as one, in order (``a; b``): its template holds only placeholders, so each part is worded
+    in the page's language and the whole needs no entry of its own in a catalog."""
+    names = [f"m{i}" for i in range(len(messages))]
+    return _built(separator.join("{" + n + "}" for n in names), dict(zip(names, messages)))
+
+
+def message_parts(message: object) -> tuple[str | None, dict | None]:
+    """A message's template and values in a form JSON stores (a value that is itself a message nests as
+    ``{"$msg": template, "params": …}``); ``(None, None)`` for plain text (fixed text is its own template)."""
+    template = getattr(message, "template", None)
+    if template is None:
+        return None, None
+    return template, {name: _stored(value) for name, value in message.params.items()}
+
+
+def _stored(value: object) -> object:
+    if getattr(value, "template", None) is not None:
+        return {"$msg": value.template, "params": {k: _stored(v) for k, v in value.params.items()}}
+    if value is None or isinstance(value, (bool, int, float)):
+        return value
+    return str(value)
+
+
+def restore_message(text: str, template: str | None, params: dict | None) -> str:
+    """The stored ``text`` as a :class:`Message` again, from what :func:`message_parts` stored; the text
+    itself when nothing was (rows from before, fixed text). The text stays exactly what was stored."""
+    if not template:
+        return text
+    restored = Message(text)
+    restored.template = template
+    restored.params = {name: _restored(value) for name, value in (params or {}).items()}
+    return restored
+
+
+def _restored(value: object) -> object:
+    if isinstance(value, dict) and "$msg" in value:
+        return _built(value["$msg"], {k: _restored(v) for k, v in (value.get("params") or {}).items()})
+    return value
 
 
 class LawError(Exception):

@@ -428,7 +428,8 @@ def _check_one(d: inquiry.Decided, ident: Any, measures: list, entries: dict, co
         unseen = _first_unseen(m_dec, trig_items, trig_lists, d.facts.lists)
         if unseen is not None:
             not_evaluable.append({**brief, "evaluable": False, "article": unseen.article,
-                                  "reason": f"{f.code} cannot be evaluated by you: {unseen.reason} ({unseen.article})"})
+                                  "reason": msg("{code} cannot be evaluated by you: {reason} ({article})", code=f.code,
+                                                reason=unseen.reason, article=unseen.article)})
             continue
         if ld.target is None:
             continue

@@ -1,7 +1,7 @@
 """The ORM models, one module per table family. Importing this package registers them all."""
 
 from .audit import AuditCheckpoint, AuditEvent
-from .catalog import CatalogItem
+from .catalog import CatalogAssessment, CatalogComment, CatalogDraft, CatalogItem, CatalogProposal, CatalogVersion
 from .commitment import CreditCommitment  # noqa: F401
 from .inquiry import Authorization, ConsentNotice, InquiryLog
 from .notice import Notice, NoticeMail, SubjectContact  # noqa: F401
@@ -13,7 +13,7 @@ from .publication import ServiceNorm  # noqa: F401
 from .record import Batch, BatchReject, Record, RecordAction, RecordHistory, RecordTombstone
 from .report import CreditReport, CreditReportPdf  # noqa: F401
 from .restoration import RestorationApplication  # noqa: F401
-from .subject import Subject
+from .subject import Subject, SubjectChange, SubjectIdentifier  # noqa: F401
 from .unit import Officer, Unit, UnitInquiryItem, UnitInquiryList, UnitProvides, UnitToken
 from .websession import WebSession  # noqa: F401
 from .worker import AuditVerification, WorkerJob  # noqa: F401
@@ -27,7 +27,12 @@ __all__ = [
     "Officer",
     "Batch",
     "BatchReject",
+    "CatalogAssessment",
+    "CatalogComment",
+    "CatalogDraft",
     "CatalogItem",
+    "CatalogProposal",
+    "CatalogVersion",
     "Record",
     "RecordAction",
     "RecordHistory",

@@ -1,11 +1,11 @@
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
-from sqlalchemy import JSON, Boolean, Date, String, Text
+from sqlalchemy import JSON, Boolean, Date, DateTime, ForeignKey, Integer, String, Text
 from sqlalchemy.orm import Mapped, mapped_column
 
-from ..db import Base
+from ..db import Base, BigId
 
 
 class CatalogItem(Base):
@@ -37,6 +37,100 @@ class CatalogItem(Base):
     # The fields (canonical import keys) a record of this item stores; None: the documented columns of
     # its record format (Art. 11: only the catalog's declared fields are aggregated).
     fields: Mapped[list | None] = mapped_column(JSON)
+    # Natural persons' fields of a restricted kind of Art. 14.2: {field: kind}; None: none (migration 0026).
+    field_kinds: Mapped[dict | None] = mapped_column(JSON)
+    # Art. 9.3: where a law names the conduct of its field that goes into the catalog, {law: [article, …]} of that
+    # conduct; a row naming the law (basis_law) must name one of them (basis_article). None: no such law.
+    conduct_laws: Mapped[dict | None] = mapped_column(JSON)
     state: Mapped[str] = mapped_column(String(16))  # proposed … published | retired
     published_on: Mapped[date | None] = mapped_column(Date)
     retired_on: Mapped[date | None] = mapped_column(Date)
+
+
+class CatalogDraft(Base):
+    """The supervisor's draft of the catalog from the units' proposals (Art. 10.2): put out for public comment
+    (``comment_from`` … ``comment_to``), approved by the deliberative body (document, day), then published as a
+    version. ``procedures``: the collection procedures and standards of Art. 11.2, published with it."""
+
+    __tablename__ = "catalog_draft"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    title: Mapped[str] = mapped_column(String(200))
+    state: Mapped[str] = mapped_column(String(16))  # compiled | out_for_comment | approved | published
+    compiled_on: Mapped[date] = mapped_column(Date)
+    comment_from: Mapped[date | None] = mapped_column(Date)
+    comment_to: Mapped[date | None] = mapped_column(Date)
+    procedures: Mapped[str | None] = mapped_column(Text)
+    approval_document: Mapped[str | None] = mapped_column(String(200))
+    approved_on: Mapped[date | None] = mapped_column(Date)
+    published_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CatalogProposal(Base):
+    """A unit's proposal of an item for the catalog with its reasons (Art. 10.1); ``contested``: opinions differ
+    widely or the social impact may be large, so an assessment with the supervisor is held first."""
+
+    __tablename__ = "catalog_proposal"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
+    item_code: Mapped[str] = mapped_column(String(40))
+    item: Mapped[dict] = mapped_column(JSON)  # the proposed definition (catalog.service.describe's keys)
+    reasons: Mapped[str] = mapped_column(Text)
+    contested: Mapped[bool] = mapped_column(Boolean)
+    state: Mapped[str] = mapped_column(String(16))  # proposed | in_draft | published | withdrawn
+    proposed_on: Mapped[date] = mapped_column(Date)
+    proposed_by: Mapped[str] = mapped_column(String(120))
+    draft_id: Mapped[int | None] = mapped_column(ForeignKey("catalog_draft.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CatalogAssessment(Base):
+    """An assessment of a contested proposal with the supervisor (Art. 10.1): when, the representatives of the groups
+    concerned and the experts heard, and the conclusion."""
+
+    __tablename__ = "catalog_assessment"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    proposal_id: Mapped[int] = mapped_column(ForeignKey("catalog_proposal.id"), index=True)
+    held_on: Mapped[date] = mapped_column(Date)
+    representatives: Mapped[list] = mapped_column(JSON)
+    experts: Mapped[list] = mapped_column(JSON)
+    conclusion: Mapped[str] = mapped_column(Text)
+    recorded_by: Mapped[str] = mapped_column(String(120))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CatalogComment(Base):
+    """A comment received on a draft while it was out for public comment, as the supervisor summarises it (nobody
+    named, ID-shaped numbers masked), and the response to it (Art. 10.2)."""
+
+    __tablename__ = "catalog_comment"
+    __table_args__ = {"sqlite_autoincrement": True}
+
+    id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("catalog_draft.id"), index=True)
+    received_on: Mapped[date] = mapped_column(Date)
+    summary: Mapped[str] = mapped_column(Text)
+    response: Mapped[str | None] = mapped_column(Text)
+    responded_on: Mapped[date | None] = mapped_column(Date)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+
+
+class CatalogVersion(Base):
+    """One publication of the catalog (Art. 10.2), numbered from 1: the draft it published, when, the items it
+    published (their definitions) and the procedures and standards of Art. 11.2. A record's version is the one in
+    force when it was received."""
+
+    __tablename__ = "catalog_version"
+
+    version: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    draft_id: Mapped[int] = mapped_column(ForeignKey("catalog_draft.id"))
+    published_on: Mapped[date] = mapped_column(Date)
+    published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
+    items: Mapped[list] = mapped_column(JSON)
+    procedures: Mapped[str | None] = mapped_column(Text)

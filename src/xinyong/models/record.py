@@ -69,6 +69,10 @@ class BatchReject(Base):
     field: Mapped[str | None] = mapped_column(String(64))
     reason: Mapped[str] = mapped_column(Text)
     article: Mapped[str | None] = mapped_column(String(32))
+    # The reason's message template and its (masked) values, for the portal to word it in Chinese (migration 0026);
+    # None for a reason that is fixed text, or stored before.
+    reason_template: Mapped[str | None] = mapped_column(Text)
+    reason_params: Mapped[dict | None] = mapped_column(JSON)
 
 
 class Record(Base):

@@ -135,7 +135,7 @@ def translate_message(message: str, lang: str) -> str | None:
     template = getattr(message, "template", None)
     if template is None:
         return words.get(message)
-    found = words.get(template)
+    found = words.get(template) or (_JOINED.get(lang, lambda t: t)(template) if _only_placeholders(template) else None)
     if not found:
         return None
     params = {name: _translated_value(value, lang) for name, value in message.params.items()}
@@ -143,6 +143,18 @@ def translate_message(message: str, lang: str) -> str | None:
         return found.format(**params)
     except (KeyError, IndexError, ValueError):  # a translation whose placeholders differ (a test holds them)
         return None
+
+
+# How the parts of a joined message are separated in a language ("a; b" reads "a；b" in Chinese)
+_JOINED = {"zh": lambda template: template.replace("; ", "；")}
+
+
+def _only_placeholders(template: str) -> bool:
+    """A template with no words of its own (``errors.joined_messages``: ``{m0}; {m1}``) reads the same in every
+    language: only its parts are translated."""
+    import string
+
+    return not any(ch.isalpha() for literal, *_ in string.Formatter().parse(template) for ch in literal)
 
 
 def _translated_value(value, lang: str):

@@ -26,6 +26,7 @@ from ..law.errors import LawError
 from ..report import render as report_render
 from ..report import seal
 from ..report import service as reports
+from ..subject import service as subject_life
 from . import i18n, labels, web
 
 router = APIRouter(include_in_schema=False)
@@ -91,10 +92,11 @@ def me_page(request: Request) -> Response:
         viewer = _viewer(request)
         with session_scope(_engine(request)) as s:
             view = reports.own_view(s, actor=viewer.actor)
+            life = subject_life.history(s, viewer.actor.subject_id, to_self=True)  # my names, identifiers, changes
     except (DomainError, LawError) as exc:
         return web.error_page(request, exc)
     return web.render(request, "portal/me/index.html", {
-        "view": view, "who": _who(viewer, view["subject"]),
+        "view": view, "who": _who(viewer, view["subject"]), "life": life,
         "content_rows": content_rows, "ground_text": report_render.ground_text,
     })
 

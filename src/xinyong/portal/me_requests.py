@@ -129,8 +129,17 @@ def authorizations_page(request: Request) -> HTMLResponse:
         items = [catalog.describe(i) for i in catalog.list_items(s) if i.state == "published"]
         notice = authorizations.current_notice(s, today())
         notice = notice and {"version": notice.version, "text_zh": notice.text_zh, "text_en": notice.text_en}
+        person = _is_person(s, viewer)
+    # The restricted kinds of Art. 14.2 are a natural person's: an organization (or its agent) is not offered them.
     return _page(request, "authorizations", {"authorizations": rows, "items": items, "notice": notice,
-                                             "today": today().isoformat()})
+                                             "today": today().isoformat(),
+                                             "restricted_kinds": inquiry_rules.RESTRICTED_KINDS if person else ()})
+
+
+def _is_person(session, viewer: web.Viewer) -> bool:
+    from ..report import service as reports
+
+    return reports.own_subject(session, viewer.actor.subject_id)["kind"] == inquiry_rules.PERSON
 
 def _day(text: str, field: str) -> date:
     try:
@@ -145,6 +154,7 @@ async def grant_authorization(request: Request):
         form = await _form(request)
         valid_from = _day(_text(form, "valid_from"), "valid_from") if _text(form, "valid_from") else today()
         with session_scope(request.app.state.engine) as s:
+            person = _is_person(s, viewer)
             authorizations.grant(s, subject_id=viewer.actor.subject_id, unit_uscc=_text(form, "unit_uscc"),
                                  items=[v for v in form.getlist("items") if isinstance(v, str) and v],
                                  purpose=_text(form, "purpose"), valid_from=valid_from,
@@ -152,8 +162,8 @@ async def grant_authorization(request: Request):
                                  document=_text(form, "document"), actor=viewer.actor,
                                  form="written" if form.get("written") else "other",
                                  restricted_kinds=[v for v in form.getlist("restricted_kinds")
-                                                   if isinstance(v, str) and v],
-                                 adverse_consequences_told=bool(form.get("adverse_told")))
+                                                   if isinstance(v, str) and v] if person else [],
+                                 adverse_consequences_told=bool(form.get("adverse_told")) and person)
     except (DomainError, LawError) as exc:
         return web.error_page(request, exc)
     return web.redirect("/me/authorizations")

@@ -21,8 +21,9 @@ from sqlalchemy.orm import Session
 
 from ..audit import service as audit
 from ..auth import Actor
+from ..catalog import compilation
 from ..catalog import service as catalog
-from ..catalog.schemas import PublicCatalogItemRead
+from ..catalog.schemas import CatalogDraftRead, PublicCatalogItemRead
 from ..clock import now, today
 from ..db import session_scope
 from ..deps import engine as engine_dep
@@ -158,6 +159,14 @@ def catalog_json(eng: Engine = Depends(engine_dep)) -> list[dict]:
         return catalog.published_catalog(s)
 
 
+@api.get("/catalog/drafts", response_model=list[CatalogDraftRead], responses=responses())
+def catalog_drafts_json(eng: Engine = Depends(engine_dep)) -> list[dict]:
+    """The drafts of the catalog put out for public comment, approved or published (Art. 10.2): their proposals with
+    the reasons and assessments, the comment period, each comment with its response, the approval. No token."""
+    with session_scope(eng) as s:
+        return compilation.public_drafts(s)
+
+
 @api.get("/organs", response_model=list[OrganListRead], responses=responses())
 def organs_json(eng: Engine = Depends(engine_dep)) -> list[dict]:
     """Each organ's published inquiry list with its publication dates (Art. 17.2). No token."""
@@ -195,7 +204,22 @@ def _page(request: Request, name: str, ctx: dict[str, Any], **kw) -> HTMLRespons
 def catalog_page(request: Request) -> HTMLResponse:
     with session_scope(request.app.state.engine) as s:
         items = catalog.published_catalog(s)
-    return _page(request, "catalog.html", {"items": items})
+        drafts = compilation.public_drafts(s)
+        versions = compilation.versions(s)
+    return _page(request, "catalog.html", {"items": items, "drafts": drafts,
+                                           "version": versions[0] if versions else None})
+
+
+@router.get("/catalog/drafts/{draft_id}", **HTML)
+def catalog_draft_page(request: Request, draft_id: str) -> HTMLResponse:
+    try:
+        with session_scope(request.app.state.engine) as s:
+            draft = next((d for d in compilation.public_drafts(s) if str(d["id"]) == draft_id), None)
+            if draft is None:
+                raise NotFound(msg("no draft {id}", id=draft_id[:20]), field="draft")
+    except (DomainError, LawError) as exc:
+        return web.error_page(request, exc)
+    return _page(request, "catalog_draft.html", {"draft": draft})
 
 
 @router.get("/organs", **HTML)

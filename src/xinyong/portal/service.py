@@ -77,9 +77,14 @@ def _by_uscc(session: Session, q: str) -> Subject | None:
         return None
     if ident.scheme != "uscc":  # a resident ID number: never looked up in public
         return None
-    return session.scalar(
-        select(Subject).where(Subject.identifier_digest == subjects.identifier_digest(ident),
-                              Subject.kind.in_(PUBLIC_KINDS)))
+    digest = subjects.identifier_digest(ident)
+    found = session.scalar(
+        select(Subject).where(Subject.identifier_digest == digest, Subject.kind.in_(PUBLIC_KINDS)))
+    if found is None:  # a former USCC names the organization it now belongs to
+        sid = subjects.former_subject_ids(session, [digest]).get(digest)
+        found = session.scalar(select(Subject).where(Subject.id == sid, Subject.kind.in_(PUBLIC_KINDS))) \
+            if sid is not None else None
+    return found
 
 
 def _result(s: Subject) -> dict[str, Any]:

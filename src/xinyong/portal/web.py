@@ -171,6 +171,15 @@ def article_info(ref: str, page_lang: str) -> dict[str, Any]:
             "href": f"/articles/{parsed.article}", "text": parsed.text(page_lang)}
 
 
+def worded(message: str | None, page_lang: str) -> tuple[str, str]:
+    """A service's (English) message in the page's language where the catalogs word it, with the language it is
+    in (``en`` when they do not: the page marks it)."""
+    if not message:
+        return "", page_lang
+    found = i18n.translate_message(message, page_lang)
+    return (found, page_lang) if found else (str(message), "en")
+
+
 def _filters(page_lang: str) -> dict[str, Any]:
     return {
         "label": lambda code, domain: labels.label(domain, code),
@@ -194,6 +203,7 @@ def render(request: Request, name: str, context: dict[str, Any], *, status: int 
             "viewer": found,
             "csrf_token": csrf_token(request),
             "article_info": lambda ref: article_info(ref, page_lang),
+            "word": lambda message: worded(message, page_lang),
             **_filters(page_lang),
             **context,
         }

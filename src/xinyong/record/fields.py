@@ -22,7 +22,8 @@ from functools import lru_cache
 from typing import Iterable, Mapping
 from zoneinfo import ZoneInfo
 
-from ..errors import InvalidInput
+from ..errors import InvalidInput, msg
+from ..law.errors import restore_message
 from ..subject.identifiers import mask_ric, ric_check_char
 
 TZ = ZoneInfo("Asia/Shanghai")
@@ -105,15 +106,16 @@ _MIN_YEAR, _MAX_YEAR = 1900, 2099
 
 def _make_date(y: int, m: int, d: int, text: str, field: str) -> date:
     if not _MIN_YEAR <= y <= _MAX_YEAR:
-        raise FieldError(field, f"implausible year {y} in date '{text}'")
+        raise FieldError(field, msg("implausible year {y} in date '{text}'", y=y, text=text))
     if not 1 <= m <= 12:
-        raise FieldError(field, f"invalid date '{text}': month {m} does not exist")
+        raise FieldError(field, msg("invalid date '{text}': month {m} does not exist", text=text, m=m))
     try:
         return date(y, m, d)
     except ValueError:
         last = ((date(y + (m == 12), m % 12 + 1, 1)) - timedelta(days=1)).day
         raise FieldError(
-            field, f"invalid date '{text}': day {d} does not exist ({y}-{m:02d} has {last} days)"
+            field, msg("invalid date '{text}': day {d} does not exist ({y}-{m:02d} has {last} days)",
+                       text=text, d=d, y=y, m=m, last=last)
         ) from None
 
 
@@ -132,7 +134,8 @@ def parse_date(text: str | None, *, field: str, not_after: date | None = None) -
     s = _norm(raw)
     result = _parse_date(s, raw, field)
     if not_after is not None and result > not_after:
-        raise FieldError(field, f"date {result.isoformat()} is in the future (after {not_after.isoformat()})")
+        raise FieldError(field, msg("date {day} is in the future (after {not_after})", day=result.isoformat(),
+                                    not_after=not_after.isoformat()))
     return result
 
 
@@ -168,10 +171,10 @@ def _parse_date(s: str, raw: str, field: str) -> date:
             if a == b:
                 return _make_date(y, a, b, raw, field)
             raise FieldError(
-                field, f"ambiguous date '{raw}': day/month order unknown; use YYYY-MM-DD"
+                field, msg("ambiguous date '{raw}': day/month order unknown; use YYYY-MM-DD", raw=raw)
             )
-        raise FieldError(field, f"invalid date '{raw}': neither {a} nor {b} is a month")
-    raise FieldError(field, f"not a date: '{raw}' (use YYYY-MM-DD)")
+        raise FieldError(field, msg("invalid date '{raw}': neither {a} nor {b} is a month", raw=raw, a=a, b=b))
+    raise FieldError(field, msg("not a date: '{raw}' (use YYYY-MM-DD)", raw=raw))
 
 
 def parse_optional_date(
@@ -210,7 +213,7 @@ def parse_amount_yuan(text: str | None, *, field: str, unit: str = "yuan") -> De
     s = s.strip("()（）")
     units = _UNIT_WORD.findall(s)
     if len(units) > 1:
-        raise FieldError(field, f"not an amount: '{raw}' (more than one unit)")
+        raise FieldError(field, msg("not an amount: '{raw}' (more than one unit)", raw=raw))
     had_currency = bool(_CURRENCY_WORDS.search(s))
     s = _CURRENCY_WORDS.sub("", s)
     s = _UNIT_WORD.sub("", s)
@@ -225,14 +228,14 @@ def parse_amount_yuan(text: str | None, *, field: str, unit: str = "yuan") -> De
         s = s.replace(",", "")
     elif not _PLAIN_NUMBER.fullmatch(s):
         if "," in s and _PLAIN_NUMBER.fullmatch(s.replace(",", "")):
-            raise FieldError(field, f"not an amount: '{raw}' (misplaced thousands separator)")
-        raise FieldError(field, f"not an amount: '{raw}'")
+            raise FieldError(field, msg("not an amount: '{raw}' (misplaced thousands separator)", raw=raw))
+        raise FieldError(field, msg("not an amount: '{raw}'", raw=raw))
     try:
         value = Decimal(s)
     except InvalidOperation:  # pragma: no cover - the regexes only let numbers through
-        raise FieldError(field, f"not an amount: '{raw}'") from None
+        raise FieldError(field, msg("not an amount: '{raw}'", raw=raw)) from None
     if value < 0:
-        raise FieldError(field, f"negative amount: '{raw}'")
+        raise FieldError(field, msg("negative amount: '{raw}'", raw=raw))
     return (value * factor).quantize(_CENT, rounding=ROUND_HALF_UP)
 
 
@@ -308,7 +311,7 @@ def parse_enum(text: str | None, choices: Mapping[str, str], *, field: str) -> s
     value = _folded(tuple(choices.items())).get(_enum_key(raw))
     if value is None:
         labels = ", ".join(dict.fromkeys(choices))
-        raise FieldError(field, f"'{raw}' is not one of: {labels}")
+        raise FieldError(field, msg("'{raw}' is not one of: {labels}", raw=raw, labels=labels))
     return value
 
 
@@ -387,6 +390,8 @@ CANONICAL_KEYS: tuple[str, ...] = (
     "remarks",
     "deemed_full_capacity",
     "full_capacity",
+    "basis_law",
+    "basis_article",
 )
 
 # other registration codes, by their neutral key (values in map_row()["other_ids"])
@@ -400,9 +405,11 @@ OTHER_IDS = {
 
 # extra (non-national) columns accepted in every format: the platform's own, each a canonical key.
 # deemed_full_capacity / full_capacity: the provider's statement on a natural person's civil capacity
-# (Civil Code Art. 18.2, 21-24; Art. 2), see rules.check_full_civil_capacity.
+# (Civil Code Art. 18.2, 21-24; Art. 2), see rules.check_full_civil_capacity. basis_law / basis_article: the
+# conduct's legal basis, structured (the law's name, its article), checked where a law lists the conduct an item
+# records (Art. 9.3; rules.check_conduct_listed_by_law). CF_YJ stays free text.
 EXTRA_COLUMNS = ("catalog_item", "ended_on", "procedure", "slight", "severity", "deemed_full_capacity",
-                 "full_capacity")
+                 "full_capacity", "basis_law", "basis_article")
 
 
 @dataclass(frozen=True)
@@ -509,6 +516,8 @@ GENERAL_COLUMNS = {
     "remarks": "remarks",
     "deemed_full_capacity": "deemed_full_capacity",
     "full_capacity": "full_capacity",
+    "basis_law": "basis_law",
+    "basis_article": "basis_article",
     **{key: f"other_ids:{key}" for key in OTHER_IDS.values()},
 }
 
@@ -867,10 +876,23 @@ _ID_SHAPED = re.compile(r"(?<![0-9０-９])(?:[0-9０-９]{17}[0-9０-９XxＸ�
 
 
 def mask_id_shaped(text: str) -> str:
-    """``text`` with every 15- or 18-character digit run (ID-number shaped) masked 前6后4."""
+    """``text`` with every 15- or 18-character digit run (ID-number shaped) masked 前6后4.
+
+    A message built with values (``errors.msg``) stays one, its values masked the same way (the portal words it
+    from them), so nothing unmasked is kept beside the masked text."""
+    if getattr(text, "template", None) is not None:
+        params = {name: mask_id_shaped(value) if isinstance(value, str) else value
+                  for name, value in text.params.items()}
+        masked = restore_message(_mask_plain(text), text.template, params)
+        # the masked text is what is kept; its values only where masking them gives the same text
+        return masked if masked == _mask_plain(text.template.format(**params)) else _mask_plain(text)
+    return _mask_plain(text)
+
+
+def _mask_plain(text: str) -> str:
     if not text or len(text) < 15:
         return text
-    return _ID_SHAPED.sub(lambda m: m.group(0)[:6] + "*" * (len(m.group(0)) - 10) + m.group(0)[-4:], text)
+    return _ID_SHAPED.sub(lambda m: m.group(0)[:6] + "*" * (len(m.group(0)) - 10) + m.group(0)[-4:], str(text))
 
 
 def empty_required(fmt: str, mapped: Mapping[str, object]) -> list[tuple[str, str]]:

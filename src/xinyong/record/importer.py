@@ -41,7 +41,7 @@ from ..clock import local_date, now
 from ..db import session_scope
 from ..errors import DomainError, RuleViolation, msg
 from ..law import parameters
-from ..law.errors import LawError
+from ..law.errors import LawError, restore_message
 from ..models import Batch, BatchReject, CatalogItem, Unit
 from ..unit import service as units
 from . import queue, service, spool, workflows
@@ -93,7 +93,7 @@ class ImportResult:
             "rejected": self.rejected,
             "already_present": self.already_present,
             "notices": [{"line": ln, "message": m} for ln, m in self.notices],
-            "dropped_columns": self.dropped_columns,
+            "dropped_columns": spool.readable_dropped(self.dropped_columns),
             "file_error": None if self.file_error is None else {
                 "line": self.file_error.line, "field": self.file_error.field,
                 "reason": self.file_error.reason, "article": self.file_error.article},
@@ -136,7 +136,7 @@ def declared_by_item(session) -> dict[str, frozenset[str]]:
 
 def item_infos(session) -> dict[str, ItemInfo]:
     return {i.code: ItemInfo(i.code, i.state, i.published_on, i.retired_on, i.untrustworthy, i.continuing,
-                             declared_fields(i.fields, i.record_format))
+                             declared_fields(i.fields, i.record_format), i.conduct_laws or None)
             for i in session.scalars(select(CatalogItem))}
 
 
@@ -383,6 +383,8 @@ def _import(engine, result, path, actor, today, chunk_rows, on_reject, progress,
                 column = columns.get(key, key)
                 notices.add(row.line, f"a resident ID number in {column} was masked (前6后4) before storing "
                                       "(Art. 20(4))")
+            for warning in draft.warnings:
+                notices.add(row.line, warning)
         return len(chunk), drafts, rejects, raws
 
     def store(rows_through: int, drafts: list[tuple[int, RecordDraft]], rejects: list[Reject],
@@ -477,12 +479,13 @@ def _replay_committed(engine, batch_id: str, rows: Iterator, count: int, rejects
     rejected rows (their reasons are stored; their values are the spool's): that run's copy was never
     sealed."""
     with session_scope(engine) as s:
-        stored = s.execute(select(BatchReject.line, BatchReject.field, BatchReject.reason, BatchReject.article)
+        stored = s.execute(select(BatchReject.line, BatchReject.field, BatchReject.reason, BatchReject.article,
+                                  BatchReject.reason_template, BatchReject.reason_params)
                            .where(BatchReject.batch_id == batch_id).order_by(BatchReject.line, BatchReject.id)
                            ).all()
     by_line: dict[int, list[Reject]] = {}
-    for line, fld, reason, article in stored:
-        by_line.setdefault(line, []).append(Reject(line, fld, reason, article))
+    for line, fld, reason, article, template, params in stored:
+        by_line.setdefault(line, []).append(Reject(line, fld, restore_message(reason, template, params), article))
     for _ in range(count):
         row = next(rows, None)
         if row is None:
@@ -667,7 +670,7 @@ def submit_file(engine: Engine, source, *, filename: str | None, actor: Actor) -
     except BaseException:
         spooled.path.unlink(missing_ok=True)
         raise
-    return {"batch_id": batch_id, "status": "queued", "dropped_columns": spooled.dropped_columns,
+    return {"batch_id": batch_id, "status": "queued", "dropped_columns": spool.readable_dropped(spooled.dropped_columns),
             "rows": spooled.rows}
 
 
@@ -692,7 +695,8 @@ def batch_status(engine: Engine, batch_id: str, *, unit_id: int | None = None, l
         if batch is None or (unit_id is not None and batch.unit_id != unit_id):
             raise NotFound(msg("no batch {batch_id}", batch_id=batch_id))
         rejects = s.execute(
-            select(BatchReject.line, BatchReject.field, BatchReject.reason, BatchReject.article)
+            select(BatchReject.line, BatchReject.field, BatchReject.reason, BatchReject.article,
+                   BatchReject.reason_template, BatchReject.reason_params)
             .where(BatchReject.batch_id == batch_id).order_by(BatchReject.line, BatchReject.id)
             .limit(limit).offset(offset)
         ).all() if limit > 0 else []
@@ -709,10 +713,12 @@ def batch_status(engine: Engine, batch_id: str, *, unit_id: int | None = None, l
             "rejected": batch.rejected,
             "already_present": batch.already_present,
             "notices": batch.notices or [],
-            "dropped_columns": batch.dropped_columns or [],
+            "dropped_columns": spool.readable_dropped(batch.dropped_columns),
             "error": batch.error,
             "runs": batch.runs,
-            "rejects": [{"line": ln, "field": f, "reason": r, "article": a} for ln, f, r, a in rejects],
+            # the reason as a message again (its English text as stored), so a page words it in Chinese
+            "rejects": [{"line": ln, "field": f, "reason": restore_message(r, t, p), "article": a}
+                        for ln, f, r, a, t, p in rejects],
         }
 
 
@@ -805,7 +811,7 @@ def submit_record(session, *, unit_id: int, values: dict, actor: Actor, today: d
         r = outcome.rejects[0]
         raise Conflict(r.reason, article=r.article, field=r.field)
     if report is not None:
-        report["dropped_columns"] = dropped
+        report["dropped_columns"] = spool.readable_dropped(dropped)
         report["notices"] = [f"a resident ID number in {key} was masked (前6后4) before storing (Art. 20(4))"
                              for key in draft.masked]
     return "accepted" if outcome.accepted else "already_present"

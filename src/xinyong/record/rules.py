@@ -19,7 +19,7 @@ from typing import Any
 
 import orjson
 
-from ..catalog.rules import check_item_aggregable
+from ..catalog.rules import PROHIBITED_COLUMN_TERMS, article_key, check_item_aggregable, law_key, prohibited_kind  # noqa: F401 (re-exported)
 from ..errors import DomainError, InvalidInput, RuleViolation, msg
 from ..law import parameters
 from ..law.periods import add_years
@@ -69,6 +69,9 @@ class ItemInfo:
     # The canonical keys a record of the item stores (``fields.declared_fields``); None: those of the
     # row's own format (what ``map_row`` yields for it).
     fields: frozenset[str] | None = None
+    # Art. 9.3: law → the articles whose conduct the item records (``catalog_item.conduct_laws``); None: no law
+    # of the item's field lists its conduct.
+    conduct_laws: dict[str, list[str]] | None = None
 
 
 _MEMO_MAX = 50_000  # entries per memo of a RowContext: bounded memory on any file size
@@ -163,6 +166,8 @@ class RecordDraft:
     content_digest: str = field(default="")
     # content fields in which a resident ID number was masked before storing (never the number)
     masked: tuple[str, ...] = ()
+    # what the provider is told of an accepted row (Art. 9.3: a free-text basis that cannot be checked)
+    warnings: tuple[str, ...] = ()
 
 
 def _blank(value: Any) -> bool:
@@ -229,6 +234,47 @@ def check_penalty_is_untrustworthiness(procedure: str | None, slight: bool, seve
             article="Art. 9.2(4)",
             field="slight" if slight else "severity",
         )
+
+
+@rule("Art. 9.3")
+def check_conduct_listed_by_law(conduct_laws: dict[str, list[str]] | None, law: str | None,
+                                article: str | None) -> None:
+    """Where a law names the conduct of its field that goes into the catalog, only that conduct is recorded.
+
+    ``conduct_laws``: the item's allow-list, law → the articles whose conduct it records. A row naming one of those
+    laws (``basis_law``) must name one of its articles (``basis_article``, the article or the article and its
+    paragraph); a row naming another law is not limited by this rule."""
+    if not conduct_laws or not (law or "").strip():
+        return
+    allowed = {law_key(name): articles for name, articles in conduct_laws.items()}
+    listed = allowed.get(law_key(law or ""))
+    if listed is None:
+        return
+    given = article_key(article or "")
+    if given is None:
+        raise RuleViolation(
+            msg("basis_article '{article}' is not an article (write 第N条 or N, with 第M款 or .M)",
+                article=article or ""), article="Art. 9.3", field="basis_article")
+    keys = {article_key(a) for a in listed}
+    if given not in keys and given.split(".")[0] not in keys:
+        raise RuleViolation(
+            msg("{law} names the conduct of its field that is recorded (articles {articles}); article {given} is "
+                "not one of them, so it must not be aggregated under this item", law=law,
+                articles=", ".join(listed), given=(article or "").strip()), article="Art. 9.3", field="basis_article")
+
+
+def basis_warning(conduct_laws: dict[str, list[str]] | None, legal_basis: str | None,
+                  basis_law: str | None) -> str | None:
+    """The free-text basis (CF_YJ) of a row without a structured one cites a law that lists the recordable conduct
+    (Art. 9.3): a warning (it cannot be checked from free text), never a refusal."""
+    if not conduct_laws or (basis_law or "").strip() or not (legal_basis or "").strip():
+        return None
+    text = law_key(legal_basis)
+    for name in conduct_laws:
+        if law_key(name) and law_key(name) in text:
+            return msg("legal_basis cites {law}, which names the conduct this item records (Art. 9.3): give basis_law "
+                       "and basis_article so that the platform can check it", law=name)
+    return None
 
 
 @rule("Art. 2")
@@ -425,61 +471,8 @@ def mask_ids_in_content(content: dict[str, Any]) -> tuple[dict[str, Any], tuple[
     return out, tuple(masked)
 
 
-# Art. 14.3: kinds of personal information whose collection is prohibited whatever the consent —
-# religious faith, genes, fingerprints, blood type, illness and medical history. A header column whose
-# name names one refuses the file (Art. 6: collection lawful and necessary). Chinese names are matched by
-# the terms they contain, once the innocent compounds that contain a term are taken out (转基因: a
-# product's GMO labelling; 疾病预防控制: the CDC, an organ; 宗教事务: the religious affairs bureau);
-# English names word by word, so that "general" or "genre" is not "gene" and "good faith" is not faith.
-PROHIBITED_COLUMN_TERMS: dict[str, tuple[str, ...]] = {
-    "religious faith": ("宗教信仰", "信仰", "宗教", "religion", "religions", "religious", "faith"),
-    "genes": ("基因", "遗传", "gene", "genes", "genetic", "genetics", "genome", "dna"),
-    "fingerprints": ("指纹", "fingerprint", "fingerprints"),
-    "blood type": ("血型", "blood type", "blood group", "bloodtype", "bloodgroup"),
-    "illness or medical history": ("疾病", "病史", "病情", "既往病", "病历", "诊断", "illness", "illnesses",
-                                   "disease", "diseases", "medical history", "medicalhistory", "diagnosis",
-                                   "diagnoses"),
-}
-_INNOCENT_ZH = ("转基因", "疾病预防控制", "宗教事务")
-_INNOCENT_EN = ("good faith", "bad faith", "disease control", "disease prevention")
-_CAMEL = re.compile(r"(?<=[a-z])(?=[A-Z])|(?<=[A-Z])(?=[A-Z][a-z])")
-_WORDS = re.compile(r"[a-z]+")
-
-
-def _prohibited_terms() -> tuple[list[tuple[str, str]], dict[tuple[str, ...], str]]:
-    zh, en = [], {}
-    for kind, terms in PROHIBITED_COLUMN_TERMS.items():
-        for term in terms:
-            if term.isascii():
-                en[tuple(term.split())] = kind
-            else:
-                zh.append((term, kind))
-    return zh, en
-
-
-_ZH_TERMS, _EN_TERMS = _prohibited_terms()
-
-
-def prohibited_kind(column: str) -> str | None:
-    """The Art. 14.3 kind a column name names (e.g. "blood type"), or None."""
-    name = unicodedata.normalize("NFKC", column or "")
-    rest = name
-    for innocent in _INNOCENT_ZH:
-        rest = rest.replace(innocent, "")
-    for term, kind in _ZH_TERMS:
-        if term in rest:
-            return kind
-    words = _WORDS.findall(_CAMEL.sub(" ", name).lower())
-    text = " ".join(words)
-    for innocent in _INNOCENT_EN:
-        text = text.replace(innocent, " ")
-    words = text.split()
-    for i in range(len(words)):
-        for n in (1, 2):
-            kind = _EN_TERMS.get(tuple(words[i:i + n]))
-            if kind is not None:
-                return kind
-    return None
+# The Art. 14.3 kinds and their matcher live with the catalog (a catalog field can never be of such a kind):
+# ``catalog.rules.prohibited_kind``, used here for the columns of a file.
 
 
 @rule("Art. 14.3")
@@ -558,6 +551,11 @@ def _validate(values: dict[str, Any], ctx: RowContext) -> RecordDraft:
             values["severity"], SEVERITIES, "severity")
         check_penalty_is_untrustworthiness(procedure, slight, severity)
 
+    warning = None
+    if item.conduct_laws:
+        check_conduct_listed_by_law(item.conduct_laws, get("basis_law"), get("basis_article"))
+        warning = basis_warning(item.conduct_laws, get("legal_basis"), get("basis_law"))
+
     declared = item.fields if item.fields is not None else _format_declared(ctx.fmt)
     amount = None
     if not _blank(get("fine_wan")) and "fine_wan" in declared:
@@ -603,6 +601,7 @@ def _validate(values: dict[str, Any], ctx: RowContext) -> RecordDraft:
         content=content,
         content_digest=digest(content),
         masked=masked,
+        warnings=(warning,) if warning else (),
     )
 
 

@@ -22,6 +22,8 @@ from sqlalchemy.orm import Session
 
 from ..audit import service as audit
 from ..auth import Actor
+from ..errors import msg
+from ..law.errors import message_parts
 from ..models import BatchReject, Record
 from ..subject import service as subjects
 from .rules import RecordDraft
@@ -84,8 +86,9 @@ def store_chunk(
             if prior_digest == d.content_digest:
                 out.already_present += 1
             else:
-                out.rejects.append(Reject(line, "doc_no", f"same identity as line {prior_line} with "
-                                          "different content in this file; " + CORRECTION_HINT, "Art. 11"))
+                out.rejects.append(Reject(line, "doc_no", msg("same identity as line {line} with different content "
+                                                              "in this file; {hint}", line=prior_line,
+                                                              hint=CORRECTION_HINT), "Art. 11"))
             continue
         if prior is not None:
             if prior == d.content_digest:
@@ -247,8 +250,8 @@ def store_rejects(session: Session, batch_id: str, rejects: Sequence[Reject]) ->
     if rejects:
         session.execute(
             insert(BatchReject),
-            [{"batch_id": batch_id, "line": r.line, "field": r.field, "reason": r.reason,
-              "article": r.article} for r in rejects],
+            [{"batch_id": batch_id, "line": r.line, "field": r.field, "reason": str(r.reason), "article": r.article,
+              **dict(zip(("reason_template", "reason_params"), message_parts(r.reason)))} for r in rejects],
         )
 
 

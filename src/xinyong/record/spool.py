@@ -29,6 +29,7 @@ import orjson
 
 from .. import crypto
 from ..errors import DomainError, InvalidInput, msg
+from ..law.errors import message_parts, restore_message
 from .fields import (
     FORMATS,
     STRUCTURAL_KEYS,
@@ -119,11 +120,12 @@ class _Plan:
         for col in header[self.header_len:]:
             key = column_key(self.fmt, col)
             if key is None:
-                self.dropped[col] = (f"not a column of the {self.fmt} format (docs/import-format.md), so not a "
-                                     "declared field of the catalog: dropped before anything was kept")
+                self.dropped[col] = msg("not a column of the {format} format (docs/import-format.md), so not a "
+                                        "declared field of the catalog: dropped before anything was kept",
+                                        format=self.fmt)
             elif key not in self.anywhere:
-                self.dropped[col] = (f"{key} is not a declared field of any catalog item: dropped before "
-                                     "anything was kept")
+                self.dropped[col] = msg("{field} is not a declared field of any catalog item: dropped before "
+                                        "anything was kept", field=key)
             else:
                 self.columns.append(col)
                 self.keys[col] = key
@@ -146,7 +148,7 @@ class _Plan:
                 self.partly[(col, item)] = self.partly.get((col, item), 0) + 1
 
     def report(self) -> list[dict]:
-        out = [{"column": mask_id_shaped(c), "article": "Art. 11", "reason": why}
+        out = [_with_reason({"column": mask_id_shaped(c), "article": "Art. 11"}, why)
                for c, why in self.dropped.items()]
         by_column: dict[str, list[tuple[str, int]]] = {}
         for (col, item), n in self.partly.items():
@@ -154,10 +156,30 @@ class _Plan:
         for col, items in by_column.items():
             names = ", ".join(f"'{i}'" if i else "(none)" for i, _ in items)
             rows = sum(n for _, n in items)
-            out.append({"column": col, "article": "Art. 11", "rows": rows,
-                        "reason": f"{self.keys[col]} is not a declared field of catalog item {names}: dropped "
-                                  f"from its {rows} row(s) before anything was kept"})
+            out.append(_with_reason({"column": col, "article": "Art. 11", "rows": rows},
+                                    msg("{field} is not a declared field of catalog item {items}: dropped from its "
+                                        "{rows} row(s) before anything was kept", field=self.keys[col],
+                                        items=names, rows=rows)))
         return out
+
+
+def _with_reason(dropped: dict, reason: str) -> dict:
+    """A dropped column's entry with its reason, and the reason's template and values (``reason_i18n``: the
+    portal words it in the page's language; ``readable_dropped`` takes it out again)."""
+    template, params = message_parts(reason)
+    return {**dropped, "reason": str(reason), **({"reason_i18n": [template, params]} if template else {})}
+
+
+def readable_dropped(dropped: list[dict] | None) -> list[dict]:
+    """The stored dropped columns as the API and the pages show them: ``reason`` a message again (the same English
+    text), without the stored template."""
+    out = []
+    for entry in dropped or ():
+        entry = dict(entry)
+        template, params = entry.pop("reason_i18n", None) or (None, None)
+        entry["reason"] = restore_message(entry.get("reason", ""), template, params)
+        out.append(entry)
+    return out
 
 
 def declared_only(fmt: str, values: Mapping[str, str], declared: Mapping[str, frozenset[str]]

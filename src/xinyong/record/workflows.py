@@ -338,7 +338,7 @@ def _blank_other_copies(session: Session, rec: Record) -> None:
     finished batches that counted such rows are read; a batch still running is left to its retention."""
     from ..models import Batch
     from ..subject.identifiers import parse_identifier
-    from ..subject.service import identifier_digest
+    from ..subject.service import digests_of, identifier_digest
     from . import spool
     from .fields import FieldError, map_row
     from .importer import stored_copy_path
@@ -347,7 +347,7 @@ def _blank_other_copies(session: Session, rec: Record) -> None:
     candidates = session.scalars(select(Batch.id).where(
         Batch.unit_id == rec.unit_id, Batch.status.in_(("done", "failed")),
         (Batch.already_present > 0) | (Batch.rejected > 0)).order_by(Batch.id)).all()
-    digest = session.scalar(select(Subject.identifier_digest).where(Subject.id == rec.subject_id))
+    digests = digests_of(session, rec.subject_id)  # the subject's identifier and its former ones
     for batch_id in candidates:
         path = stored_copy_path(batch_id)
         if not spool.is_spool(path):
@@ -366,7 +366,7 @@ def _blank_other_copies(session: Session, rec: Record) -> None:
                     ident = parse_identifier(m["subject_id"], today=today(), allow_unlisted_region=True)
                 except (DomainError, FieldError):  # an unreadable row names no record
                     continue
-                if identifier_digest(ident) == digest:
+                if identifier_digest(ident) in digests:
                     lines.append(row.line)
         for line in lines:
             spool.remove_line(path, line)

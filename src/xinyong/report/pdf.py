@@ -207,6 +207,30 @@ def to_pdf(r: dict[str, Any], sealed: dict[str, Any] | None = None) -> bytes:
         story.append(_table(rows, [26 * mm, width - 26 * mm - 38 * mm - 32 * mm - 26 * mm, 38 * mm, 32 * mm, 26 * mm],
                             header=True))
 
+    story.append(_p("授权同意记录  Consents (Art. 14.2, 17.3)", st["h2"]))
+    consents = r.get("consents")
+    if consents is None:
+        story.append(_p("仅在信息主体本人的报告中载明（stated in the subject's own reports only）", st["none"]))
+    elif not consents:
+        story.append(_p("暂无记录（none recorded）", st["none"]))
+    else:
+        rows = [[_bi("被授权单位", "Unit", st), _bi("事项与目的", "Items, purpose", st), _bi("期限", "Valid", st),
+                 _bi("告知与形式", "Notice, form", st), _bi("限制类信息", "Restricted kinds", st),
+                 _bi("撤回", "Withdrawn", st)]]
+        for c in consents:
+            notice = f"告知书第{c['notice_version']}版 · " if c["notice_version"] else ""
+            kinds = "、".join(k["zh"] for k in c["restricted_kinds"]) or "—"
+            told = ("已告知不利后果" if c["adverse_consequences_told_at"]
+                    else ("未告知不利后果" if c["restricted_kinds"] else ""))
+            rows.append([_bi(c["unit"]["name"], c["unit"]["uscc"], st),
+                         _bi(f"{'、'.join(c['items'])} · {c['purpose']}", f"{c['document']} #{c['id']}", st),
+                         _p(f"{c['valid_from']} – {c['valid_until']}", st["small"]),
+                         _bi(f"{notice}{c['form_zh']}", c["form_en"], st),
+                         _bi(kinds, told, st),
+                         _p((c["withdrawn_at"] or "—")[:10], st["small"])])
+        story.append(_table(rows, [34 * mm, width - 34 * mm - 28 * mm - 30 * mm - 30 * mm - 20 * mm, 28 * mm,
+                                   30 * mm, 30 * mm, 20 * mm], header=True))
+
     story.append(_p("说明  Notes", st["h2"]))
     for n, note in enumerate(r["notes"], start=1):
         story.append(_bi(f"{n}. {note['zh']}", note["en"], st))

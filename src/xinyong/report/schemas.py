@@ -140,6 +140,10 @@ class ReportRead(ReadModel):
     sections: list[SectionRead]
     inquiries: list[dict[str, Any]] | None = Field(..., description="Who inquired (the subject's own report)")
     uses: list[dict[str, Any]] | None
+    consents: list[dict[str, Any]] | None = Field(None, description="The subject's consents (Art. 14.2, 17.3): "
+                                                  "who, items, purpose, until, notice version, form, restricted "
+                                                  "kinds, adverse consequences told, withdrawn (the subject's own "
+                                                  "report; absent from reports issued before)")
     notes: list[Bilingual]
 
 

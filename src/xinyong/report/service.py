@@ -260,6 +260,7 @@ def _snapshot(session: Session, *, number: str, issued_at, conf: ReportSettings,
              "kind_zh": kind_zh, "scheme_zh": "公民身份号码" if subject["kind"] == "natural_person"
              else "统一社会信用代码"}
     inquiry_rows = _inquiries(session, target["id"]) if self_view else None
+    consent_rows = consents(session, target["id"]) if self_view else None
     return {
         "title": {"zh": "公共信用信息报告", "en": "Public credit information report"},
         "number": number,
@@ -278,6 +279,7 @@ def _snapshot(session: Session, *, number: str, issued_at, conf: ReportSettings,
         "sections": sections,
         "inquiries": inquiry_rows,
         "uses": _uses(inquiry_rows) if inquiry_rows is not None else None,
+        "consents": consent_rows,
         "notes": [
             {"zh": "本报告仅记载信息提供单位依法提供的事实信息，每条信息均注明来源单位和文书。",
              "en": "This report states facts as provided by the providing units, each with its source and "
@@ -403,6 +405,45 @@ def _changed_fields(before: dict | None, after: dict | None) -> list[str]:
     if not before or after is None:
         return []
     return sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))
+
+
+RESTRICTED_KIND_LABELS = {"income": ("收入", "income"), "deposits": ("存款", "deposits"),
+                          "securities": ("有价证券", "securities"),
+                          "commercial-insurance": ("商业保险", "commercial insurance"),
+                          "real-estate": ("不动产", "real estate"), "tax-amount": ("纳税数额", "tax amounts")}
+CONSENT_FORMS = {"written": ("书面", "in writing"), "other": ("其他形式", "other form")}
+
+
+def consents(session: Session, subject_id: int) -> list[dict[str, Any]]:
+    """The subject's consent records (Art. 14.2, 17.3), for its own report: who was authorized, the items and the
+    purpose, until when, on which notice version, in which form, the restricted kinds and whether the adverse
+    consequences were told, and when it was withdrawn."""
+    from ..models import ConsentNotice
+
+    rows = session.execute(
+        select(Authorization, Unit.name, Unit.uscc, ConsentNotice.version)
+        .join(Unit, Unit.id == Authorization.unit_id)
+        .outerjoin(ConsentNotice, ConsentNotice.id == Authorization.notice_id)
+        .where(Authorization.subject_id == subject_id).order_by(Authorization.id)).all()
+    out = []
+    for a, name, uscc, version in rows:
+        form = a.form or inquiry_rules.WRITTEN
+        grade = inquiry_rules.restricted_grade(a.restricted_kinds, form, a.adverse_told_at is not None)
+        out.append({
+            "id": a.id, "unit": {"name": name, "uscc": uscc}, "items": list(a.items), "purpose": a.purpose,
+            "valid_from": a.valid_from.isoformat(), "valid_until": a.valid_until.isoformat(), "document": a.document,
+            "granted_at": a.granted_at.isoformat(timespec="seconds"), "notice_version": version,
+            "form": form, "form_zh": CONSENT_FORMS.get(form, (form, form))[0],
+            "form_en": CONSENT_FORMS.get(form, (form, form))[1],
+            "restricted_kinds": [{"code": k, "zh": RESTRICTED_KIND_LABELS.get(k, (k, k))[0],
+                                  "en": RESTRICTED_KIND_LABELS.get(k, (k, k))[1], "opened": k in grade}
+                                 for k in (a.restricted_kinds or [])],
+            "adverse_consequences_told_at": (a.adverse_told_at.isoformat(timespec="seconds")
+                                             if a.adverse_told_at else None),
+            "adverse_text": a.adverse_text,
+            "withdrawn_at": a.withdrawn_at.isoformat(timespec="seconds") if a.withdrawn_at else None,
+        })
+    return out
 
 
 def _inquiries(session: Session, subject_id: int) -> list[dict]:

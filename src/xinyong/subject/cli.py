@@ -135,3 +135,121 @@ def token(code: str = typer.Argument(..., help="The subject's identifier."),
                               expires_at=now() + timedelta(days=days), agent_name=agent or None,
                               agent_document=authorization or None)
     out.print(tok)
+
+
+# --- the life of a subject (issue 13 §6) ------------------------------------------------------------------
+
+
+def _day(text: str, what: str):
+    from datetime import date
+
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise typer.BadParameter(f"{what}: a date YYYY-MM-DD") from None
+
+
+def _print_change(view: dict) -> None:
+    other = view["other_subject"]
+    line = f"change {view['id']}: subject #{view['subject_id']} {view['kind']}"
+    if view["old_value"] or view["new_value"]:
+        line += f" {view['old_value'] or ''} → {view['new_value'] or ''}"
+    if other:
+        line += f" (with #{other['id']} {other['name']} {other['identifier']})"
+    line += f", on {view['doc_org']} {view['doc_no']} of {view['doc_date']}, effective {view['effective_on']}"
+    out.print(line, markup=False)
+
+
+@app.command("change")
+@handles_errors
+def change(kind: str = typer.Argument(..., help="name_changed | identifier_changed | former_identifier | "
+                                      "deregistered"),
+           subject: str = typer.Option(..., "--subject", help="Any identifier of the subject."),
+           unit: str = typer.Option(..., "--unit", help="The providing unit's USCC (with xinyong "
+                                    "--console-reason)."),
+           doc_no: str = typer.Option(..., "--doc-no", help="The document's number."),
+           doc_date: str = typer.Option(..., "--doc-date", help="The document's date (YYYY-MM-DD)."),
+           doc_org: str = typer.Option(..., "--doc-org", help="The authority that issued the document."),
+           effective_on: str = typer.Option("", "--effective-on", help="The day it took effect (default: the "
+                                            "document's date)."),
+           new_name: str = typer.Option("", "--new-name"),
+           new_identifier: str = typer.Option("", "--new-identifier"),
+           former_identifier: str = typer.Option("", "--former-identifier", help="An old organization code or "
+                                                 "15-digit resident ID number."),
+           reason: str = typer.Option("", "--reason"),
+           as_json: bool = typer.Option(False, "--json")) -> None:
+    """Record a change of a subject provided by a unit with its document (Art. 11): its new name, its new
+    identifier, a former identifier, its deregistration. The subject stays one subject, found by any of its
+    identifiers."""
+    from ..console import acting_for
+    from ..db import session_scope
+    from . import service
+
+    who = acting_for(unit)
+    with session_scope() as s:
+        row = service.record_change(s, actor=who, subject=subject, kind=kind, doc_no=doc_no,
+                                    doc_date=_day(doc_date, "--doc-date"), doc_org=doc_org,
+                                    effective_on=_day(effective_on, "--effective-on") if effective_on else None,
+                                    reason=reason or None, new_name=new_name or None,
+                                    new_identifier=new_identifier or None,
+                                    former_identifier=former_identifier or None)
+        view = service.change_view(s, row)
+    print_json(view) if as_json else _print_change(view)
+
+
+@app.command("merge")
+@handles_errors
+def merge(absorbed: str = typer.Option(..., "--absorbed", help="The subject merged into the other."),
+          into: str = typer.Option(..., "--into", help="The subject that continues."),
+          doc_no: str = typer.Option(..., "--doc-no", help="The registration authority's document number."),
+          doc_date: str = typer.Option(..., "--doc-date"),
+          doc_org: str = typer.Option(..., "--doc-org", help="The registration authority."),
+          reason: str = typer.Option(..., "--reason", help="The decision's reason."),
+          effective_on: str = typer.Option("", "--effective-on"),
+          as_json: bool = typer.Option(False, "--json")) -> None:
+    """The operator's recorded decision that one subject merged into another: the absorbed one stays, deregistered,
+    with its records; both histories name the other. Never done automatically."""
+    from ..auth import CONSOLE
+    from ..db import session_scope
+    from . import service
+
+    with session_scope() as s:
+        rows = service.merge(s, actor=CONSOLE, absorbed=absorbed, into=into, doc_no=doc_no,
+                             doc_date=_day(doc_date, "--doc-date"), doc_org=doc_org, reason=reason,
+                             effective_on=_day(effective_on, "--effective-on") if effective_on else None)
+        views = [service.change_view(s, r) for r in rows]
+    if as_json:
+        print_json(views)
+    else:
+        for v in views:
+            _print_change(v)
+
+
+@app.command("split")
+@handles_errors
+def split(source: str = typer.Option(..., "--source", help="The subject that split."),
+          new: str = typer.Option(..., "--new", help="The identifier of the subject split from it."),
+          new_name: str = typer.Option(..., "--new-name"),
+          doc_no: str = typer.Option(..., "--doc-no"),
+          doc_date: str = typer.Option(..., "--doc-date"),
+          doc_org: str = typer.Option(..., "--doc-org", help="The registration authority."),
+          reason: str = typer.Option(..., "--reason", help="The decision's reason."),
+          source_ends: bool = typer.Option(False, "--source-ends", help="The source was dissolved (新设分立)."),
+          effective_on: str = typer.Option("", "--effective-on"),
+          as_json: bool = typer.Option(False, "--json")) -> None:
+    """The operator's recorded decision that a subject split from another. Never done automatically."""
+    from ..auth import CONSOLE
+    from ..db import session_scope
+    from . import service
+
+    with session_scope() as s:
+        rows = service.split(s, actor=CONSOLE, source=source, new=new, new_name=new_name, doc_no=doc_no,
+                             doc_date=_day(doc_date, "--doc-date"), doc_org=doc_org, reason=reason,
+                             source_ends=source_ends,
+                             effective_on=_day(effective_on, "--effective-on") if effective_on else None)
+        views = [service.change_view(s, r) for r in rows]
+    if as_json:
+        print_json(views)
+    else:
+        for v in views:
+            _print_change(v)

@@ -44,7 +44,7 @@ from datetime import date
 from operator import mul
 from typing import Any, Literal
 
-from xinyong.errors import InvalidInput
+from xinyong.errors import InvalidInput, joined_messages, msg
 from xinyong.law.rules import rule
 from xinyong.subject.regions import Region, lookup_region, unlisted_region
 
@@ -294,7 +294,7 @@ def ric_check_char(first17: str) -> str:
 
 
 def _chars(n: int) -> str:
-    return f"{n} character{'s' if n != 1 else ''}"
+    return msg("{n} characters", n=n) if n != 1 else msg("{n} character", n=n)
 
 
 def _org_display(nine: str) -> str:
@@ -307,14 +307,16 @@ def _org_display(nine: str) -> str:
 
 
 def _bad_chars(code: str, allowed: str, what: str) -> list[Defect]:
+    assert what == "USCC"  # the one alphabet it is asked about; the message names it
     out = []
     for i, c in enumerate(code, 1):
         if c not in allowed:
             hint = ""
             if c in _LOOKALIKES and what == "USCC":
-                hint = f" (the USCC alphabet has no I, O, Z, S, V; did you mean '{_LOOKALIKES[c]}'?)"
+                hint = msg(" (the USCC alphabet has no I, O, Z, S, V; did you mean '{meant}'?)", meant=_LOOKALIKES[c])
             shown = c if c.isprintable() else f"U+{ord(c):04X}"
-            out.append(Defect("bad_character", f"character '{shown}' at position {i} is not allowed in a {what}{hint}"))
+            out.append(Defect("bad_character", msg("character '{char}' at position {position} is not allowed in a "
+                                                   "USCC{hint}", char=shown, position=i, hint=hint)))
     return out
 
 
@@ -329,7 +331,7 @@ def uscc_format(code: str) -> list[Defect]:
 def _uscc_format_defects(code: str) -> list[Defect]:
     defects = []
     if len(code) != 18:
-        defects.append(Defect("length", f"has {_chars(len(code))}, a USCC has 18"))
+        defects.append(Defect("length", msg("has {chars}, a USCC has 18", chars=_chars(len(code)))))
     defects += _bad_chars(code, USCC_ALPHABET, "USCC")
     return defects
 
@@ -339,7 +341,8 @@ def uscc_check_character(code: str) -> list[Defect]:
     """The 18th character of a USCC is its MOD 31-3 check character (GB 32100-2015)."""
     expected = uscc_check_char(code[:17])
     if code[17] != expected:
-        return [Defect("check_character", f"check character is '{code[17]}', expected '{expected}'")]
+        return [Defect("check_character", msg("check character is '{found}', expected '{expected}'", found=code[17],
+                                              expected=expected))]
     return []
 
 
@@ -351,8 +354,8 @@ def uscc_authority_and_type(code: str) -> list[Defect]:
         return [
             Defect(
                 "registration_authority",
-                f"registration authority '{auth}' does not exist (GB 32100-2015 has "
-                f"{', '.join(REGISTRATION_AUTHORITIES)})",
+                msg("registration authority '{auth}' does not exist (GB 32100-2015 has {known})", auth=auth,
+                    known=", ".join(REGISTRATION_AUTHORITIES)),
             )
         ]
     name, types = REGISTRATION_AUTHORITIES[auth]
@@ -360,8 +363,8 @@ def uscc_authority_and_type(code: str) -> list[Defect]:
         return [
             Defect(
                 "org_type",
-                f"registration authority '{auth}' ({name}) has no organization type '{typ}' "
-                f"(GB 32100-2015 allows {', '.join(types)})",
+                msg("registration authority '{auth}' ({name}) has no organization type '{type}' "
+                    "(GB 32100-2015 allows {allowed})", auth=auth, name=name, type=typ, allowed=", ".join(types)),
             )
         ]
     return []
@@ -379,10 +382,10 @@ def uscc_region(code: str, *, allow_unlisted: bool = True) -> list[Defect]:
     del allow_unlisted  # one rule for every front door
     region = code[2:8]
     if not (region.isascii() and region.isdigit()):
-        return [Defect("region", f"region code '{region}' is not 6 digits (GB/T 2260)")]
+        return [Defect("region", msg("region code '{region}' is not 6 digits (GB/T 2260)", region=region))]
     if lookup_region(region) is None and unlisted_region(region) is None:
-        return [Defect("region", f"region code {region} does not exist in GB/T 2260, nor is it in a "
-                                 "province that does")]
+        return [Defect("region", msg("region code {region} does not exist in GB/T 2260, nor is it in a "
+                                     "province that does", region=region))]
     return []
 
 
@@ -395,7 +398,8 @@ def uscc_embedded_org_code(code: str) -> list[Defect]:
         return [
             Defect(
                 "org_code_check",
-                f"embedded organization code {_org_display(org)} fails its GB 11714 check (expected '{expected}')",
+                msg("embedded organization code {org_code} fails its GB 11714 check (expected '{expected}')",
+                    org_code=_org_display(org), expected=expected),
             )
         ]
     return []
@@ -412,13 +416,14 @@ def ric_format(code: str) -> list[Defect]:
 def _ric_format_defects(code: str) -> list[Defect]:
     defects = []
     if len(code) != 18:
-        defects.append(Defect("length", f"has {_chars(len(code))}, a resident ID number has 18"))
+        defects.append(Defect("length", msg("has {chars}, a resident ID number has 18", chars=_chars(len(code)))))
     for i, c in enumerate(code[:17], 1):
         if not c.isdigit() or not c.isascii():
             shown = c if c.isprintable() else f"U+{ord(c):04X}"
-            defects.append(Defect("bad_character", f"character '{shown}' at position {i} is not a digit"))
+            defects.append(Defect("bad_character", msg("character '{char}' at position {position} is not a digit",
+                                                       char=shown, position=i)))
     if len(code) >= 18 and code[17] not in "0123456789X":
-        defects.append(Defect("bad_character", f"check character '{code[17]}' must be a digit or X"))
+        defects.append(Defect("bad_character", msg("check character '{found}' must be a digit or X", found=code[17])))
     return defects
 
 
@@ -427,7 +432,8 @@ def ric_check_character(code: str) -> list[Defect]:
     """The 18th character of a resident ID number is its ISO 7064 MOD 11-2 check (GB 11643-1999)."""
     expected = ric_check_char(code[:17])
     if code[17] != expected:
-        return [Defect("check_character", f"check character is '{code[17]}', expected '{expected}'")]
+        return [Defect("check_character", msg("check character is '{found}', expected '{expected}'", found=code[17],
+                                              expected=expected))]
     return []
 
 
@@ -436,7 +442,7 @@ def ric_region(code: str) -> list[Defect]:
     """The first 6 digits of a resident ID number are a GB/T 2260 code that exists or once existed."""
     region = code[:6]
     if lookup_region(region, allow_national=False) is None:
-        return [Defect("region", f"region code {region} does not exist in GB/T 2260")]
+        return [Defect("region", msg("region code {region} does not exist in GB/T 2260", region=region))]
     return []
 
 
@@ -454,8 +460,9 @@ def ric_region_in_use_at_birth(code: str) -> list[Defect]:
     if born.year > region.until:
         # the birth date is personal information: the message names the region and the year only
         return [Defect("region_abolished_before_birth",
-                       f"region code {region.code} ({region.full_name}) was abolished in {region.until}, "
-                       "before the holder's birth: no number is issued under it after that")]
+                       msg("region code {region} ({name}) was abolished in {year}, before the holder's birth: "
+                           "no number is issued under it after that", region=region.code, name=region.full_name,
+                           year=region.until))]
     return []
 
 
@@ -479,7 +486,7 @@ def ric_birth_date(code: str, today: date) -> list[Defect]:
         return [
             Defect(
                 "birth_date_too_early",
-                f"the birth date (digits 7-14) is before {EARLIEST_BIRTH_DATE.isoformat()}",
+                msg("the birth date (digits 7-14) is before {earliest}", earliest=EARLIEST_BIRTH_DATE.isoformat()),
             )
         ]
     return []
@@ -551,30 +558,33 @@ def _unusable(text: str, raw: str) -> Defect | None:
         )
     if "*" in text:
         where = [i for i, c in enumerate(text, 1) if c == "*"]
-        pos = f"position {where[0]}" if len(where) == 1 else f"positions {where[0]}–{where[-1]}"
+        pos = (msg("position {first}", first=where[0]) if len(where) == 1
+               else msg("positions {first}–{last}", first=where[0], last=where[-1]))
         return Defect(
             "masked",
-            f"the value contains '*' at {pos}: a masked code cannot be validated or matched, "
-            "ask the provider for the full code",
+            msg("the value contains '*' at {where}: a masked code cannot be validated or matched, "
+                "ask the provider for the full code", where=pos),
         )
     m = _ORG_CODE.match(text)
     if m and (len(text) == 10 or not text.isdigit()):
         body, check = m.group(1), m.group(2)
         shown = f"{body}-{check}"
         if org_code_check_char(body) == check:
-            msg = f"this is an old 9-character organization code ({shown}), not a USCC"
+            said = msg("this is an old 9-character organization code ({code}), not a USCC; ask the provider for "
+                       "the 18-character USCC", code=shown)
         else:
-            msg = (
-                f"this looks like an old 9-character organization code ({shown}), not a USCC, "
-                f"and its GB 11714 check fails too (expected '{org_code_check_char(body)}')"
-            )
-        return Defect("org_code", msg + "; ask the provider for the 18-character USCC")
+            said = msg("this looks like an old 9-character organization code ({code}), not a USCC, and its GB 11714 "
+                       "check fails too (expected '{expected}'); ask the provider for the 18-character USCC",
+                       code=shown, expected=org_code_check_char(body))
+        return Defect("org_code", said)
     if len(text) == 9 and text.isdigit():
         passes = org_code_check_char(text[:8]) == text[8]
         return Defect(
             "org_code",
-            f"9-digit value ({text}): {'an' if passes else 'possibly an'} old organization code without its "
-            "dash, not a USCC; ask the provider for the 18-character USCC",
+            msg("9-digit value ({code}): an old organization code without its dash, not a USCC; ask the provider "
+                "for the 18-character USCC", code=text) if passes else
+            msg("9-digit value ({code}): possibly an old organization code without its dash, not a USCC; ask the "
+                "provider for the 18-character USCC", code=text),
         )
     if len(text) == 15 and text.isalnum() and text.isascii():
         return Defect("fifteen_digit", _describe_fifteen(text))
@@ -585,20 +595,22 @@ def _unusable(text: str, raw: str) -> Defect | None:
         uscc_defects = check_uscc(text)
         ric_ok = not check_ric(text, date.max)
         if uscc_defects and not ric_ok:
-            failed = " and ".join(
-                {"check_character": "the check character", "org_code_check": "the embedded organization code check"}[
-                    d.code
-                ]
-                for d in uscc_defects
-                if d.code in ("check_character", "org_code_check")
-            ) or "the code"
+            failing = {d.code for d in uscc_defects}
+            if {"check_character", "org_code_check"} <= failing:
+                failed = msg("the check character and the embedded organization code check fail")
+            elif "check_character" in failing:
+                failed = msg("the check character fails")
+            elif "org_code_check" in failing:
+                failed = msg("the embedded organization code check fails")
+            else:
+                failed = msg("the code fails")
             # echo it only when it cannot be a person's number (no province code starts with 9)
-            shown = f" ({text})" if text.startswith("9") else ""
+            shown = msg(" ({code})", code=text) if text.startswith("9") else ""
             return Defect(
                 "spreadsheet_zeroed",
-                f"this looks like a code damaged by a spreadsheet{shown}: it kept only the first 15 "
-                f"digits and turned the rest into zeros, and {failed} fail{'s' if ' and ' not in failed else ''}; "
-                "ask the provider for the original",
+                msg("this looks like a code damaged by a spreadsheet{shown}: it kept only the first 15 digits and "
+                    "turned the rest into zeros, and {failed}; ask the provider for the original",
+                    shown=shown, failed=failed),
             )
     return None
 
@@ -611,10 +623,8 @@ def _describe_fifteen(text: str) -> str:
         return ("15-digit tax registration number (a region code and an organization code), not a USCC; "
                 "ask the provider for the 18-character USCC")
     if is_org_code and lookup_region(text[:6], allow_national=False):
-        return (
-            f"15-character tax registration number (region {text[:6]} + organization code "
-            f"{_org_display(tail)}), not a USCC; ask the provider for the 18-character USCC"
-        )
+        return msg("15-character tax registration number (region {region} + organization code {org_code}), not a "
+                   "USCC; ask the provider for the 18-character USCC", region=text[:6], org_code=_org_display(tail))
     if text.isdigit() and _iso7064_mod11_10_ok(text):
         return "15-digit business registration number (工商注册号), not a USCC; ask the provider for the 18-character USCC"
     if text.isdigit():
@@ -675,13 +685,13 @@ def _unechoed(defects: list[Defect]) -> list[Defect]:
 
 def _raise_defects(scheme: Scheme, code: str, defects: list[Defect], notes: tuple[str, ...], *,
                    echo: bool = True) -> None:
-    joined = "; ".join(d.message for d in defects)
+    joined = joined_messages([d.message for d in defects])
     if scheme == "uscc" and not echo:
-        message = f"invalid USCC: {joined}"
+        message = msg("invalid USCC: {defects}", defects=joined)
     elif scheme == "uscc":
-        message = f"invalid USCC {code}: {joined}"
+        message = msg("invalid USCC {code}: {defects}", code=code, defects=joined)
     else:  # never echo a (possible) personal ID number
-        message = f"invalid resident ID number: {joined}"
+        message = msg("invalid resident ID number: {defects}", defects=joined)
     raise _fail(message, defects[0].code, defects, scheme, notes)
 
 
@@ -816,11 +826,11 @@ def parse_identifier(raw: str, *, today: date, allow_unlisted_region: bool = Tru
     del allow_unlisted_region
     code, notes = _prepare(raw)
     if len(code) != 18:
-        defects = [Defect("length", f"has {_chars(len(code))}, a USCC or resident ID number has 18")]
+        defects = [Defect("length", msg("has {chars}, a USCC or resident ID number has 18", chars=_chars(len(code))))]
         defects += [d for d in _bad_chars(code, USCC_ALPHABET, "USCC") if d.code == "bad_character"]
         # the original may be a personal number: echo it only when it cannot be one
         raise _fail(
-            f"not an identifier: {'; '.join(d.message for d in defects)}",
+            msg("not an identifier: {defects}", defects=joined_messages([d.message for d in defects])),
             "length",
             defects,
             None,
