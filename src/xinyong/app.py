@@ -62,11 +62,11 @@ def create_app(engine: Engine | None = None) -> FastAPI:
     app.include_router(transparency_router)  # /transparency: the audit log's latest checkpoint (Art. 20(2))
     # signing in, and the pages of each role (xinyong.portal.web has what they share)
     from .portal import notices as notice_pages
-    from .portal import (commitments, console, me, me_requests, oversight, public, signin, unit, unit_restorations,
-                         unit_work, web)
+    from .portal import (catalog_work, commitments, console, me, me_requests, oversight, public, signin, unit,
+                         unit_restorations, unit_work, web)
 
     for module in (signin, public, me, me_requests, unit, unit_work, unit_restorations, commitments, console,
-                   oversight, notice_pages):
+                   oversight, catalog_work, notice_pages):
         app.include_router(module.router)
     web.install(app)
     app.mount("/static", StaticFiles(directory=str(STATIC_DIR)), name="static")

@@ -75,6 +75,16 @@ def test_a_graded_written_consent_is_recorded_and_an_ungraded_one_refused(engine
 
 
 @pytest.mark.article("Art. 14.2")
+def test_an_organizations_authorization_names_no_restricted_kind(engine, world):
+    with session_scope(engine) as s, pytest.raises(RuleViolation) as refused:
+        _grant(s, world, world.org_id, restricted_kinds=["tax-amount"], form="written", adverse_consequences_told=True)
+    assert refused.value.article == "Art. 14.2" and refused.value.field == "restricted_kinds"
+    with session_scope(engine) as s:
+        assert s.scalar(select(Authorization.id)) is None
+        assert _grant(s, world, world.org_id).restricted_kinds is None  # without restricted kinds: granted
+
+
+@pytest.mark.article("Art. 14.2")
 def test_consent_notice_versions_and_the_version_a_consent_rests_on(engine, world):
     with session_scope(engine) as s, pytest.raises(Forbidden):
         authorizations.publish_notice(s, text_zh="告知", text_en="notice", published_on=date(2025, 1, 1),

@@ -75,6 +75,36 @@ def test_each_objection_step_writes_a_letter(engine, joint):
     assert str(letters[0]["title"]) == f"Your objection {number} was noted"
 
 
+@pytest.mark.article("Art. 36.2(2)")
+def test_a_providers_decision_reaches_the_objector_once_in_the_centers_letter(engine, joint):
+    """The providing unit tells its decision to the Center; the Center tells the objector: one letter with the
+    decision (the inform step), not one for the provider's decision and another for the Center's."""
+    from xinyong.models import Record, Unit
+
+    w = joint.w
+    with session_scope(engine) as s:
+        record = s.scalars(select(Record).where(Record.subject_id == w.org_id)).first()
+        unit = s.get(Unit, record.unit_id)
+        provider = Actor(role=unit.kind, unit_id=unit.id, unit_uscc=unit.uscc, officer="console")
+        obj = objections.file(s, actor=CONSOLE, subject_id=w.org_id, kind="error", reason="金额错误",
+                              evidence=["缴款凭证"], record_ids=[record.id], channel="cli")
+        number = objections.number_of(obj)
+        objections.note(s, objection=number, actor=CONSOLE, path="provider")
+        objections.transfer(s, objection=number, actor=CONSOLE)
+    with session_scope(engine) as s:
+        objections.decide(s, objection=number, actor=provider, outcome="upheld", document="沪核〔2025〕1号",
+                          reason="经核查，记录无误")
+    with session_scope(engine) as s:
+        after_decision = [n["body"]["step"] for n in notices.inbox(s, w.org_id)]
+        objections.inform(s, objection=number, actor=CONSOLE)
+    with session_scope(engine) as s:
+        letters = notices.inbox(s, w.org_id)
+    steps = sorted(n["body"]["step"] for n in letters)
+    assert sorted(after_decision) == ["note", "transfer"] and steps == ["inform", "note", "transfer"]
+    [told] = [n for n in letters if n["body"]["step"] == "inform"]
+    assert told["body"]["outcome"] == "upheld" and told["body"]["document"] == "沪核〔2025〕1号"
+
+
 def _free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))

@@ -34,12 +34,11 @@ def items_by_code(session: Session) -> dict[str, CatalogItem]:
 
 
 def check_fields(item: CatalogItem, kind_of: Callable[[str], str | None] | None = None) -> None:
-    """An item's declared fields and their marks are lawful: marks only of the restricted kinds of Art. 14.2, and
-    (given the Art. 14.3 matcher, ``record.rules.prohibited_kind``, which this lower layer cannot import) no
-    field of a prohibited kind. Checked when an item is published; the shipped catalog by a test."""
+    """An item's declared fields and their marks are lawful: marks only of the restricted kinds of Art. 14.2, and no
+    field of a prohibited kind (Art. 14.3; ``kind_of``: the matcher, ``rules.prohibited_kind`` unless a test gives
+    another). Checked when an item is published; the shipped catalog by a test."""
     rules.check_field_kinds(item.code, item.field_kinds)
-    if kind_of is not None:
-        rules.check_fields_not_prohibited(item.code, item.fields, item.field_kinds, kind_of)
+    rules.check_fields_not_prohibited(item.code, item.fields, item.field_kinds, kind_of or rules.prohibited_kind)
 
 
 def publish(session: Session, *, code: str, on: date, actor: Actor,

@@ -13,7 +13,7 @@ from ..auth import Actor
 from ..clock import now, today
 from ..errors import Forbidden, InvalidInput, NotFound, msg
 from ..law.rules import rule
-from ..models import Authorization, CatalogItem, ConsentNotice, Unit
+from ..models import Authorization, CatalogItem, ConsentNotice, Subject, Unit
 from . import rules as consent_rules
 from ..unit import service as units
 
@@ -59,6 +59,8 @@ def grant(
     kinds = sorted(set(restricted_kinds or []))
     consent_rules.check_scope_not_prohibited(kinds)
     consent_rules.check_restricted_consent(kinds, form, adverse_consequences_told)
+    subject = session.get(Subject, subject_id)
+    consent_rules.check_restricted_only_for_persons(subject.kind if subject is not None else "", kinds)
     notice = _notice(session, notice_version)
     known = set(session.scalars(select(CatalogItem.code).where(CatalogItem.code.in_(items))))
     unknown = [i for i in items if i not in known]

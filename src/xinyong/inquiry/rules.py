@@ -767,6 +767,18 @@ def restricted_grade(restricted_kinds: Sequence[str] | None, form: str | None, a
 
 
 @rule("Art. 14.2")
+def check_restricted_only_for_persons(subject_kind: str, restricted_kinds: Sequence[str]) -> None:
+    """The restricted kinds protect natural persons: an organization's authorization names none (nothing of an
+    enterprise is graded: its tax arrears, say, are not restricted)."""
+    if restricted_kinds and subject_kind != PERSON:
+        from ..errors import RuleViolation
+
+        raise RuleViolation("income, deposits, securities, commercial insurance, real estate and tax amounts are "
+                            "restricted for natural persons only: an organization's authorization names none of "
+                            "them", article="Art. 14.2", field="restricted_kinds")
+
+
+@rule("Art. 14.2")
 def withheld_fields(kind: str, subject_kind: str, items: Mapping[str, ItemFacts], access: Mapping[str, Access],
                     auths: Sequence[AuthorizationFacts]) -> dict[str, frozenset[str]]:
     """A credit service establishment is served a natural person's field of a restricted kind (income, deposits,

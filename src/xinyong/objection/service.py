@@ -142,7 +142,10 @@ def _audit(session: Session, obj: Objection, action: str, actor: Actor, **detail
                  content={**info, "reason": obj.reason, "evidence": obj.evidence,
                           "outcome_reason": obj.outcome_reason},
                  details=info)
-    if action in ("note", "transfer", "decide", "inform"):  # the objector is told of each step (Art. 36.2(2), 36.3)
+    # The objector is told of each step (Art. 36.2(2), 36.3) — but a providing unit tells its decision to the Center,
+    # and the Center tells the objector (the inform step, which carries the decision): one letter, not two.
+    told = action in ("note", "transfer", "inform") or (action == "decide" and details.get("decided_by") != "provider")
+    if told:
         decided = action in ("decide", "inform")
         notices.tell(session, subject_id=obj.subject_id, kind="objection_step", object_type="objection",
                      object_id=obj.id, actor=actor, step=action, number=info["number"], status=obj.status,

@@ -160,6 +160,8 @@ LABELS: dict[str, dict[str, str]] = {
     "public_item_state": {"proposed": "Proposed", "under-assessment": "Under assessment",
                           "public-comment": "Out for public comment", "approved": "Approved", "published": "Published",
                           "retired": "Retired"},
+    "catalog_proposal_state": {"proposed": "Proposed", "in_draft": "In a draft", "published": "Published",
+                               "withdrawn": "Withdrawn"},
     "catalog_draft_state": {"compiled": "Compiled", "out_for_comment": "Out for public comment",
                             "approved": "Approved by the deliberative body", "published": "Published"},
     "public_record_format": {"general": "general format", "CF": "administrative penalties, CF",
