@@ -220,7 +220,7 @@ def _build(engine, w: dict) -> Built:
                           "expired": (day - timedelta(days=60), day - timedelta(days=1)),
                           "future": (day + timedelta(days=1), day + timedelta(days=60))}[window]
             grade = dict(restricted_kinds=["income"], form="written", adverse_consequences_told=True) \
-                if w.get("graded") and unit_key == "agency" else {}
+                if w.get("graded") and unit_key == "agency" and who.startswith("per") else {}  # persons only
             a = grant(s, subject_id=sid[who], unit_uscc=auth_units[unit_key].uscc, items=sorted(scope),
                       purpose=purpose, valid_from=start, valid_until=end, document="授权书",
                       actor=Actor(role="subject", subject_id=sid[who]), **grade)
