@@ -19,6 +19,7 @@ from .record.endpoints import router as record_router
 from .report.endpoints import router as report_router
 from .restoration.endpoints import router as restoration_router
 from .commitment.endpoints import router as commitment_router
+from .exchange.endpoints import router as exchange_router
 from .notice.endpoints import router as notice_router
 from .subject.endpoints import router as subject_router
 from .unit.endpoints import router as unit_router
@@ -39,6 +40,7 @@ router.include_router(objection_router)
 router.include_router(listing_router)
 router.include_router(restoration_router)
 router.include_router(commitment_router)
+router.include_router(exchange_router)
 router.include_router(notice_router)
 router.include_router(measure_router)
 router.include_router(grading_router)

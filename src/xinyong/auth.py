@@ -16,9 +16,13 @@ UNIT_KINDS = (
     "enterprise",
     "operator",
     "supervisor",
+    "platform",  # another credit information platform the platform exchanges with (Art. 12; xinyong.exchange)
 )
 # Kinds that produce public credit information (Art. 8.2).
 PROVIDER_KINDS = ("administrative", "judicial", "public-enterprise", "public-institution")
+# A partner platform's unit relays what the providers of its region produced (Art. 12): its records are stored
+# under it, so it provides items, but it is not a provider on the platform's own front doors.
+RELAY_KINDS = ("platform",)
 
 
 @dataclass(frozen=True)

@@ -77,6 +77,9 @@ COMMANDS: dict[str, Lazy] = {
                         "Credit restoration applications (Art. 38): the deciding organ's inbox and decisions."),
     "oversight": Lazy("xinyong.oversight.cli", "app",
                       "The oversight register of possible breaches (Art. 19, 20, 49–51)."),
+    "exchange": Lazy("xinyong.exchange.cli", "app",
+                     "Exchange with other credit information platforms (Art. 7, 12, 16): signed exports in the "
+                     "national formats, and imports of theirs."),
     "commitment": Lazy("xinyong.commitment.cli", "app",
                        "Declarations and credit commitments (Art. 13.2): the accepting unit's inbox, acceptance "
                        "and fulfilment."),

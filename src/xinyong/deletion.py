@@ -32,11 +32,12 @@ from .auth import Actor
 from .clock import today
 from .commitment import service as commitments
 from .console import err, handles_errors, out, print_json
+from .exchange import purge as exchange_purge
 from .listing import purge as listing_purge
 from .measure import purge as measure_purge
 from .notice import service as notices
-from .models import (CreditCommitment, CreditReport, CreditReportPdf, ListEntry, ListEntryPerson, ListRemedy,
-                     MeasureApplication, MeasureCheck, Objection, ObjectionRecord, Record, RecordHistory)
+from .models import (CreditCommitment, CreditReport, CreditReportPdf, ExchangeReceived, ListEntry, ListEntryPerson,
+                     ListRemedy, MeasureApplication, MeasureCheck, Objection, ObjectionRecord, Record, RecordHistory)
 from .objection import purge as objection_purge
 from .record import importer, workflows
 from .report import service as reports
@@ -66,6 +67,8 @@ RECORD_COPIES: tuple[Copy, ...] = (
          commitments.purge_record, (CreditCommitment.__tablename__,)),
     Copy("letters to the subject that gave it as a measure's ground keep a mark in its place",
          notices.forget_record, ("notice",)),
+    Copy("where a record received from another platform came from (its reference there, file, line) goes",
+         exchange_purge.purge_record, (ExchangeReceived.__tablename__,)),
 )
 
 # 2a. A list entry revoked on remedy: the copies other domains keep of it —

@@ -142,7 +142,7 @@ def covered(engine, joint):  # noqa: F811
         compilation.record_assessment(s, proposal_id=proposal.id, held_on=TODAY - timedelta(days=50),
                                       representatives=["纳税人代表"], experts=["专家甲"], conclusion="同意", actor=supervisor)
         draft = compilation.compile_draft(s, title="目录草案", proposal_ids=[proposal.id], procedures="归集程序",
-                                          actor=supervisor)
+                                          actor=supervisor, on=TODAY - timedelta(days=45))
         compilation.put_out_for_comment(s, draft_id=draft.id, comment_from=TODAY - timedelta(days=40),
                                         comment_to=TODAY - timedelta(days=10), actor=supervisor)
         comment = compilation.record_comment(s, draft_id=draft.id, received_on=TODAY - timedelta(days=20),
@@ -150,10 +150,44 @@ def covered(engine, joint):  # noqa: F811
         compilation.respond(s, comment_id=comment.id, response="采纳", actor=supervisor)
         compilation.approve(s, draft_id=draft.id, document="纪要〔2025〕1号", approved_on=TODAY, actor=supervisor)
         compilation.publish(s, draft_id=draft.id, actor=supervisor, on=TODAY)
+    _exchange(engine, w)
     with session_scope(engine) as s:
         deletion.purge(s, actor=CONSOLE)
     sealing.seal(engine)
     return joint
+
+
+def _exchange(engine, w) -> None:
+    """Another platform (Art. 12): registered, exported to (an objection transferred to it on a record it sent),
+    and its own export imported (records with their provenance, an objection about one of ours)."""
+    from xinyong.exchange import keys, service as exchange
+
+    from ..exchange.peer import Peer
+    from ..factories import cf_row
+
+    peer = Peer()
+    with session_scope(engine) as s:
+        exchange.add_partner(s, name="浙江省公共信用信息平台", uscc=uscc(515151, prefix="11330000"), region="CN-ZJ",
+                             verify_key=peer.verify_key, seal_key=peer.seal_key, items=["penalty"], actor=CONSOLE)
+    row = {**cf_row(515), "exchange_ref": "9001"}
+    objection = {"number": "ZJ-2025-000001", "record_ref": str(w.records["arrears"]), "kind": "error",
+                 "reason": "金额有误", "received_on": TODAY.isoformat()}
+    body, signature, files = peer.bundle(keys.platform_keys().seal_key, {"CF.jsonl": [row],
+                                                                         "objections.jsonl": [objection]})
+    got = exchange.import_export(engine, sender="浙江省公共信用信息平台", body=body, signature=signature, files=files,
+                                 actor=CONSOLE)
+    assert got.files["CF.jsonl"]["accepted"] == 1 and got.objections == 1
+    with session_scope(engine) as s:
+        received = s.scalar(select(Record.id).where(Record.doc_no == row["CF_WSH"]))
+        obj = objections.file(s, actor=CONSOLE, subject_id=s.get(Record, received).subject_id, kind="error",
+                              reason="处罚对象有误", record_ids=[received], channel="cli")
+        objections.note(s, objection=obj.id, actor=CONSOLE, path="provider")
+        objections.transfer(s, objection=obj.id, actor=CONSOLE)  # to the platform the record came from
+    with session_scope(engine) as s:
+        result = exchange.export(s, recipient="浙江省公共信用信息平台", region="CN-ZJ", since=None, actor=CONSOLE,
+                                 directory=None, channel="cli")
+    result.discard()
+    assert result.manifest["counts"].get("objections.jsonl") == 1
 
 
 def _provider(s, record_id: int) -> Actor:

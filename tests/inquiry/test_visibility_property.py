@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
+import orjson
 import pytest
 from hypothesis import HealthCheck, Phase, example, given, seed, settings
 from hypothesis import strategies as st
@@ -34,6 +35,8 @@ from xinyong.auth import CONSOLE, PUBLIC, Actor
 from xinyong.clock import now
 from xinyong.db import session_scope
 from xinyong.errors import DomainError
+from xinyong.exchange import formats as exchange_formats
+from xinyong.exchange import service as exchange
 from xinyong.grading import service as grading
 from xinyong.inquiry import rules
 from xinyong.inquiry import service as inquiries
@@ -48,6 +51,7 @@ from xinyong.subject import service as subjects
 from xinyong.subject.identifiers import parse_identifier
 from xinyong.unit import service as units
 
+from ..exchange.peer import Peer
 from ..factories import ric, uscc
 from ..helpers import TODAY, empty_postgres_tables
 
@@ -57,8 +61,9 @@ PURPOSES = ["permit", "procurement", "funding"]
 SUBJECTS = {"orgA": uscc(810001), "orgB": uscc(810002), "perP": ric(date(1980, 1, 2), seq=11),
             "perQ": ric(date(1975, 5, 6), seq=13)}
 ACTORS = ["organ", "organ_clerk", "court", "agency", "enterprise", "operator", "supervisor", "public", "self",
-          "provider"]
-PATHS = ["inquiry", "check", "grade", "report", "portal", "find", "me", "unitfind", "publist"]
+          "provider", "platform"]
+PATHS = ["inquiry", "check", "grade", "report", "portal", "find", "me", "unitfind", "publist", "export"]
+PARTNER = "某省公共信用信息平台"
 
 # --- the world --------------------------------------------------------------------------------------
 
@@ -92,6 +97,7 @@ action = st.one_of(
     st.tuples(st.just("public"), st.just("publist"), st.sampled_from(list(SUBJECTS)), st.none()),
     st.tuples(st.just("self"), st.just("me"), st.sampled_from(list(SUBJECTS)), st.none()),
     st.tuples(st.sampled_from(["provider", "organ"]), st.just("find"), anyone, st.none()),
+    st.tuples(st.just("platform"), st.just("export"), st.sampled_from(list(SUBJECTS)), st.none()),
 )
 world = st.fixed_dictionaries({
     "items": item_settings,
@@ -254,6 +260,12 @@ def _build(engine, w: dict) -> Built:
         _, clerk_token = units.add_officer(s, unit=organ_unit, staff_no="O-2", name="李四",
                                            items=None, purposes=None, expires_at=None, actor=CONSOLE)
         actors["organ_clerk"] = tokens.authenticate(s, clerk_token)
+        # another platform the platform exports to (Art. 12), played by the test (nothing is unsealed here)
+        peer = Peer()
+        partner, _ = exchange.add_partner(s, name=PARTNER, uscc=uscc(820008, prefix="11330000"), region="CN-ZJ",
+                                          verify_key=peer.verify_key, seal_key=peer.seal_key, items=["penalty"],
+                                          actor=CONSOLE)
+        actors["platform"] = exchange.platform_actor(s, partner, CONSOLE)
         record_rows = {r.id: {"id": r.id, "subject_id": r.subject_id, "item": r.item_code, "status": r.status,
                               "ended_on": r.ended_on, "untrustworthy": r.untrustworthy, "unit_id": r.unit_id}
                        for r in s.scalars(select(Record))}
@@ -343,17 +355,32 @@ def _run(session, b: Built, actor_key: str, path: str, subject_key: str, purpose
             return None
         views = inquiries.find_own_record_views(session, actor=actor, subject=raw, channel="portal")
         return 1, {r["id"] for r in views}, set(), None
+    if path == "export":  # an export to another platform (Art. 12): every subject's records it may receive
+        if actor_key != "platform":
+            return None
+        result = exchange.export(session, recipient=PARTNER, region=None, since=None, actor=CONSOLE,
+                                 directory=None, channel="cli")
+        try:
+            refs = {int(orjson.loads(line)[exchange_formats.REF_COLUMN])
+                    for name in exchange_formats.RECORD_FILES if (result.staging / name).exists()
+                    for line in (result.staging / name).read_bytes().splitlines()}
+        finally:
+            result.discard()
+        mine = {r for r in refs if b.record_rows[r]["subject_id"] == b.subject_ids[subject_key]}
+        return len({b.record_rows[r]["subject_id"] for r in refs}), mine, set(), None
     if path == "publist":  # the public lists' pages (/lists/{code}): every published list's entries in force
         if actor_key != "public" or subject_key == "unknown":
             return None
         from xinyong.models import ListEntry
 
-        shown = [e["entry_id"] for code in ("L0", "L1")
-                 for e in listing.public_list(session, code, channel="portal")["entries"] or ()]
+        pages = [[e["entry_id"] for e in listing.public_list(session, code, channel="portal")["entries"] or ()]
+                 for code in ("L0", "L1")]
+        shown = [e for page in pages for e in page]
         owners = dict(session.execute(select(ListEntry.id, ListEntry.subject_id)
                                       .where(ListEntry.id.in_(shown or [0]))).all())
         mine = {e for e in shown if owners[e] == b.subject_ids[subject_key]}
-        return len(set(owners.values())), set(), mine, None
+        # each page is an inquiry of its own into each subject it shows (a subject on both lists: two)
+        return sum(len({owners[e] for e in page}) for page in pages), set(), mine, None
     raise AssertionError(path)
 
 
@@ -363,6 +390,8 @@ def _decided(session, b: Built, actor_key, path, subject_key, purpose):
     raw = SUBJECTS.get(subject_key, ric(date(1991, 3, 4), seq=99))
     if path in ("report", "me") and actor.role == "subject":
         raw, purpose = None, None
+    if path == "export":
+        purpose = exchange.PURPOSE
     ld = inquiries.load_one(session, subject=raw, subject_id=actor.subject_id if raw is None else None, day=TODAY)
     [d] = inquiries.decide_many(session, actor=actor, loaded=[ld], purpose=purpose, case_no=_case(actor_key),
                                 on=TODAY, with_lists=True, own_records=path in ("find", "unitfind"))
@@ -425,6 +454,9 @@ def _oracle(b: Built, actor_key: str, path: str, subject_key: str, purpose: str 
         assert self_view, f"restored record {rid} revealed to {actor_key}"
     if self_view or actor_key == "court":
         return
+    if actor_key == "platform":  # another platform: public items only, for persons too (Art. 12, 17.3)
+        assert disclosure == "public", f"non-public {r['item']} exported to another platform"
+        return
     if actor_key in ("public", "supervisor", "operator"):
         assert not person and disclosure == "public", f"{actor_key} shown {r['item']} of {subject_key}"
         return
@@ -477,6 +509,9 @@ def _check_world(engine, w: dict, catalog: list[dict]) -> None:
         for view in _SERVED.values():
             _oracle_fields(b, actor_key, subject_key, purpose, view)
         assert len(logs) == asked, f"{where}: {len(logs)} log rows for {asked} subject(s)"
+        if path == "export":  # one row per subject whose records left, naming them
+            named = [set(log.record_ids or ()) for log in logs if log.subject_id == b.subject_ids[subject_key]]
+            assert named == ([records] if records else []), f"{where}: the log does not name what was exported"
         if path in ("inquiry", "check", "report", "find", "me") and logs[0].decision != "notfound":
             assert set(logs[0].record_ids or ()) == records, f"{where}: the log does not name what was revealed"
         if path in ("check", "report", "me"):
@@ -516,7 +551,9 @@ REPRODUCTION = {
                 ("public", "publist", "orgB", None), ("public", "publist", "orgA", None),
                 ("self", "report", "perP", None), ("self", "me", "perP", None), ("organ", "report", "orgA", "permit"),
                 ("organ", "grade", "orgA", "permit"), ("provider", "find", "perP", None),
-                ("supervisor", "inquiry", "perP", None), ("court", "inquiry", "perP", None)],
+                ("supervisor", "inquiry", "perP", None), ("court", "inquiry", "perP", None),
+                ("platform", "export", "perP", None), ("platform", "export", "orgA", None),
+                ("platform", "inquiry", "perQ", None)],
     "marks": {"arrears", "penalty"},
     "graded": False,
 }

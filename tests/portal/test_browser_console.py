@@ -62,6 +62,32 @@ def test_the_operator_sees_the_overdue_objection_and_the_supervisor_its_page(eng
     browser.get(f"{live_server}/console/ingestion")
     shot(browser, "console-ingestion")
 
+    # the exchange with another platform (Art. 12): a partner, its export imported, an export to it
+    from xinyong.exchange import formats, keys, service as exchange
+
+    from ..exchange.peer import Peer
+    from ..factories import cf_row
+
+    peer = Peer()
+    with session_scope(engine) as s:
+        exchange.add_partner(s, name="浙江省公共信用信息平台", uscc=uscc(7474, prefix="11330000"), region="CN-ZJ",
+                             verify_key=peer.verify_key, seal_key=peer.seal_key, items=["penalty"], actor=CONSOLE)
+    body, signature, files = peer.bundle(keys.platform_keys().seal_key,
+                                         {"CF.jsonl": [{**cf_row(7575), formats.REF_COLUMN: "31"}]}, export_id=4)
+    exchange.import_export(engine, sender="浙江省公共信用信息平台", body=body, signature=signature, files=files,
+                           actor=CONSOLE)
+    with session_scope(engine) as s:
+        exchange.export(s, recipient="浙江省公共信用信息平台", region="CN-ZJ", since=None, actor=CONSOLE,
+                        directory=None, channel="cli").discard()
+    browser.get(f"{live_server}/console/exchange?lang=zh")
+    assert "浙江省公共信用信息平台" in browser.find_element(By.ID, "partners").text
+    assert "接收 1" in browser.find_element(By.ID, "imports").text
+    assert browser.find_element(By.ID, "verify-key").text == keys.platform_keys().verify_key
+    shot(browser, "console-exchange")
+    browser.get(f"{live_server}/console/exchange?lang=en")
+    assert "accepted 1" in browser.find_element(By.ID, "imports").text
+    shot(browser, "console-exchange-en")
+
     browser.get(f"{live_server}/console/agents")
     browser.find_element(By.ID, "agent-subject").send_keys(ORG_USCC)
     browser.find_element(By.ID, "agent-name").send_keys("王代理")

@@ -121,6 +121,12 @@ BOUND: dict[str, Bound] = _bound(
     Bound("catalog_assessment", "the assessment of a contested proposal: who was heard, the conclusion (Art. 10.1)"),
     Bound("catalog_draft", "the draft catalog, its comment period and its approval (Art. 10.2)"),
     Bound("catalog_comment", "the comments received on a draft catalog and the response to each (Art. 10.2)"),
+    Bound("exchange_partner", "which platforms the platform shares with, their regions and keys (Art. 12): a "
+          "partner inserted by SQL would receive exports or have its files accepted"),
+    Bound("exchange_export", "what was shared with another platform, from which watermark to which (Art. 12, 20)"),
+    Bound("exchange_import", "what was received from another platform, verified against its key (Art. 12)"),
+    Bound("exchange_received", "where a received record came from: its platform, file and line (Art. 12)"),
+    Bound("exchange_objection", "an objection carried to or from the platform a record came from (Art. 36.2(2))"),
     Bound("catalog_version", "each published version of the catalog: a record is aggregated under the version in "
           "force when it was received (Art. 10.2, 11)"),
 )

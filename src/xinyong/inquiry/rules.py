@@ -37,6 +37,7 @@ CREDIT_SERVICE = "credit-service"
 SUBJECT = "subject"
 PUBLIC = "public"
 CONSOLE = "console"
+PLATFORM = "platform"  # another credit information platform receiving an export (Art. 12)
 
 # Inquirer kinds: the rows of the policy table ---------------------------------------------------
 K_SELF = "self"  # the subject itself, or its agent
@@ -48,8 +49,9 @@ K_PUBLIC = "public"  # the anonymous public (the portal)
 K_CENTER = "center"  # the Center (the operator, the console), on a case it handles
 K_SUPERVISOR = "supervisor"  # the social credit supervisor: logs and breaches, not content
 K_PROVIDER = "provider"  # a providing unit about the records it provided (Art. 11)
+K_PLATFORM = "platform"  # another credit information platform, receiving an export (Art. 12)
 INQUIRER_KINDS = (K_SELF, K_ORGAN, K_JUDICIAL, K_CREDIT_SERVICE, K_IDENTIFIED, K_PUBLIC, K_CENTER,
-                  K_SUPERVISOR, K_PROVIDER)
+                  K_SUPERVISOR, K_PROVIDER, K_PLATFORM)
 
 PERSON = "natural_person"
 LEVELS_BY_LAW = ("law", "administrative-regulation")  # Art. 14.1, Art. 17.3: 法律、行政法规
@@ -110,6 +112,10 @@ POLICY: dict[tuple[str, str, str], tuple[str, str]] = {
     (K_PROVIDER, "person", "non-public"): (OWN_RECORDS, "Art. 11"),
     (K_PROVIDER, "organization", "public"): (OWN_RECORDS, "Art. 11"),
     (K_PROVIDER, "organization", "non-public"): (OWN_RECORDS, "Art. 11"),
+    (K_PLATFORM, "person", "public"): (OPEN, "Art. 12"),
+    (K_PLATFORM, "person", "non-public"): (CLOSED, "Art. 17.3"),
+    (K_PLATFORM, "organization", "public"): (OPEN, "Art. 12"),
+    (K_PLATFORM, "organization", "non-public"): (CLOSED, "Art. 17.3"),
 }
 
 
@@ -265,6 +271,8 @@ def inquirer_kind(req: Request) -> str:
         return K_SUPERVISOR
     if req.role == PUBLIC:
         return K_PUBLIC
+    if req.role == PLATFORM:
+        return K_PLATFORM
     return K_IDENTIFIED
 
 
@@ -428,6 +436,8 @@ def item_access(kind: str, req: Request, item: ItemFacts, facts: Facts, case_ok:
         return Access(True, "Art. 17.1", "the subject's own information", "self")
     if kind == K_PROVIDER:
         return Access(True, "Art. 11", "the records this unit provided", "provider")
+    if kind == K_PLATFORM:
+        return platform_sharing(item, req.target_kind)
     if kind == K_ORGAN:  # its published list first (the log says the inquiry was within it), then the floor
         listed = on_published_list(item.code, req.purpose, facts.organ_items.get((item.code, req.purpose or "")),
                                    facts.day, req.officer_items, req.officer_purposes)
@@ -455,6 +465,20 @@ def item_access(kind: str, req: Request, item: ItemFacts, facts: Facts, case_ok:
     if opens == OPENED or article == floor.article:
         return floor
     return Access(False, article, _CLOSED.get(kind, floor.reason))
+
+
+@rule("Art. 12")
+def platform_sharing(item: ItemFacts, subject_kind: str) -> Access:
+    """The platform shares public credit information with the national sharing platform and other provinces'
+    platforms (Art. 7.2, 12): an item disclosed to the public goes to a recipient platform, for natural persons
+    too (the recipient receives the number sealed to its key and publishes by its own rules); a non-public item
+    never does — it needs the subject's written authorization (Art. 17.3), which names the unit it authorizes,
+    not a platform that would pass it on."""
+    if item.disclosure == "public":
+        return Access(True, "Art. 12", f"item {item.code} is public information, shared with the recipient platform",
+                      "exchange")
+    return Access(False, "Art. 17.3", f"item {item.code} is not public: it is not shared with other platforms "
+                  "(the subject's written authorization names the unit it authorizes)")
 
 
 _CLOSED = {

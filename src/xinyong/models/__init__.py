@@ -3,6 +3,8 @@
 from .audit import AuditCheckpoint, AuditEvent
 from .catalog import CatalogAssessment, CatalogComment, CatalogDraft, CatalogItem, CatalogProposal, CatalogVersion
 from .commitment import CreditCommitment  # noqa: F401
+from .exchange import (ExchangeExport, ExchangeImport, ExchangeObjection, ExchangePartner,  # noqa: F401
+                       ExchangeReceived)
 from .inquiry import Authorization, ConsentNotice, InquiryLog
 from .notice import Notice, NoticeMail, SubjectContact  # noqa: F401
 from .listing import CreditList, ListComment, ListEntry, ListEntryPerson, ListRemedy  # noqa: F401

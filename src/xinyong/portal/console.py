@@ -8,7 +8,8 @@
 - ``/console/units``: units (add one: its token is shown once), ``/console/units/{uscc}``: its officers (add one,
   issue an officer a new token: shown once) and tokens.
 - ``/console/catalog``: the catalog, read-only. ``/console/ingestion``: batches by unit, failures, rejects,
-  interrupted batches.
+  interrupted batches. ``/console/exchange``: the exchange with other platforms (Art. 12): the platform's public
+  keys, the partners, exports and imports, objections carried between platforms.
 - ``/console/agents``: agents' tokens: issue (the subject's identifier is posted, never in a URL;
   shown once), list, revoke — as ``/api/v1/agent-tokens``.
 - ``/console/service`` (the service norms) is the public pages' (``portal/public.py``): linked only.
@@ -32,6 +33,7 @@ from ..auth import UNIT_KINDS
 from ..clock import start_of, today
 from ..db import session_scope
 from ..errors import DomainError, InvalidInput
+from ..exchange import service as exchange
 from ..law import parameters
 from ..law.errors import LawError
 from ..oversight import agents, operations
@@ -289,6 +291,18 @@ def ingestion_page(request: Request) -> Response:
     except (DomainError, LawError) as exc:
         return web.error_page(request, exc)
     return _page(request, "ingestion.html", {"data": data, "section": "ingestion"})
+
+
+@router.get("/console/exchange", response_class=HTMLResponse)
+def exchange_page(request: Request) -> Response:
+    """The exchange with other platforms (Art. 12): partners, exports, imports, objections carried."""
+    try:
+        _viewer(request)
+        with session_scope(_engine(request)) as s:
+            data = exchange.overview(s)
+    except (DomainError, LawError) as exc:
+        return web.error_page(request, exc)
+    return _page(request, "exchange.html", {"data": data, "section": "exchange"})
 
 
 # --- agents' tokens ---------------------------------------------------------------------------------------

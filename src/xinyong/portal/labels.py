@@ -39,6 +39,9 @@ LABELS: dict[str, dict[str, str]] = {
                           "not_fulfilled": "Not fulfilled"},
     "commitment_disclosure": {"public": "Public", "scope": "Within a scope", "not_public": "Not public"},
     # /unit (portal/unit.py)
+    "exchange_act": {"correct": "corrections", "withdraw": "withdrawals", "revoke": "revocations",
+                     "delete": "deletions", "restore": "restorations", "already_done": "already done", "unknown_record": "record not received",
+                     "not_applicable": "not applicable", "unknown_action": "unknown act"},
     "batch_status": {"received": "Received", "queued": "Waiting for the worker", "running": "Importing",
                      "interrupted": "Interrupted", "done": "Done", "failed": "Failed"},
     "record_status": {"active": "In force", "withdrawn": "Withdrawn", "restored": "Credit restored",
@@ -197,6 +200,7 @@ LABELS: dict[str, dict[str, str]] = {
         "enterprise": "Enterprise",
         "operator": "The Center (operator)",
         "supervisor": "Supervisor (competent department for social credit)",
+        "platform": "Another credit information platform",
     },
 }
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ..auth import PROVIDER_KINDS, UNIT_KINDS
+from ..auth import PROVIDER_KINDS, RELAY_KINDS, UNIT_KINDS
 from ..errors import InvalidInput, RuleViolation, msg
 from ..law.rules import rule
 
@@ -40,8 +40,9 @@ def check_kind(kind: str) -> str:
 
 @rule("Art. 8.2")
 def check_may_be_provider(kind: str, items: list[str]) -> None:
-    """Only public credit information providers (organs, public enterprises and institutions) provide items."""
-    if items and kind not in PROVIDER_KINDS:
+    """Only public credit information providers (organs, public enterprises and institutions) provide items — and
+    a partner platform's unit, which relays theirs (Art. 12)."""
+    if items and kind not in PROVIDER_KINDS and kind not in RELAY_KINDS:
         raise RuleViolation(
             msg("a unit of kind '{kind}' is not a provider of public credit information; providers are "
                 "{provider_kinds}", kind=kind, provider_kinds=", ".join(PROVIDER_KINDS)),
