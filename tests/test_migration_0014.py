@@ -30,7 +30,7 @@ from .reliability.test_stateful import _import, _record_id, row_for, sqlite_reus
 TABLES = ("record", "record_history", "list_entry", "list_entry_person", "list_remedy")
 ADDED: list[tuple[str, str]] = []  # (table, column) added for the set-up
 LATER_TABLES = ("subject_contact", "notice", "notice_mail", "credit_commitment", "credit_report_pdf", "subject_change",
-                "subject_identifier")
+                "subject_identifier", "exchange_partner", "exchange_received")
 
 
 def _add_later_columns(engine) -> None:
@@ -43,7 +43,7 @@ def _add_later_columns(engine) -> None:
     ADDED.clear()
     found = inspect(engine)
     tables = set(found.get_table_names())
-    # tables the services and the purge write or read beside the world's (0020, 0021, 0023, 0027), none of which 0014
+    # tables the services and the purge write or read beside the world's (0020, 0021, 0023, 0027, 0029), none of which 0014
     # rebuilds
     later = [Base.metadata.tables[name] for name in LATER_TABLES if name not in tables]
     Base.metadata.create_all(engine, tables=later)

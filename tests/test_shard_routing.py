@@ -21,7 +21,7 @@ from xinyong.auth import CONSOLE, Actor
 from .inquiry.conftest import ORG_USCC, world  # noqa: F401
 
 # Small tables read on every request, replicated to every node.
-REFERENCE = {"catalog_item", "unit", "unit_provides", "unit_inquiry_item", "unit_inquiry_list", "officer",
+REFERENCE = {"catalog_item", "catalog_version", "unit", "unit_provides", "unit_inquiry_item", "unit_inquiry_list", "officer",
              "measure", "credit_list", "list_comment", "service_norm", "audit_checkpoint", "worker_job", "batch",
              "batch_reject", "alembic_version", "sqlite_sequence", "sqlite_master"}
 # Distributed by their own key: the look-ups that find the subject (or the actor).

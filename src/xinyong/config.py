@@ -73,6 +73,9 @@ VARIABLES: dict[str, Variable] = _variables(
     Variable("XINYONG_IMPORT_MAX_COLUMNS", "1000", "most columns an import file may have"),
     Variable("XINYONG_IMPORT_MAX_FIELD_BYTES", "131072", "most bytes one field of an import file may hold"),
     Variable("XINYONG_IMPORT_MAX_LINE_BYTES", "1048576", "most bytes one row (or JSON line) of an import file may hold"),
+    # the exchange with other platforms (xinyong.exchange)
+    Variable("XINYONG_PLATFORM_REGION", "CN-SH", "this platform's region (ISO 3166-2): another province's platform "
+             "is in another, a system of the city's in this one"),
     # upload limits of the service (not legal numbers)
     Variable("XINYONG_MATERIALS_MAX_MB", "10", "most megabytes one file of objection evidence or restoration materials may have"),
     Variable("XINYONG_UPLOAD_MAX_MB", "2", "most megabytes an uploaded list of subjects (a unit's check on the portal) may have"),
@@ -155,6 +158,8 @@ class Settings:
     import_max_columns: int = 1000
     import_max_field_bytes: int = 131072
     import_max_line_bytes: int = 1048576  # one row (all of its physical lines), or one JSON line
+    # this platform's own region (ISO 3166-2): the exchange tells another province's platform from the city's systems
+    platform_region: str = "CN-SH"
     extra: dict = field(default_factory=dict)
 
 
@@ -209,6 +214,7 @@ def get_settings() -> Settings:
         import_max_columns=int(os.environ.get("XINYONG_IMPORT_MAX_COLUMNS", "1000")),
         import_max_field_bytes=int(os.environ.get("XINYONG_IMPORT_MAX_FIELD_BYTES", "131072")),
         import_max_line_bytes=int(os.environ.get("XINYONG_IMPORT_MAX_LINE_BYTES", "1048576")),
+        platform_region=(env("XINYONG_PLATFORM_REGION") or "CN-SH").strip().upper(),
     )
 
 

@@ -167,7 +167,7 @@ def _exchange(engine, w) -> None:
 
     peer = Peer()
     with session_scope(engine) as s:
-        exchange.add_partner(s, name="浙江省公共信用信息平台", uscc=uscc(515151, prefix="11330000"), region="CN-ZJ",
+        exchange.add_partner(s, kind="province", name="浙江省公共信用信息平台", uscc=uscc(515151, prefix="11330000"), region="CN-ZJ",
                              verify_key=peer.verify_key, seal_key=peer.seal_key, items=["penalty"], actor=CONSOLE)
     row = {**cf_row(515), "exchange_ref": "9001"}
     objection = {"number": "ZJ-2025-000001", "record_ref": str(w.records["arrears"]), "kind": "error",

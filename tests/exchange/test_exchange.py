@@ -42,13 +42,15 @@ class Platform:
     name: str
     url: str
     var: Path
+    region: str
 
 
 @contextmanager
 def on(p: Platform):
     """Act as platform ``p``: its database and its var directory (its keys) for the duration."""
-    saved = {k: os.environ.get(k) for k in ("XINYONG_DATABASE_URL", "XINYONG_VAR_DIR")}
+    saved = {k: os.environ.get(k) for k in ("XINYONG_DATABASE_URL", "XINYONG_VAR_DIR", "XINYONG_PLATFORM_REGION")}
     os.environ["XINYONG_DATABASE_URL"], os.environ["XINYONG_VAR_DIR"] = p.url, str(p.var)
+    os.environ["XINYONG_PLATFORM_REGION"] = p.region
     config.reset_settings()
     db.reset_engine()
     refcache.invalidate()
@@ -68,11 +70,11 @@ def on(p: Platform):
 
 @pytest.fixture
 def platforms(database_url, tmp_path, _sqlite_template):
-    made = {"A": Platform("上海市公共信用信息服务平台", database_url, Path(os.environ["XINYONG_VAR_DIR"]))}
-    for name, label in (("B", "浙江省公共信用信息平台"), ("C", "江苏省公共信用信息平台")):
+    made = {"A": Platform("上海市公共信用信息服务平台", database_url, Path(os.environ["XINYONG_VAR_DIR"]), "CN-SH")}
+    for name, label, region in (("B", "浙江省公共信用信息平台", "CN-ZJ"), ("C", "江苏省公共信用信息平台", "CN-JS")):
         path = tmp_path / f"{name}.db"
         shutil.copy(_sqlite_template, path)
-        made[name] = Platform(label, f"sqlite:///{path}", tmp_path / f"var-{name}")
+        made[name] = Platform(label, f"sqlite:///{path}", tmp_path / f"var-{name}", region)
     public = {}
     for name, p in made.items():
         with on(p):
@@ -82,7 +84,7 @@ def platforms(database_url, tmp_path, _sqlite_template):
              ("C", "B", B_USCC, "CN-ZJ")]
     for here, other, code, region in pairs:
         with on(made[here]) as eng, session_scope(eng) as s:
-            service.add_partner(s, name=made[other].name, uscc=code, region=region, verify_key=public[other][0],
+            service.add_partner(s, kind="province", name=made[other].name, uscc=code, region=region, verify_key=public[other][0],
                                 seal_key=public[other][1], items=["penalty", "licence", "commendation", "arrears"],
                                 actor=CONSOLE)
     return made

@@ -9,10 +9,11 @@ from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
 from xinyong.app import create_app
-from xinyong.auth import CONSOLE
+from xinyong.auth import CONSOLE, Actor
 from xinyong.db import session_scope
 from xinyong.exchange import formats, keys, service
 from xinyong.models import ExchangeReceived, InquiryLog, Record, Unit
+from xinyong.report import service as reports
 
 from ..factories import cf_row, person_cf_row, to_csv, uscc
 from ..helpers import TODAY, add_provider, run_file
@@ -27,7 +28,7 @@ PARTNER_USCC = uscc(626262, prefix="11330000")
 def partner(engine):
     peer = Peer(seed=11)
     with session_scope(engine) as s:
-        p, token = service.add_partner(s, name=PARTNER, uscc=PARTNER_USCC, region="CN-ZJ", verify_key=peer.verify_key,
+        p, token = service.add_partner(s, kind="province", name=PARTNER, uscc=PARTNER_USCC, region="CN-ZJ", verify_key=peer.verify_key,
                                        seal_key=peer.seal_key, items=["penalty"], actor=CONSOLE)
     return peer, token
 
@@ -55,6 +56,12 @@ def test_a_partner_pulls_its_export_logged_before_it_leaves_and_signed(engine, t
             logged = s.scalars(select(InquiryLog).where(InquiryLog.channel == "exchange")).all()
             unit = s.scalar(select(Unit).where(Unit.uscc == PARTNER_USCC))
         assert len(logged) == 2 and {row.unit_id for row in logged} == {unit.id}
+        with session_scope(engine) as s:  # the subject's report names the platform and why (Art. 34.2)
+            issued = reports.issue(s, actor=Actor(role="subject", subject_id=logged[0].subject_id))
+            stated = issued.snapshot["inquiries"]
+        shared = [q for q in stated if q["channel"] == "exchange"]
+        assert shared and shared[0]["role_zh"] == "其他信用信息平台" and PARTNER in str(shared[0]["unit"])
+        assert shared[0]["purpose_zh"].startswith("信用信息共享")
         again = client.post("/api/v1/exchange/exports", json={"since": body["watermark"]}, headers=_bearer(token))
         assert again.status_code == 200 and orjson.loads(again.json()["manifest"])["counts"] == {}
         bad = client.post("/api/v1/exchange/exports", json={"since": "yesterday"}, headers=_bearer(token))

@@ -84,3 +84,31 @@ def test_a_recipient_platform_receives_public_items_and_never_non_public_ones():
         assert d.access["penalty"].article == "Art. 12"
         assert not d.access["arrears"].visible and d.access["arrears"].article == "Art. 17.3"
         assert d.identity  # the recipient learns whom the record is about (it links it to the subject)
+
+
+@pytest.mark.article("Art. 7.2")
+def test_another_provinces_platform_is_in_another_province():
+    assert rules.check_partner("province", "CN-ZJ", "CN-SH") == "Art. 7.2"
+    for region in ("CN-SH", "CN"):
+        with pytest.raises(RuleViolation) as exc:
+            rules.check_partner("province", region, "CN-SH")
+        assert exc.value.article == "Art. 7.2"
+
+
+@pytest.mark.article("Art. 16.1")
+def test_a_system_of_the_citys_is_in_the_city():
+    assert rules.check_partner("city", "CN-SH", "CN-SH") == "Art. 16.1"
+    with pytest.raises(RuleViolation) as exc:
+        rules.check_partner("city", "CN-ZJ", "CN-SH")
+    assert exc.value.article == "Art. 16.1"
+
+
+@pytest.mark.article("Art. 12")
+def test_the_national_platform_is_registered_with_the_mainlands_code():
+    assert rules.check_partner("national", "cn", "CN-SH") == "Art. 12"
+    with pytest.raises(RuleViolation):
+        rules.check_partner("national", "CN-BJ", "CN-SH")
+    with pytest.raises(InvalidInput):
+        rules.check_partner("overseas", "CN", "CN-SH")
+    with pytest.raises(RuleViolation):  # outside the mainland whatever the kind
+        rules.check_partner("province", "CN-HK", "CN-SH")

@@ -262,7 +262,7 @@ def _build(engine, w: dict) -> Built:
         actors["organ_clerk"] = tokens.authenticate(s, clerk_token)
         # another platform the platform exports to (Art. 12), played by the test (nothing is unsealed here)
         peer = Peer()
-        partner, _ = exchange.add_partner(s, name=PARTNER, uscc=uscc(820008, prefix="11330000"), region="CN-ZJ",
+        partner, _ = exchange.add_partner(s, kind="province", name=PARTNER, uscc=uscc(820008, prefix="11330000"), region="CN-ZJ",
                                           verify_key=peer.verify_key, seal_key=peer.seal_key, items=["penalty"],
                                           actor=CONSOLE)
         actors["platform"] = exchange.platform_actor(s, partner, CONSOLE)

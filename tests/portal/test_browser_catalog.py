@@ -1,5 +1,6 @@
 """Compiling the catalog in a real browser (SQLite): a clerk proposes an item on /unit/catalog, the supervisor records
-the assessment and compiles the draft on /oversight/catalog, and the public reads the draft on /catalog/drafts/{id}.
+the assessment and compiles the draft on /oversight/catalog, the public reads the draft on /catalog/drafts/{id} and,
+signed out, comments on it; the supervisor sees the comment (with its contact) to answer it.
 Screenshots of each page, Chinese and English."""
 
 from __future__ import annotations
@@ -73,3 +74,19 @@ def test_a_proposal_goes_from_the_clerk_to_the_supervisor_and_the_public(engine,
     assert "公开征求意见" in browser.page_source and "纳税人代表" in browser.page_source
     assert "守信信息" in browser.find_element(By.CSS_SELECTOR, "article.public-item").text
     shot(browser, "public-catalog-draft")
+
+    # anyone, signed out, comments on the draft during its period; the supervisor sees it to answer
+    draft_url = browser.current_url.split("?")[0]
+    sign_out(browser)
+    browser.get(draft_url)
+    form = browser.find_element(By.ID, "public-comment-form")
+    form.find_element(By.ID, "comment-text").send_keys("建议写明名单的更新频率")
+    form.find_element(By.ID, "comment-contact").send_keys("someone@example.cn")
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    wait_for(browser).until(lambda d: "sent=1" in d.current_url)
+    assert "建议写明名单的更新频率" in browser.find_element(By.ID, "comments").text
+    assert "someone@example.cn" not in browser.page_source
+    shot(browser, "public-catalog-draft-commented")
+    sign_in(browser, base, boss_token)
+    browser.get(f"{base}/oversight/catalog")
+    assert "someone@example.cn" in browser.find_element(By.CSS_SELECTOR, "ul.comments").text

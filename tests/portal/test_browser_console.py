@@ -70,7 +70,7 @@ def test_the_operator_sees_the_overdue_objection_and_the_supervisor_its_page(eng
 
     peer = Peer()
     with session_scope(engine) as s:
-        exchange.add_partner(s, name="浙江省公共信用信息平台", uscc=uscc(7474, prefix="11330000"), region="CN-ZJ",
+        exchange.add_partner(s, kind="province", name="浙江省公共信用信息平台", uscc=uscc(7474, prefix="11330000"), region="CN-ZJ",
                              verify_key=peer.verify_key, seal_key=peer.seal_key, items=["penalty"], actor=CONSOLE)
     body, signature, files = peer.bundle(keys.platform_keys().seal_key,
                                          {"CF.jsonl": [{**cf_row(7575), formats.REF_COLUMN: "31"}]}, export_id=4)

@@ -66,6 +66,12 @@ def test_a_clerk_proposes_and_the_supervisor_takes_it_to_publication(engine):
     short = boss.post("/oversight/catalog/comment-period", data={
         "draft": str(draft), "comment_from": TODAY.isoformat(), "comment_to": (TODAY + timedelta(days=5)).isoformat()})
     assert short.status_code == 422 and "不少于 30 日" in short.text
+    before = boss.post("/oversight/catalog/comment-period", data={
+        "draft": str(draft), "comment_from": (TODAY - timedelta(days=1)).isoformat(),
+        "comment_to": (TODAY + timedelta(days=40)).isoformat()})
+    assert before.status_code == 422 and "早于草案形成之日" in before.text and "/articles/10" in before.text
+    with session_scope(engine) as s:  # the draft was compiled earlier: its period may be over by today
+        s.get(CatalogDraft, draft).compiled_on = TODAY - timedelta(days=41)
     boss.post("/oversight/catalog/comment-period", data={
         "draft": str(draft), "comment_from": (TODAY - timedelta(days=40)).isoformat(),
         "comment_to": (TODAY - timedelta(days=1)).isoformat()})

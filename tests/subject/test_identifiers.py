@@ -106,6 +106,13 @@ def test_ric_masked_and_never_in_repr():
     assert "11010519491231002X" not in repr(i)
 
 
+def test_a_fifteen_digit_number_is_masked_without_any_digit_of_the_birth_date():
+    from xinyong.subject.identifiers import mask_ric
+
+    assert mask_ric("110105491231002") == "110105******002"  # region, then YYMMDD hidden, the sequence
+    assert mask_ric("11010519491231002X") == "110105********002X"
+
+
 def test_ric_messages_never_echo_the_number():
     bad = "11010519491231002" + "1"
     with pytest.raises(InvalidInput) as exc:

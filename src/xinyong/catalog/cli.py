@@ -89,6 +89,25 @@ def propose(item_file: str = typer.Argument(..., help="A JSON file: the item (co
     out.print(f"proposal {number} of item {item.get('code')} recorded (Art. 10.1)")
 
 
+@app.command("propose-retire")
+@handles_errors
+def propose_retire(code: str = typer.Argument(..., help="The catalog item to take out of the catalog."),
+                   reasons: str = typer.Option(..., "--reasons", help="Why the item should leave the catalog."),
+                   contested: bool = typer.Option(False, "--contested", help="Opinions differ widely or the social "
+                                                  "impact may be large: assessed with the supervisor first."),
+                   token: str = typer.Option(None, "--token", help=_TOKEN_HELP)) -> None:
+    """Propose to retire an item, with its reasons: it goes through the draft, the public comment and the approval
+    as an item going in does; its publication retires the item from that day (platform policy resting on Art. 10)."""
+    from ..console import identity
+    from . import compilation
+
+    actor = identity(token)
+    with session_scope() as s:
+        number = compilation.propose(s, item={"code": code}, reasons=reasons, contested=contested, actor=actor,
+                                     kind="retire").id
+    out.print(f"proposal {number} to retire item {code} recorded (Art. 10.1)")
+
+
 @app.command("assess")
 @handles_errors
 def assess(proposal: int = typer.Argument(...), held_on: str = typer.Option(None, "--held-on"),
@@ -202,8 +221,10 @@ def publish_draft(draft_id: int = typer.Argument(...), on: str = typer.Option(No
     actor = identity(token)
     with session_scope() as s:
         v = compilation.publish(s, draft_id=draft_id, actor=actor, on=_day(on))
-        number, codes = v.version, [i["code"] for i in v.items]
-    out.print(f"catalog version {number} published: {', '.join(codes)}")
+        number, codes, retired = v.version, [i["code"] for i in v.items], [i["code"] for i in v.retired or []]
+        day = v.published_on.isoformat()
+    out.print(f"catalog version {number} published: {', '.join(codes) or '-'}"
+              + (f"; retired from {day}: {', '.join(retired)}" if retired else ""))
 
 
 @app.command("drafts")

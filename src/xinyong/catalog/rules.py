@@ -34,8 +34,19 @@ def check_transition(current: str, target: str) -> None:
 @rule("Art. 11")
 def check_item_aggregable(code: str, state: str, published_on: date | None, retired_on: date | None,
                           on: date) -> None:
-    """Only information of an item in the published catalog may be aggregated on the platform."""
-    if state != "published" or published_on is None or published_on > on:
+    """Only information of an item in the published catalog may be aggregated on the platform.
+
+    A retired item was in the catalog until the day it was retired: from that day no new record of it is
+    aggregated (a retirement published for a later day leaves the days before it open). Records aggregated before
+    stay as they were and are served as before: their Art. 35 inquiry period runs on."""
+    if state not in ("published", "retired") or published_on is None or published_on > on:
+        raise RuleViolation(
+            msg("catalog item '{code}' is not in the published catalog ({state}); information not in the catalog "
+                "must not be aggregated", code=code, state=state),
+            article="Art. 11",
+            field="catalog_item",
+        )
+    if state == "retired" and retired_on is None:
         raise RuleViolation(
             msg("catalog item '{code}' is not in the published catalog ({state}); information not in the catalog "
                 "must not be aggregated", code=code, state=state),
@@ -173,6 +184,41 @@ def check_assessment(representatives: list, experts: list, conclusion: str) -> N
         raise RuleViolation("an assessment hears experts: name them", article="Art. 10.1", field="experts")
     if not (conclusion or "").strip():
         raise RuleViolation("an assessment records its conclusion", article="Art. 10.1", field="conclusion")
+
+
+@rule("Art. 10.1")
+def check_retirement_proposal(code: str, state: str | None, retired_on: date | None) -> None:
+    """An item proposed for retirement is one the catalog holds and has not retired.
+
+    Platform policy resting on Art. 10: the article provides for proposing items for inclusion (纳入) with the
+    reasons (10.1) and for the draft, public comment, approval and publication (10.2); it says nothing of taking an
+    item out. The platform takes an item out of the catalog only by the same procedure, with the reasons."""
+    if state is None:
+        raise RuleViolation(msg("'{code}' is not an item of the public credit information catalog: there is nothing "
+                                "to retire", code=code), article="Art. 10.1", field="code")
+    if state != "published" or retired_on is not None:
+        raise RuleViolation(msg("catalog item '{code}' is {state}: only an item in the published catalog is proposed "
+                                "for retirement", code=code, state=state), article="Art. 10.1", field="code")
+
+
+@rule("Art. 10.2")
+def check_comment_period_start(compiled_on: date, comment_from: date) -> None:
+    """The draft is put out for public comment once it is compiled: its comment period starts on or after the day
+    it was compiled (Art. 10.2: the supervisor forms the draft, then puts it out for comment)."""
+    if comment_from < compiled_on:
+        raise RuleViolation(msg("the comment period starts on {comment_from}, before the draft was compiled on "
+                                "{compiled_on}", comment_from=comment_from.isoformat(),
+                                compiled_on=compiled_on.isoformat()), article="Art. 10.2", field="comment_from")
+
+
+@rule("Art. 10.2")
+def check_comment_open(state: str, received_on: date, comment_from: date | None, comment_to: date | None) -> None:
+    """Anyone may comment on a draft that is out for public comment, during its comment period."""
+    if state != "out_for_comment" or comment_from is None or comment_to is None \
+            or not comment_from <= received_on <= comment_to:
+        raise RuleViolation(msg("the draft is not open for comment on {day}: comments are received during its "
+                                "public comment period", day=received_on.isoformat()),
+                            article="Art. 10.2", field="draft")
 
 
 @rule("Art. 10.2")

@@ -4,7 +4,7 @@ from datetime import date
 
 from pydantic import ConfigDict, Field
 
-from ..schemas import ReadModel
+from ..schemas import InModel, ReadModel
 
 
 class CatalogItemRead(ReadModel):
@@ -45,6 +45,9 @@ class PublicCatalogItemRead(CatalogItemRead):
     """An item as the catalog is published (Art. 10.2), with the units that provide it."""
 
     providing_units: list[ProvidingUnitRead]
+    retired_in_version: int | None = Field(None, description="A retired item: the version of the catalog whose "
+                                           "publication retired it (Art. 10.2); no new record of it is aggregated "
+                                           "from its retired_on, the records aggregated before are served as before")
 
 
 class CatalogAssessmentRead(ReadModel):
@@ -56,6 +59,8 @@ class CatalogAssessmentRead(ReadModel):
 
 class CatalogProposalRead(ReadModel):
     id: int
+    kind: str = Field(..., description="include (the item, new or changed, goes into the catalog) | retire (the item "
+                      "leaves it: item names it)")
     item: dict = Field(..., description="The proposed item's definition (the catalog item's keys)")
     reasons: str = Field(..., description="The proposing unit's reasons (Art. 10.1)")
     contested: bool = Field(..., description="Opinions differ widely or the social impact may be large: assessed "
@@ -70,7 +75,9 @@ class CatalogProposalRead(ReadModel):
 class CatalogCommentRead(ReadModel):
     id: int
     received_on: date
-    summary: str = Field(..., description="The comment as the supervisor summarises it (nobody named)")
+    summary: str = Field(..., description="The comment: as received when sent by the public (ID-shaped numbers "
+                         "masked), or as the supervisor summarises it (nobody named)")
+    channel: str | None = Field(..., description="portal | api: sent by the public; null: recorded by the supervisor")
     response: str | None
     responded_on: date | None
 
@@ -96,3 +103,21 @@ class CatalogDraftRead(ReadModel):
     approval: CatalogApprovalRead | None = Field(..., description="The deliberative body's approval")
     published_on: date | None
     version: int | None = Field(..., description="The catalog version its publication made")
+
+
+class CatalogCommentIn(InModel):
+    """A comment on a draft of the catalog during its public comment period (Art. 10.2). Anyone may send one."""
+
+    text: str = Field(..., min_length=1, max_length=4000, description="The comment (ID-shaped numbers are masked "
+                      "before it is stored; nobody is named on the public page)")
+    contact: str | None = Field(None, max_length=200, description="How to reach you about it, if you want an answer "
+                                "(shown to the supervisor only, never publicly)")
+
+
+class CatalogCommentReceivedRead(ReadModel):
+    """The comment as received: its number and day; it is answered on the draft's page (Art. 10.2)."""
+
+    id: int
+    draft: int
+    received_on: date
+    text: str = Field(..., description="As stored: ID-shaped numbers masked")

@@ -93,13 +93,19 @@ def describe(item: CatalogItem) -> dict:
 
 def published_catalog(session: Session) -> list[dict]:
     """The catalog as published to everyone (Art. 10.2): every item with its fields, legal basis, disclosure level
-    and the units that provide it (name and USCC, active units only)."""
+    and the units that provide it (name and USCC, active units only); a retired item with the day and the version
+    of the catalog that retired it (None: retired before the catalog's versions were kept)."""
+    from .compilation import retirements
+
+    retired = retirements(session)
     providing: dict[str, list[dict]] = {}
     for code, name, uscc in session.execute(
             select(UnitProvides.item_code, Unit.name, Unit.uscc).join(Unit, Unit.id == UnitProvides.unit_id)
             .where(Unit.active.is_(True)).order_by(UnitProvides.item_code, Unit.name)):
         providing.setdefault(code, []).append({"name": name, "uscc": uscc})
-    return [{**describe(i), "providing_units": providing.get(i.code, [])} for i in list_items(session)]
+    return [{**describe(i), "providing_units": providing.get(i.code, []),
+             "retired_in_version": (retired.get(i.code) or {}).get("version") if i.state == "retired" else None}
+            for i in list_items(session)]
 
 
 def set_conduct_laws(session: Session, *, code: str, law: str, articles: list[str], document: str, actor: Actor

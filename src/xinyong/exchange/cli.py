@@ -35,6 +35,8 @@ def key(as_json: bool = typer.Option(False, "--json")) -> None:
 @partner_app.command("add")
 @handles_errors
 def partner_add(name: str = typer.Argument(..., help="The partner platform's name."),
+                kind: str = typer.Option(..., "--kind", help="national (Art. 12) | province (Art. 7.2) | city "
+                                         "(a system of the city's, Art. 16.1)"),
                 uscc: str = typer.Option(..., "--uscc", help="The USCC of the body that runs it."),
                 region: str = typer.Option(..., "--region", help="Its ISO 3166 region (CN, CN-ZJ, …)."),
                 verify_key: str = typer.Option(..., "--verify-key", help="Its Ed25519 public key (base64)."),
@@ -45,7 +47,7 @@ def partner_add(name: str = typer.Argument(..., help="The partner platform's nam
     """Register a partner platform (a recipient outside the mainland is refused). Prints its unit's token once:
     it uses it for the exchange API."""
     with session_scope() as s:
-        p, token = service.add_partner(s, name=name, uscc=uscc, region=region, verify_key=verify_key,
+        p, token = service.add_partner(s, name=name, kind=kind, uscc=uscc, region=region, verify_key=verify_key,
                                        seal_key=seal_key, items=[i.strip() for i in items.split(",") if i.strip()],
                                        actor=CONSOLE)
         doc = {"name": p.name, "region": p.region, "unit_id": p.unit_id, "token": token}
@@ -68,7 +70,7 @@ def partner_list(as_json: bool = typer.Option(False, "--json")) -> None:
         out.print("no partner platforms")
     for r in rows:
         last = r["last_export"]
-        out.print(f"{r['name']} ({r['region']}, {r['uscc']}): last export "
+        out.print(f"{r['name']} ({r['kind']}, {r['basis']}; {r['region']}, {r['uscc']}): last export "
                   + (f"#{last['id']} on {last['created_on']}, watermark {last['watermark']}" if last else "none"),
                   markup=False)
 

@@ -45,6 +45,50 @@ def check_recipient_region(code: str) -> str:
     return raw
 
 
+# What kind of platform a partner is, and the article the sharing with it rests on.
+PARTNER_KINDS = {
+    "national": "Art. 12",  # the national credit information sharing platform (国家信用信息共享平台)
+    "province": "Art. 7.2",  # another province's (autonomous region's, municipality's) credit information platform
+    "city": "Art. 16.1",  # a system of the city's: the online government hall, the supervision platform, …
+}
+
+
+@rule("Art. 7.2")
+def check_other_province(region: str, own_region: str) -> None:
+    """Sharing with other provinces (Art. 7.2: 推动与其他省（自治区、直辖市）的信用信息共享): the partner is a
+    province-level region of the mainland other than this platform's own (``XINYONG_PLATFORM_REGION``)."""
+    if not region.startswith(MAINLAND + "-") or region == own_region:
+        raise RuleViolation(msg("a province's platform is in another province-level region of the mainland "
+                                "(CN-ZJ, CN-JS, …), not {region}", region=region), article="Art. 7.2",
+                            field="region")
+
+
+@rule("Art. 16.1")
+def check_city_system(region: str, own_region: str) -> None:
+    """The city's own systems (Art. 16.1: 本市网上政务大厅、事中事后综合监管平台、企业信用信息公示系统等): in the
+    city's region."""
+    if region != own_region:
+        raise RuleViolation(msg("a system of the city's is in {own}, not {region}", own=own_region, region=region),
+                            article="Art. 16.1", field="region")
+
+
+def check_partner(kind: str, region: str, own_region: str) -> str:
+    """A partner's kind and region agree; returns the article its sharing rests on. The national platform is
+    registered with the mainland's code, ``CN`` (Art. 12)."""
+    if kind not in PARTNER_KINDS:
+        raise InvalidInput(msg("a partner is one of: {kinds} (not '{kind}')", kinds=", ".join(PARTNER_KINDS),
+                               kind=kind), field="kind")
+    region = check_recipient_region(region)
+    if kind == "national" and region != MAINLAND:
+        raise RuleViolation(msg("the national sharing platform is registered with the region CN, not {region}",
+                                region=region), article="Art. 12", field="region")
+    if kind == "province":
+        check_other_province(region, own_region)
+    if kind == "city":
+        check_city_system(region, own_region)
+    return PARTNER_KINDS[kind]
+
+
 @dataclass(frozen=True, order=True)
 class Watermark:
     """Where an export stopped: the last record id and the last record action id it covered. An export

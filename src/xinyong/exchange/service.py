@@ -37,6 +37,7 @@ from ..audit import service as audit
 from ..auth import CONSOLE, Actor
 from ..catalog import compilation
 from ..clock import now, today
+from ..config import get_settings
 from ..db import session_scope
 from ..errors import DomainError, InvalidInput, NotFound, RuleViolation, msg
 from ..logmask import mask_text
@@ -63,14 +64,17 @@ _A = RecordAction.__table__
 # Partners ------------------------------------------------------------------------------------------------
 
 
-def add_partner(session: Session, *, name: str, uscc: str, region: str, verify_key: str, seal_key: str,
+def add_partner(session: Session, *, name: str, kind: str, uscc: str, region: str, verify_key: str, seal_key: str,
                 items: list[str], actor: Actor) -> tuple[ExchangePartner, str]:
-    """Register another platform: its unit (kind ``platform``, providing ``items``: what its exports may carry),
-    its region and its two public keys. Returns the partner and its unit's first token (shown once)."""
+    """Register another platform: what it is (``kind``: the national sharing platform, another province's, a
+    system of the city's — each the article the sharing rests on), its unit (kind ``platform``, providing
+    ``items``: what its exports may carry), its region and its two public keys. Returns the partner and its
+    unit's first token (shown once)."""
     name = name.strip()
     if not name:
         raise InvalidInput("the partner needs a name", field="name")
     region = rules.check_recipient_region(region)
+    basis = rules.check_partner(kind, region, get_settings().platform_region)
     verify = keys._b64(keys.public_key_bytes(verify_key, field="verify_key"))
     seal = keys._b64(keys.public_key_bytes(seal_key, field="seal_key"))
     if session.scalar(select(ExchangePartner.id).where(ExchangePartner.name == name)) is not None:
@@ -78,13 +82,13 @@ def add_partner(session: Session, *, name: str, uscc: str, region: str, verify_k
                             field="name", status=409)
     unit, token = units.add_unit(session, name=name, kind="platform", uscc=uscc, provides=items,
                                  published_on=today(), actor=actor)
-    partner = ExchangePartner(name=name, unit_id=unit.id, region=region, verify_key=verify, seal_key=seal,
+    partner = ExchangePartner(name=name, kind=kind, unit_id=unit.id, region=region, verify_key=verify, seal_key=seal,
                               active=True, added_at=now(), added_by=actor.label)
     session.add(partner)
     session.flush()
     audit.append(session, action="exchange:partner", actor=actor, object_type="exchange_partner",
-                 object_id=partner.id, details={"name": name, "region": region, "unit_id": unit.id,
-                                                "items": sorted(items)})
+                 object_id=partner.id, details={"name": name, "kind": kind, "basis": basis, "region": region,
+                                                "unit_id": unit.id, "items": sorted(items)})
     return partner, token
 
 
@@ -109,7 +113,8 @@ def partners(session: Session) -> list[dict[str, Any]]:
     for p, uscc in rows:
         last = session.scalar(select(ExchangeExport).where(ExchangeExport.partner_id == p.id)
                               .order_by(ExchangeExport.id.desc()).limit(1))
-        out.append({"name": p.name, "uscc": uscc, "region": p.region, "active": p.active,
+        out.append({"name": p.name, "kind": p.kind, "basis": rules.PARTNER_KINDS.get(p.kind), "uscc": uscc,
+                    "region": p.region, "active": p.active,
                     "verify_key": p.verify_key, "seal_key": p.seal_key,
                     "last_export": ({"id": last.id, "watermark": last.watermark, "created_on": last.created_on}
                                     if last else None)})
@@ -198,12 +203,13 @@ def export(session: Session, *, recipient: str, region: str | None, since: str |
     asker = platform_actor(session, p, actor)
     conn = session.connection()
 
-    new_records = {int(r.id): int(r.subject_id) for r in conn.execute(
-        select(_R.c.id, _R.c.subject_id).where(_R.c.id > start.record, _R.c.id <= end.record))}
-    acts = conn.execute(select(_A).where(_A.c.id > start.action, _A.c.id <= end.action,
-                                         _A.c.record_id <= end.record).order_by(_A.c.id)).all()
+    acts_of: dict[int, list] = defaultdict(list)
+    for a in conn.execute(select(_A).where(_A.c.id > start.action, _A.c.id <= end.action,
+                                           _A.c.record_id <= end.record).order_by(_A.c.id)):
+        acts_of[int(a.subject_id)].append(a)
     echo = set(conn.scalars(select(ExchangeReceived.record_id).where(ExchangeReceived.partner_id == p.id)))
-    subject_ids = sorted(set(new_records.values()) | {int(a.subject_id) for a in acts})
+    subject_ids = sorted(set(conn.scalars(select(_R.c.subject_id).distinct().where(
+        _R.c.id > start.record, _R.c.id <= end.record))) | set(acts_of))
 
     _load_formats(session)
     version = compilation.version_at(session, now())
@@ -215,24 +221,29 @@ def export(session: Session, *, recipient: str, region: str | None, since: str |
     staging = Path(target.parent if target else _spare_dir()) / f".exchange-{uuid.uuid4().hex}.partial"
     staging.mkdir(parents=True, mode=0o700)
     writers = _Files(staging, p.seal_key)
-    revealed: dict[int, list[int]] = defaultdict(list)
-    decided_by_subject: dict[int, inquiries.Decided] = {}
+    logged = 0
     try:
+        # a chunk of subjects at a time: decided, written, and logged (one row per subject whose information
+        # leaves, naming the records: Art. 20, 34) before the next is read, so memory stays bounded
         for chunk in _chunks(subject_ids, inquiries.LOAD_CHUNK):
             loaded = inquiries.load_subjects(conn, ids=chunk)
             batch = [loaded[i] for i in chunk if i in loaded]
-            decided = inquiries.decide_many(session, actor=asker, loaded=batch, purpose=PURPOSE, on=day)
-            persons = _person_numbers(session, [d.loaded.target["id"] for d in decided
+            decided = {d.loaded.target["id"]: d for d in inquiries.decide_many(
+                session, actor=asker, loaded=batch, purpose=PURPOSE, on=day)}
+            persons = _person_numbers(session, [sid for sid, d in decided.items()
                                                 if d.loaded.target["kind"] == "natural_person"])
-            for d in decided:
-                sid = d.loaded.target["id"]
-                decided_by_subject[sid] = d
+            revealed: dict[int, list[int]] = defaultdict(list)
+            for sid, d in decided.items():
                 for row, _markers in inquiries.visible_records(d, day):
-                    if row.id in new_records and row.id not in echo:
+                    if start.record < row.id <= end.record and row.id not in echo:
                         writers.record(row, _identifier(d.loaded.target, persons), ref=str(row.id))
                         revealed[sid].append(row.id)
-            _carry_acts(writers, [a for a in acts if a.subject_id in {d.loaded.target["id"] for d in decided}],
-                        decided_by_subject, echo, revealed, day)
+            _carry_acts(writers, [a for sid in decided for a in acts_of.get(sid, ())], decided, echo, revealed, day)
+            shown = [decided[sid] for sid in sorted(revealed)]
+            if shown:
+                inquiries.log(session, actor=asker, decided=shown, channel="exchange",
+                              revealed=[(revealed[d.loaded.target["id"]], []) for d in shown])
+                logged += len(shown)
         _objections_out(session, writers, p, exp.id)
         _decisions_out(session, writers, p, exp.id)
         files = writers.close()
@@ -248,14 +259,10 @@ def export(session: Session, *, recipient: str, region: str | None, since: str |
         (staging / MANIFEST).write_bytes(body)
         (staging / SIGNATURE).write_text(keys.sign(body) + "\n", encoding="utf-8")
         exp.counts, exp.manifest_sha256 = manifest["counts"], keys.digest(body)
-        # the log: one row per subject whose information leaves, naming the records (Art. 20, 34)
-        logged = [decided_by_subject[sid] for sid in sorted(revealed)]
-        if logged:
-            inquiries.log(session, actor=asker, decided=logged, revealed=[(revealed[d.loaded.target["id"]], [])
-                                                                          for d in logged], channel="exchange")
         audit.append(session, action="exchange:export", actor=actor, object_type="exchange_export",
                      object_id=exp.id, details={"partner": p.name, "since": str(start), "watermark": str(end),
-                                                "counts": exp.counts, "manifest_sha256": exp.manifest_sha256})
+                                                "counts": exp.counts, "manifest_sha256": exp.manifest_sha256,
+                                                "subjects_logged": logged})
         session.flush()
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
@@ -264,8 +271,6 @@ def export(session: Session, *, recipient: str, region: str | None, since: str |
 
 
 def _spare_dir() -> Path:
-    from ..config import get_settings
-
     path = get_settings().var_dir / "exchange" / "outgoing"
     path.mkdir(parents=True, exist_ok=True, mode=0o700)
     return path

@@ -34,7 +34,8 @@ def inquire(
         return
     subj = answer.subject
     out.print(f"inquiry {answer.inquiry_id} [{answer.article}] {answer.reason}")
-    out.print(f"{subj['name']} ({subj['identifier']}, {subj['kind']}): {len(answer.records)} record(s)")
+    gone = f", deregistered on {subj['deregistered_on']}" if subj.get("deregistered_on") else ""
+    out.print(f"{subj['name']} ({subj['identifier']}, {subj['kind']}{gone}): {len(answer.records)} record(s)")
     table = Table("item", "document", "date", "source", "markers")
     for r in answer.records:
         table.add_row(r["item"]["name_zh"], r["document"]["number"], r["document"]["date"],

@@ -46,7 +46,7 @@ from ..errors import InvalidInput
 from ..models import Authorization, InquiryLog, Subject, UnitToken
 from ..ops import counters
 from ..subject import service as subjects
-from ..subject.identifiers import parse_identifier
+from ..subject.identifiers import parse_lookup
 from . import service
 from .service import Answer, Loaded
 
@@ -305,7 +305,7 @@ def read_inquiry(engine: Engine, *, token: str, subject: str | None, purpose: st
     bad_identifier: InvalidInput | None = None
     if subject:
         try:
-            ident = parse_identifier(subject, today=day, allow_unlisted_region=True)
+            ident = parse_lookup(subject, today=day)  # an old form finds its subject too (issue 13 §6)
             digest = subjects.identifier_digest(ident)
         except InvalidInput as exc:
             bad_identifier = exc

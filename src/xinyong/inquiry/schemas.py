@@ -51,6 +51,8 @@ class SubjectRead(ReadModel):
     kind: str = Field(..., description="natural_person | organization | government_organ")
     name: str | None = None
     identifier: str
+    deregistered_on: date | None = Field(None, description="The day the subject was deregistered (absent when "
+                                         "it was not, or when the answer does not say who the subject is)")
 
 
 class RecordItemRead(ReadModel):

@@ -30,7 +30,7 @@ from ..models import (Authorization, CatalogItem, CreditList, InquiryLog, ListEn
                       Subject, Unit, UnitInquiryItem, UnitInquiryList)
 from ..ops import counters
 from ..subject import service as subjects
-from ..subject.identifiers import mask_ric, parse_identifier
+from ..subject.identifiers import mask_ric, parse_lookup
 from . import rules
 from .rules import AuthorizationFacts, Decision, Facts, ItemFacts, ListFacts, RecordFacts, Request
 
@@ -139,14 +139,15 @@ def inquire(
 
 def load_one(session: Session, *, subject: str | None = None, subject_id: int | None = None,
              day: date | None = None, lean: bool = False) -> Loaded:
-    """One subject by its surrogate id or by its identifier (parsed strictly; unknown → an empty Loaded)."""
+    """One subject by its surrogate id or by its identifier (parsed strictly, an old form as a look-up key:
+    ``identifiers.parse_lookup``; unknown → an empty Loaded)."""
     conn = session.connection()
     if subject_id is not None:
         found = load_subjects(conn, ids=[subject_id], lean=lean).get(subject_id)
         return found or Loaded(None, [], who=f"#{subject_id}")
     if not subject:
         raise InvalidInput("name the subject (a USCC or resident identity card number)", field="subject")
-    ident = parse_identifier(subject, today=day or today(), allow_unlisted_region=True)
+    ident = parse_lookup(subject, today=day or today())  # an old form finds its subject too (issue 13 §6)
     digest = subjects.identifier_digest(ident)
     return load_subjects(conn, digests=[digest], lean=lean).get(digest) or Loaded(
         None, [], digest, ident.masked(), kind=ident.kind)
@@ -238,13 +239,17 @@ def answers_for(decided: Sequence[Decided], day: date, *, record_views: bool = T
 
 
 def subject_view(target: dict, decision: Decision) -> dict:
-    """Who the subject is, as far as the decision lets the answer say: natural persons' numbers masked."""
+    """Who the subject is, as far as the decision lets the answer say: natural persons' numbers masked; the day
+    it was deregistered, when it was (issue 13 §6: nothing added otherwise)."""
     code = target["identifier"]
     if target["kind"] == "natural_person":
         code = mask_ric(code)
     if not decision.identity:
         return {"kind": target["kind"], "identifier": code}
-    return {"id": target["id"], "kind": target["kind"], "name": target["name"], "identifier": code}
+    view = {"id": target["id"], "kind": target["kind"], "name": target["name"], "identifier": code}
+    if target.get("deregistered_on") is not None:
+        view["deregistered_on"] = target["deregistered_on"]
+    return view
 
 
 def log(session: Session, *, actor: Actor, decided: Sequence[Decided], answers: Sequence[Answer] | None = None,
@@ -445,6 +450,7 @@ _SUBJECT_RECORDS = (
     select(
         _S.c.id.label("s_id"), _S.c.kind.label("s_kind"), _S.c.name.label("s_name"),
         _S.c.identifier.label("s_identifier"), _S.c.identifier_digest.label("s_digest"),
+        _S.c.deregistered_on.label("s_deregistered_on"),
         _R.c.id, _R.c.item_code, _R.c.untrustworthy, _R.c.doc_no, _R.c.doc_date, _R.c.doc_org, _R.c.unit_id,
         _R.c.conduct_date, _R.c.ended_on, _R.c.ended_on_source, _R.c.amount_yuan, _R.c.content,
         _R.c.status, _R.c.objection_open, _R.c.version, _R.c.batch_id, _R.c.line_no, _R.c.received_at,
@@ -475,6 +481,7 @@ _SUBJECT_RECORDS_LEAN = (
     select(
         _S.c.id.label("s_id"), _S.c.kind.label("s_kind"), _S.c.name.label("s_name"),
         _S.c.identifier.label("s_identifier"), _S.c.identifier_digest.label("s_digest"),
+        _S.c.deregistered_on.label("s_deregistered_on"),
         or_(_probe(_E, _E.c.subject_id == _S.c.id, _E.c.status == "listed"),
             _probe(_EP, _EP.c.subject_id == _S.c.id)).label("s_listed"),
         _R.c.id, _R.c.item_code, _R.c.untrustworthy, _R.c.doc_no, _R.c.doc_date, _R.c.doc_org, _R.c.ended_on,
@@ -554,7 +561,8 @@ def loaded_from(rows, *, by: str = "digest", lean: bool = False) -> dict[Any, Lo
         loaded = out.get(key)
         if loaded is None:
             loaded = out[key] = Loaded({"id": row.s_id, "kind": row.s_kind, "name": row.s_name,
-                                        "identifier": row.s_identifier}, [], row.s_digest,
+                                        "identifier": row.s_identifier, "deregistered_on": row.s_deregistered_on},
+                                       [], row.s_digest,
                                        listed=row.s_listed if lean else None, kind=row.s_kind)
         if row.id is not None:
             loaded.rows.append(row)

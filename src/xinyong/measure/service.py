@@ -28,7 +28,7 @@ from ..listing import service as listing
 from ..notice import service as notices
 from ..models import CatalogItem, CreditList, Measure, MeasureApplication, MeasureCheck, Record, Unit
 from ..subject import service as subjects
-from ..subject.identifiers import parse_identifier
+from ..subject.identifiers import parse_lookup
 from ..unit import service as units
 from ..unit.rules import check_purpose
 from . import rules
@@ -350,7 +350,7 @@ def prepare_check(session: Session, *, actor: Actor, subjects_raw: list[str], co
     invalid: dict[int, InvalidInput] = {}
     for i, raw in enumerate(subjects_raw):
         try:
-            ident = parse_identifier(raw, today=day, allow_unlisted_region=True)
+            ident = parse_lookup(raw, today=day)  # an old form finds its subject too (issue 13 §6)
         except InvalidInput as exc:
             invalid[i] = exc
             continue

@@ -70,7 +70,9 @@ class CatalogDraft(Base):
 
 class CatalogProposal(Base):
     """A unit's proposal of an item for the catalog with its reasons (Art. 10.1); ``contested``: opinions differ
-    widely or the social impact may be large, so an assessment with the supervisor is held first."""
+    widely or the social impact may be large, so an assessment with the supervisor is held first. ``kind``:
+    ``include`` (the item, new or changed, goes into the catalog: ``item`` is its definition) or ``retire`` (the item
+    leaves the catalog: ``item`` names it); NULL before migration 0030: include."""
 
     __tablename__ = "catalog_proposal"
     __table_args__ = {"sqlite_autoincrement": True}
@@ -79,6 +81,7 @@ class CatalogProposal(Base):
     unit_id: Mapped[int | None] = mapped_column(ForeignKey("unit.id"))
     item_code: Mapped[str] = mapped_column(String(40))
     item: Mapped[dict] = mapped_column(JSON)  # the proposed definition (catalog.service.describe's keys)
+    kind: Mapped[str | None] = mapped_column(String(16))  # include | retire; NULL: include (before 0030)
     reasons: Mapped[str] = mapped_column(Text)
     contested: Mapped[bool] = mapped_column(Boolean)
     state: Mapped[str] = mapped_column(String(16))  # proposed | in_draft | published | withdrawn
@@ -106,8 +109,10 @@ class CatalogAssessment(Base):
 
 
 class CatalogComment(Base):
-    """A comment received on a draft while it was out for public comment, as the supervisor summarises it (nobody
-    named, ID-shaped numbers masked), and the response to it (Art. 10.2)."""
+    """A comment received on a draft while it was out for public comment, and the response to it (Art. 10.2): sent
+    by anyone on the portal or the API (``channel``; ``summary`` is its text as received) or recorded by the
+    supervisor (``channel`` NULL; ``summary`` as the supervisor summarises it). Nobody is named; ID-shaped numbers
+    are masked. ``contact``: what a commenter chose to give to be answered, shown to the supervisor only."""
 
     __tablename__ = "catalog_comment"
     __table_args__ = {"sqlite_autoincrement": True}
@@ -116,6 +121,8 @@ class CatalogComment(Base):
     draft_id: Mapped[int] = mapped_column(ForeignKey("catalog_draft.id"), index=True)
     received_on: Mapped[date] = mapped_column(Date)
     summary: Mapped[str] = mapped_column(Text)
+    channel: Mapped[str | None] = mapped_column(String(16))  # portal | api; NULL: recorded by the supervisor
+    contact: Mapped[str | None] = mapped_column(Text)  # never shown publicly
     response: Mapped[str | None] = mapped_column(Text)
     responded_on: Mapped[date | None] = mapped_column(Date)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
@@ -123,8 +130,8 @@ class CatalogComment(Base):
 
 class CatalogVersion(Base):
     """One publication of the catalog (Art. 10.2), numbered from 1: the draft it published, when, the items it
-    published (their definitions) and the procedures and standards of Art. 11.2. A record's version is the one in
-    force when it was received."""
+    published (their definitions), the items it retired, and the procedures and standards of Art. 11.2. A record's
+    version is the one in force when it was received."""
 
     __tablename__ = "catalog_version"
 
@@ -133,4 +140,5 @@ class CatalogVersion(Base):
     published_on: Mapped[date] = mapped_column(Date)
     published_at: Mapped[datetime] = mapped_column(DateTime(timezone=True))
     items: Mapped[list] = mapped_column(JSON)
+    retired: Mapped[list | None] = mapped_column(JSON)  # the items it retired ({code, name_zh, name_en}); NULL: none
     procedures: Mapped[str | None] = mapped_column(Text)

@@ -21,6 +21,7 @@ class ExchangePartner(Base):
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     unit_id: Mapped[int] = mapped_column(ForeignKey("unit.id"), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))  # national | province | city (exchange.rules.PARTNER_KINDS)
     region: Mapped[str] = mapped_column(String(8))
     verify_key: Mapped[str] = mapped_column(String(64))  # base64 of the raw 32-byte Ed25519 public key
     seal_key: Mapped[str] = mapped_column(String(64))  # base64 of the raw 32-byte X25519 public key

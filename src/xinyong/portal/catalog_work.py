@@ -1,10 +1,12 @@
 """Compiling the catalog in the portal (Art. 10), over ``catalog.compilation`` as the CLI is.
 
 ``/unit/catalog``: a providing unit's officer proposes an item with its reasons (flagged when opinions differ widely
-or the social impact may be large) and follows its proposals. ``/oversight/catalog``: the supervisor records the
-assessment of a contested proposal, compiles proposals into a draft with the procedures of Art. 11.2, puts it out for
-public comment, records each comment and its response, the deliberative body's approval, and publishes it. The public
-reads the drafts on ``/catalog`` and ``/catalog/drafts/{id}``.
+or the social impact may be large), or proposes to retire one (``/unit/catalog/retire``), and follows its proposals.
+``/oversight/catalog``: the supervisor records the assessment of a contested proposal, compiles proposals into a draft
+with the procedures of Art. 11.2, puts it out for public comment, records comments received elsewhere and answers
+every comment (those the public sent on the portal or the API with the contact they gave, seen only here), records the
+deliberative body's approval, and publishes it. The public reads the drafts, and comments during the period, on
+``/catalog`` and ``/catalog/drafts/{id}`` (``portal/public.py``).
 """
 
 from __future__ import annotations
@@ -22,7 +24,7 @@ from ..db import session_scope
 from ..errors import DomainError, InvalidInput
 from ..law.errors import LawError
 from ..models import CatalogAssessment, CatalogDraft, CatalogProposal, Unit
-from . import i18n, web
+from . import web
 
 router = APIRouter(include_in_schema=False)
 
@@ -40,10 +42,8 @@ def _unit(request: Request) -> web.Viewer:
 
 
 def _refusal(request: Request, exc: DomainError | LawError, where: str) -> dict[str, Any]:
-    page_lang = web.lang(request)[0]
-    translated = i18n.translate_message(exc.message, page_lang)
-    return {"where": where, "message": translated or exc.message, "article": exc.article,
-            "lang": page_lang if translated else "en"}
+    message, message_lang = web.worded(exc.message, web.lang(request)[0])
+    return {"where": where, "message": message, "article": exc.article, "lang": message_lang}
 
 
 def _day(text: str, field: str) -> date:
@@ -69,7 +69,8 @@ def _proposals(session, where) -> list[dict[str, Any]]:
 def _oversight_page(request: Request, *, refusal=None, status: int = 200) -> Response:
     with session_scope(request.app.state.engine) as s:
         proposals = _proposals(s, CatalogProposal.id.is_not(None))
-        drafts = [compilation.draft_view(s, d) for d in s.scalars(select(CatalogDraft).order_by(CatalogDraft.id.desc()))]
+        drafts = [compilation.draft_view(s, d, for_supervisor=True)
+                  for d in s.scalars(select(CatalogDraft).order_by(CatalogDraft.id.desc()))]
         versions = compilation.versions(s)
     return web.render(request, "portal/oversight/catalog.html",
                       {"proposals": proposals, "drafts": drafts, "versions": versions, "refusal": refusal},
@@ -135,11 +136,13 @@ async def oversight_step(request: Request, step: str) -> Response:
 
 # --- a providing unit -------------------------------------------------------------------------------------------
 
-def _unit_page(request: Request, viewer: web.Viewer, *, refusal=None, form=None, status: int = 200) -> Response:
+def _unit_page(request: Request, viewer: web.Viewer, *, refusal=None, form=None, retire_form=None,
+               status: int = 200) -> Response:
     with session_scope(request.app.state.engine) as s:
         mine = _proposals(s, CatalogProposal.unit_id == viewer.actor.unit_id)
     return web.render(request, "portal/unit/catalog.html",
-                      {"proposals": mine, "refusal": refusal, "form": form or {}, "here": "catalog"}, status=status)
+                      {"proposals": mine, "refusal": refusal, "form": form or {}, "retire_form": retire_form or {},
+                       "here": "catalog"}, status=status)
 
 
 @router.get("/unit/catalog", response_class=HTMLResponse)
@@ -173,5 +176,26 @@ def unit_propose(request: Request, csrf_token: str = Form(""), code: str = Form(
             compilation.propose(s, item=item, reasons=reasons, contested=bool(contested), actor=viewer.actor)
     except (DomainError, LawError) as exc:
         return _unit_page(request, viewer, refusal=_refusal(request, exc, "propose"), form=form,
+                          status=getattr(exc, "status", 422))
+    return web.redirect("/unit/catalog?proposed=1")
+
+
+@router.post("/unit/catalog/retire", response_class=HTMLResponse)
+def unit_propose_retirement(request: Request, csrf_token: str = Form(""), code: str = Form(""),
+                            reasons: str = Form(""), contested: str = Form("")) -> Response:
+    """A unit proposes to take an item out of the catalog, with its reasons: it goes through the draft, the public
+    comment and the approval as an item going in does (platform policy resting on Art. 10)."""
+    try:
+        web.check_csrf(request, csrf_token)
+        viewer = _unit(request)
+    except DomainError as exc:
+        return web.error_page(request, exc)
+    form = {"code": code, "reasons": reasons, "contested": bool(contested)}
+    try:
+        with session_scope(request.app.state.engine) as s:
+            compilation.propose(s, item={"code": code.strip()}, reasons=reasons, contested=bool(contested),
+                                actor=viewer.actor, kind="retire")
+    except (DomainError, LawError) as exc:
+        return _unit_page(request, viewer, refusal=_refusal(request, exc, "retire"), retire_form=form,
                           status=getattr(exc, "status", 422))
     return web.redirect("/unit/catalog?proposed=1")

@@ -23,7 +23,8 @@ from ..audit import service as audit
 from ..auth import Actor
 from ..catalog import compilation
 from ..catalog import service as catalog
-from ..catalog.schemas import CatalogDraftRead, PublicCatalogItemRead
+from ..catalog.schemas import (CatalogCommentIn, CatalogCommentReceivedRead, CatalogDraftRead,
+                               PublicCatalogItemRead)
 from ..clock import now, today
 from ..db import session_scope
 from ..deps import engine as engine_dep
@@ -32,7 +33,7 @@ from ..law.errors import LawError
 from ..listing import service as listing
 from ..measure import service as measures
 from ..models import CatalogItem, CreditList, ServiceNorm
-from ..schemas import ReadModel, storable
+from ..schemas import ReadModel, id_path, storable
 from ..unit import service as units
 from ..unit.rules import PURPOSES
 from . import web
@@ -167,6 +168,18 @@ def catalog_drafts_json(eng: Engine = Depends(engine_dep)) -> list[dict]:
         return compilation.public_drafts(s)
 
 
+@api.post("/catalog/drafts/{draft_id}/comments", status_code=201, response_model=CatalogCommentReceivedRead,
+          responses=responses(404, 422))
+def catalog_comment_json(body: CatalogCommentIn, draft_id: int = id_path("The draft's id"),
+                         eng: Engine = Depends(engine_dep)) -> dict:
+    """Comment on a draft of the catalog during its public comment period (Art. 10.2). No token: anyone may. The
+    text is stored as received (ID-shaped numbers masked) and answered on the draft's page; the contact, if given,
+    is shown to the supervisor only. Outside the period: 422 naming the article."""
+    with session_scope(eng) as s:
+        c = compilation.submit_comment(s, draft_id=draft_id, text=body.text, contact=body.contact, channel="api")
+        return {"id": c.id, "draft": c.draft_id, "received_on": c.received_on, "text": c.summary}
+
+
 @api.get("/organs", response_model=list[OrganListRead], responses=responses())
 def organs_json(eng: Engine = Depends(engine_dep)) -> list[dict]:
     """Each organ's published inquiry list with its publication dates (Art. 17.2). No token."""
@@ -210,8 +223,8 @@ def catalog_page(request: Request) -> HTMLResponse:
                                            "version": versions[0] if versions else None})
 
 
-@router.get("/catalog/drafts/{draft_id}", **HTML)
-def catalog_draft_page(request: Request, draft_id: str) -> HTMLResponse:
+def _draft_page(request: Request, draft_id: str, *, refusal: dict | None = None, form: dict | None = None,
+                status: int = 200) -> HTMLResponse:
     try:
         with session_scope(request.app.state.engine) as s:
             draft = next((d for d in compilation.public_drafts(s) if str(d["id"]) == draft_id), None)
@@ -219,7 +232,44 @@ def catalog_draft_page(request: Request, draft_id: str) -> HTMLResponse:
                 raise NotFound(msg("no draft {id}", id=draft_id[:20]), field="draft")
     except (DomainError, LawError) as exc:
         return web.error_page(request, exc)
-    return _page(request, "catalog_draft.html", {"draft": draft})
+    day = today().isoformat()
+    # the comment form only while the draft is out for comment (the service refuses a comment outside it anyway)
+    open_now = draft["state"] == "out_for_comment" and draft["comment_from"] <= day <= draft["comment_to"]
+    return _page(request, "catalog_draft.html", {"draft": draft, "open_now": open_now, "refusal": refusal,
+                                                 "form": form or {}, "sent": request.query_params.get("sent")},
+                 status=status)
+
+
+@router.get("/catalog/drafts/{draft_id}", **HTML)
+def catalog_draft_page(request: Request, draft_id: str) -> HTMLResponse:
+    return _draft_page(request, draft_id)
+
+
+@router.post("/catalog/drafts/{draft_id}/comments", **HTML)
+def catalog_draft_comment(request: Request, draft_id: str, csrf_token: str = Form(""), text: str = Form(""),
+                          contact: str = Form("")) -> Response:
+    """Anyone, signed in or not, comments on a draft during its comment period (Art. 10.2). The form carries the
+    CSRF token as every form does: the session's when signed in, else the browser's ``xinyong_csrf`` cookie's
+    (double submit, ``web.check_csrf``)."""
+    try:
+        web.check_csrf(request, csrf_token)
+        if not draft_id.isdigit() or len(draft_id) > 18:
+            raise NotFound(msg("no draft {id}", id=draft_id[:20]), field="draft")
+        with session_scope(request.app.state.engine) as s:
+            compilation.submit_comment(s, draft_id=int(draft_id), text=storable(text), contact=storable(contact),
+                                       channel="portal")
+    except NotFound as exc:
+        return web.error_page(request, exc)
+    except (DomainError, LawError, ValueError) as exc:
+        if isinstance(exc, ValueError):  # text the databases cannot store
+            exc = InvalidInput(str(exc), field="text")
+        if getattr(exc, "status", None) == 403:
+            return web.error_page(request, exc)
+        message, message_lang = web.worded(exc.message, web.lang(request)[0])
+        return _draft_page(request, draft_id, refusal={"message": message, "lang": message_lang,
+                                                       "article": exc.article},
+                           form={"text": text, "contact": contact}, status=getattr(exc, "status", 422))
+    return web.redirect(f"/catalog/drafts/{draft_id}?sent=1#comment-form")
 
 
 @router.get("/organs", **HTML)

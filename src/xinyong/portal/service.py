@@ -21,7 +21,7 @@ from ..errors import DomainError, NotFound
 from ..inquiry import service as inquiry
 from ..models import Record, Subject
 from ..subject import service as subjects
-from ..subject.identifiers import parse_identifier
+from ..subject.identifiers import parse_identifier, parse_lookup
 from . import rules
 
 PUBLIC_KINDS = ("organization", "government_organ")
@@ -68,14 +68,16 @@ def looks_like_personal_id(q: str) -> bool:
 
 
 def _by_uscc(session: Session, q: str) -> Subject | None:
+    """The organization whose USCC, former USCC or old organization code (GB 11714, recorded by a change) is
+    ``q``: ``identifiers.parse_lookup``, as every front door finds a subject."""
     code = q.replace(" ", "").upper()
-    if len(code) != 18:
+    if len(code) not in (9, 10, 18):
         return None
     try:
-        ident = parse_identifier(code, today=today(), allow_unlisted_region=True)
+        ident = parse_lookup(code, today=today())
     except DomainError:
         return None
-    if ident.scheme != "uscc":  # a resident ID number: never looked up in public
+    if ident.scheme not in ("uscc", "org"):  # a resident ID number: never looked up in public
         return None
     digest = subjects.identifier_digest(ident)
     found = session.scalar(
@@ -88,7 +90,7 @@ def _by_uscc(session: Session, q: str) -> Subject | None:
 
 
 def _result(s: Subject) -> dict[str, Any]:
-    return {"id": s.id, "name": s.name, "uscc": s.identifier, "kind": s.kind}
+    return {"id": s.id, "name": s.name, "uscc": s.identifier, "kind": s.kind, "deregistered_on": s.deregistered_on}
 
 
 @dataclass

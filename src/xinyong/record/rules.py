@@ -24,7 +24,7 @@ from ..errors import DomainError, InvalidInput, RuleViolation, msg
 from ..law import parameters
 from ..law.periods import add_years
 from ..law.rules import rule
-from ..subject.identifiers import Identifier, explain_unusable, mask_ric, parse_identifier
+from ..subject.identifiers import Identifier, explain_unusable, mask_ric, parse_identifier, parse_lookup
 from .fields import (
     STRUCTURAL_KEYS,
     FieldError,
@@ -372,6 +372,15 @@ def ended_on_for(item: ItemInfo, given: date | None, doc_date: date) -> tuple[da
 def _parse_subject_id(raw: str, today: date) -> Identifier:
     unusable = explain_unusable(raw)
     if unusable:
+        # A valid old organization code or 15-digit number may name a subject the platform knows (its former
+        # identifier, or the 18-digit form): stored under it, else refused with this message when the chunk's
+        # subjects are looked up (``service.store_chunk``), never a new subject (issue 13 §6).
+        try:
+            ident = parse_lookup(raw, today=today) if isinstance(raw, str) else None
+        except InvalidInput:
+            ident = None
+        if ident is not None and ident.former_form is not None:
+            return ident  # its unknown_reason is this message
         raise InvalidInput(unusable, article="Art. 2", field="subject_id")
     # Development-zone region codes (e.g. 西安高新区 610131) are issued in practice though GB/T 2260
     # does not list them: a code that passes both checks is accepted when its province exists.
@@ -388,6 +397,10 @@ def _subject(values: dict[str, Any], ctx: RowContext) -> Identifier:
         )
     ident = ctx.identifier(raw)
     cls = (values.get("subject_class") or "").strip()
+    if ident.former_form is not None and (cls in NATURAL_PERSON_CLASSES and not ident.is_natural_person
+                                          or cls in ORGANIZATION_CLASSES and ident.is_natural_person):
+        # an old form whose class disagrees: refused as today (it is not a look-up key for that class)
+        raise InvalidInput(ident.unknown_reason, article="Art. 2", field="subject_id")
     if cls in NATURAL_PERSON_CLASSES and ident.kind != "natural_person":
         raise InvalidInput(
             msg("the subject class says '{cls}' but the identifier is a Unified Social Credit Code", cls=cls),

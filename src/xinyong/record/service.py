@@ -22,10 +22,11 @@ from sqlalchemy.orm import Session
 
 from ..audit import service as audit
 from ..auth import Actor
-from ..errors import msg
+from ..errors import InvalidInput, msg
 from ..law.errors import message_parts
 from ..models import BatchReject, Record
 from ..subject import service as subjects
+from .fields import mask_id_shaped
 from .rules import RecordDraft
 
 RECORD_COLUMNS = (
@@ -73,7 +74,15 @@ def store_chunk(
         return out
     ensure_statistics(session)
     subject_ids = subjects.resolve_many(session, ((d.identifier, d.subject_name) for _, d in drafts))
-    keyed = [(line, d, subject_ids[(d.identifier.scheme, d.identifier.code)]) for line, d in drafts]
+    keyed = []
+    for line, d in drafts:
+        sid = subject_ids.get((d.identifier.scheme, d.identifier.code))
+        if sid is None:  # an old form naming no subject the platform knows: refused as the identifier check does
+            if batch_id is None:  # one record (the API): as its row check would refuse it
+                raise InvalidInput(d.identifier.unknown_reason, article="Art. 2", field="subject_id")
+            out.rejects.append(Reject(line, "subject_id", mask_id_shaped(d.identifier.unknown_reason), "Art. 2"))
+            continue
+        keyed.append((line, d, sid))
 
     existing = _existing(session, unit_id, [(d.item_code, d.doc_no, sid) for _, d, sid in keyed])
     seen: dict[tuple, tuple[int, str]] = {}

@@ -164,6 +164,8 @@ def to_pdf(r: dict[str, Any], sealed: dict[str, Any] | None = None) -> bytes:
         [_bi("名称", "Name", st, True), _p(subj["name"], st["base"])],
         [_bi(subj["scheme_zh"], "Identifier", st, True), _p(subj["identifier"], st["base"])],
         [_bi("主体类别", "Kind", st, True), _p(f"{subj['kind_zh']}（{subj['kind']}）", st["base"])],
+        *([[_bi("注销日期", "Deregistered on", st, True), _p(subj["deregistered_on"], st["base"])]]
+          if subj.get("deregistered_on") else []),
     ], [32 * mm, width - 32 * mm], label_col=True))
 
     for i, s in enumerate(r["sections"]):
@@ -230,6 +232,9 @@ def to_pdf(r: dict[str, Any], sealed: dict[str, Any] | None = None) -> bytes:
                          _p((c["withdrawn_at"] or "—")[:10], st["small"])])
         story.append(_table(rows, [34 * mm, width - 34 * mm - 28 * mm - 30 * mm - 30 * mm - 20 * mm, 28 * mm,
                                    30 * mm, 30 * mm, 20 * mm], header=True))
+
+    story.extend(_letters(r.get("letters"), st, width))
+    story.extend(_changes(r.get("changes"), st, width))
 
     story.append(_p("说明  Notes", st["h2"]))
     for n, note in enumerate(r["notes"], start=1):
@@ -300,7 +305,9 @@ def _record(rec: dict[str, Any], st: dict[str, Any], width: float) -> list[Any]:
         [_p(head, st["h3"]), "", "", ""],
         [_bi("决定机关", "Deciding organ", st, True), _p(rec["document"]["organ"], st["base"]),
          _bi("决定日期", "Date", st, True), _p(rec["document"]["date"], st["base"])],
-        [_bi("信息来源", "Source unit", st, True), _p(f"{rec['source']['unit']}\n{rec['source']['uscc']}", st["base"]),
+        [_bi("信息来源", "Source unit", st, True), _p(f"{rec['source']['unit']}\n{rec['source']['uscc']}" + (
+            f"\n目录版本 Catalog version {rec['source']['catalog_version']}"
+            if rec["source"].get("catalog_version") else ""), st["base"]),
          _bi("查询期限至", "Inquiry period ends", st, True), _p(period_end(rec), st["base"])],
     ]
     for label, text in content_items(rec["content"]):
@@ -379,4 +386,54 @@ def _facts(s: dict[str, Any], st: dict[str, Any], width: float) -> list[Any]:
                          _p("\n".join(ground_text(x) for x in m["grounds"]), st["base"]),
                          _bi(m["document"] or "", m["decided_on"], st)])
         out.append(_table(rows, [45 * mm, 40 * mm, width - 125 * mm, 40 * mm], header=True))
+    return out
+
+
+def _own_section_head(title: str, rows: list | None, st: dict[str, Any]) -> list[Any]:
+    """A section of the subject's own report: its title, and the line that stands for its table when the report is
+    not the subject's (None) or the section is empty."""
+    out: list[Any] = [_p(title, st["h2"])]
+    if rows is None:
+        out.append(_p("仅在信息主体本人的报告中载明（stated in the subject's own reports only）", st["none"]))
+    elif not rows:
+        out.append(_p("暂无记录（none recorded）", st["none"]))
+    return out
+
+
+def _letters(letters: list[dict[str, Any]] | None, st: dict[str, Any], width: float) -> list[Any]:
+    """The letters sent to the subject (as in the HTML)."""
+    from reportlab.lib.units import mm
+
+    out = _own_section_head("书面告知  Letters to the subject (Art. 32.1, 36, 37, 38)", letters, st)
+    if not letters:
+        return out
+    rows = [[_bi("日期", "Sent", st), _bi("告知事项", "Letter", st), _bi("依据", "Article", st),
+             _bi("阅读", "Read", st), _bi("邮件提示", "E-mail", st)]]
+    for n in letters:
+        mail = {"sent": "已发送"}.get(n["mail"] or "", n["mail"] or "—")
+        rows.append([_p(n["sent_on"], st["small"]), _bi(n["zh"], n["en"], st), _p(n["article"], st["small"]),
+                     _p(n["read_on"] or "未读", st["small"]), _p(mail, st["small"])])
+    out.append(_table(rows, [22 * mm, width - 22 * mm - 28 * mm - 22 * mm - 20 * mm, 28 * mm, 22 * mm, 20 * mm],
+                      header=True))
+    return out
+
+
+def _changes(changes: list[dict[str, Any]] | None, st: dict[str, Any], width: float) -> list[Any]:
+    """The changes of the subject's name and identifiers (as in the HTML; issue 13 §6)."""
+    from reportlab.lib.units import mm
+
+    out = _own_section_head("名称和标识变更  Changes of name and identifiers", changes, st)
+    if not changes:
+        return out
+    rows = [[_bi("日期", "Day", st), _bi("变更", "Change", st), _bi("变更前 → 变更后", "Before → after", st),
+             _bi("提供单位", "Providing unit", st), _bi("依据文书", "Document", st)]]
+    for c in changes:
+        kind = _bi(c["zh"], c["en"] + (f": {c['other']['name']} {c['other']['identifier']}" if c["other"] else ""), st)
+        values = f"{c['old'] or '—'} → {c['new'] or '—'}" if c["old"] or c["new"] else "—"
+        doc = c["document"]
+        rows.append([_p(c["day"], st["small"]), kind, _p(values, st["base"]), _p(c["unit"] or "—", st["base"]),
+                     _bi(f"{doc['organ']} {doc['number']}", doc["date"] + (f" · {c['reason']}" if c["reason"] else ""),
+                         st)])
+    out.append(_table(rows, [22 * mm, 38 * mm, width - 22 * mm - 38 * mm - 34 * mm - 45 * mm, 34 * mm, 45 * mm],
+                      header=True))
     return out

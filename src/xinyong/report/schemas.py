@@ -72,6 +72,8 @@ class ReportSubjectRead(ReadModel):
     kind: str
     kind_zh: str
     scheme_zh: str
+    deregistered_on: str | None = Field(None, description="ISO 8601 date the subject was deregistered (absent "
+                                        "when it was not)")
 
 
 class SummaryRead(ReadModel):
@@ -144,6 +146,14 @@ class ReportRead(ReadModel):
                                                   "who, items, purpose, until, notice version, form, restricted "
                                                   "kinds, adverse consequences told, withdrawn (the subject's own "
                                                   "report; absent from reports issued before)")
+    letters: list[dict[str, Any]] | None = Field(None, description="The letters sent to the subject (Art. 32.1, "
+                                                 "36, 37, 38): sent on, kind, article, read on, e-mail (the "
+                                                 "subject's own report; absent from reports issued before)")
+    changes: list[dict[str, Any]] | None = Field(None, description="Changes of the subject's name and identifiers "
+                                                 "(issue 13 §6): day, kind, before and after (a person's numbers "
+                                                 "masked), providing unit, document, the other subject of a merger "
+                                                 "or split (the subject's own report; absent from reports issued "
+                                                 "before)")
     notes: list[Bilingual]
 
 

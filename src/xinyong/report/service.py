@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session
 
 from ..audit import service as audit
 from ..auth import CONSOLE, Actor
+from ..catalog import compilation
 from ..clock import now, today
 from ..config import env as setting
 from ..errors import Forbidden, InvalidInput, NotFound, RuleViolation, msg
@@ -205,7 +206,11 @@ ROLE_LABELS = {
     "enterprise": ("企业", "enterprise"),
     "public-enterprise": ("公共企业", "public enterprise"),
     "public-institution": ("事业单位", "public institution"),
+    "platform": ("其他信用信息平台", "another credit information platform"),  # an export to it (Art. 12)
 }
+# An export to another platform is logged with this purpose (exchange.service.PURPOSE; report may not import exchange).
+EXCHANGE_PURPOSE = ("信用信息共享（向其他信用信息平台提供）", "credit information sharing (provided to another platform)",
+                    "Art. 12")
 DECISION_LABELS = {"allow": ("准予", "allowed"), "deny": ("拒绝", "refused"), "notfound": ("未找到", "not found")}
 
 
@@ -227,8 +232,12 @@ def build_sections(session: Session, *, answer: inquiries.Answer, entries: list[
     histories = _histories(session, {r["id"]: r["content"] for r in records}, target["id"])
     by_section: dict[str, dict[str, list]] = defaultdict(lambda: defaultdict(list))
     item_names: dict[str, tuple[str, str]] = {}
+    # the catalog version each record was received under: derived (never stored), the versions read once
+    catalog_version = compilation.version_lookup(session)
     for rec in records:
-        rec = {**rec, "source": {k: v for k, v in rec["source"].items() if k in ("unit", "uscc", "received_at")},
+        source = {k: v for k, v in rec["source"].items() if k in ("unit", "uscc", "received_at")}
+        source["catalog_version"] = catalog_version(source.get("received_at"))
+        rec = {**rec, "source": source,
                "markers": [{"code": m, "zh": MARKER_LABELS.get(m, (m, m))[0], "en": MARKER_LABELS.get(m, (m, m))[1]}
                            for m in rec["markers"]],
                "history": histories.get(rec["id"], [])}
@@ -259,6 +268,8 @@ def _snapshot(session: Session, *, number: str, issued_at, conf: ReportSettings,
     basic = {"name": subject.get("name"), "identifier": subject["identifier"], "kind": subject["kind"],
              "kind_zh": kind_zh, "scheme_zh": "公民身份号码" if subject["kind"] == "natural_person"
              else "统一社会信用代码"}
+    if subject.get("deregistered_on") is not None:  # as the answer says who the subject is (issue 13 §6)
+        basic["deregistered_on"] = subject["deregistered_on"].isoformat()
     inquiry_rows = _inquiries(session, target["id"]) if self_view else None
     consent_rows = consents(session, target["id"]) if self_view else None
     return {
@@ -280,6 +291,8 @@ def _snapshot(session: Session, *, number: str, issued_at, conf: ReportSettings,
         "inquiries": inquiry_rows,
         "uses": _uses(inquiry_rows) if inquiry_rows is not None else None,
         "consents": consent_rows,
+        "changes": changes(session, target["id"]) if self_view else None,
+        "letters": letters(session, target["id"]) if self_view else None,
         "notes": [
             {"zh": "本报告仅记载信息提供单位依法提供的事实信息，每条信息均注明来源单位和文书。",
              "en": "This report states facts as provided by the providing units, each with its source and "
@@ -446,6 +459,66 @@ def consents(session: Session, subject_id: int) -> list[dict[str, Any]]:
     return out
 
 
+CHANGE_LABELS = {
+    "name_changed": ("名称变更", "name changed"),
+    "identifier_changed": ("标识变更", "identifier changed"),
+    "former_identifier": ("登记原标识", "former identifier recorded"),
+    "deregistered": ("注销", "deregistered"),
+    "merged_into": ("并入另一主体", "merged into another subject"),
+    "merged_from": ("另一主体并入本主体", "another subject merged into this one"),
+    "split_from": ("由另一主体分立而来", "split from another subject"),
+    "split_into": ("另一主体由本主体分立", "another subject split from this one"),
+}
+
+
+LETTER_LABELS = {
+    "measure_applied": ("措施实施告知", "a measure applied to you (its basis, grounds and organ)"),
+    "objection_step": ("异议处理告知", "a step of your objection"),
+    "record_revoked": ("信息撤销告知", "information about you revoked, to be deleted"),
+    "record_restored": ("信用修复告知", "your credit restored: the information hidden from inquiry"),
+}
+
+
+def letters(session: Session, subject_id: int) -> list[dict[str, Any]]:
+    """The letters the platform sent the subject (Art. 32.1, 36, 37, 38), for its own report: when, what kind, the
+    article, whether and when it was read, and whether the e-mail announcing it went out. Not their text: the
+    letters stay in the subject's inbox (``/me/notices``), and a letter may name a record that Art. 37 later
+    deletes (the report is stored)."""
+    from ..clock import local_date
+    from ..notice import service as notices
+
+    out = []
+    for n in reversed(notices.inbox(session, subject_id)):  # oldest first, as the report's other tables
+        zh, en = LETTER_LABELS.get(n["kind"], (n["kind"], n["kind"]))
+        out.append({"id": n["id"], "kind": n["kind"], "zh": zh, "en": en, "article": n["article"],
+                    "sent_on": local_date(n["created_at"]).isoformat(),
+                    "read_on": local_date(n["read_at"]).isoformat() if n["read_at"] else None,
+                    "mail": n["mail"]})
+    return out
+
+
+def changes(session: Session, subject_id: int) -> list[dict[str, Any]]:
+    """The changes of the subject's name and identifiers (issue 13 §6), for its own report: the day each took
+    effect, its kind, before → after, the providing unit and the document (with the decision's reason for a
+    merger or a split, and the other subject by its public view). A natural person's numbers as the change
+    holds them, masked (前6后4): the report is stored; the full numbers are shown only on the subject's own
+    page (``/me``), read live."""
+    from ..subject import service as subject_life
+
+    out = []
+    for c in subject_life.history(session, subject_id)["changes"]:
+        zh, en = CHANGE_LABELS.get(c["kind"], (c["kind"], c["kind"]))
+        other = c["other_subject"]
+        out.append({
+            "day": c["effective_on"].isoformat(), "kind": c["kind"], "zh": zh, "en": en,
+            "old": c["old_value"], "new": c["new_value"],
+            "other": {"name": other["name"], "identifier": other["identifier"]} if other else None,
+            "unit": c["unit"], "reason": c["reason"],
+            "document": {"number": c["doc_no"], "date": c["doc_date"].isoformat(), "organ": c["doc_org"]},
+        })
+    return out
+
+
 def _inquiries(session: Session, subject_id: int) -> list[dict]:
     """Who inquired, when, for what purpose, under which authorization (Art. 34.2)."""
     rows = inquiries.inquiries_about(session, subject_id)
@@ -457,7 +530,8 @@ def _inquiries(session: Session, subject_id: int) -> list[dict]:
         a = auths.get(r["authorization_id"])
         role_zh, role_en = ROLE_LABELS.get(r["by"]["role"], (r["by"]["role"], r["by"]["role"]))
         purpose = r["purpose"]
-        p_zh, p_en, _ = PURPOSES.get(purpose, (purpose, purpose, None)) if purpose else (None, None, None)
+        p_zh, p_en, _ = PURPOSES.get(purpose, EXCHANGE_PURPOSE if purpose == "exchange" else (purpose, purpose, None)) \
+            if purpose else (None, None, None)
         dec_zh, dec_en = DECISION_LABELS.get(r["decision"], (r["decision"], r["decision"]))
         out.append({
             "at": r["at"][:19], "role": r["by"]["role"], "role_zh": role_zh, "role_en": role_en,

@@ -5,6 +5,7 @@ Pure functions, no database, no clock: ``today`` is always a parameter.
     parse_identifier(raw, *, today) -> Identifier     # dispatches on shape
     parse_uscc(raw, *, today) -> Identifier           # GB 32100-2015
     parse_ric(raw, *, today) -> Identifier            # GB 11643-1999
+    parse_lookup(raw, *, today) -> Identifier         # also an old form that finds a subject (issue 13 §6)
     explain_unusable(raw) -> str | None               # for importers: "this is not an identifier, because…"
     normalise(raw) -> (text, normalisations)
 
@@ -39,7 +40,7 @@ Personal information: the resident ID number is never put in a message, a ``repr
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from operator import mul
 from typing import Any, Literal
@@ -103,7 +104,7 @@ EARLIEST_BIRTH_DATE = date(1880, 1, 1)
 
 _LOOKALIKES = {"O": "0", "I": "1", "Z": "2", "S": "5", "V": "U"}
 
-Scheme = Literal["uscc", "ric"]
+Scheme = Literal["uscc", "ric", "org"]  # "org": an old organization code, a look-up key only (``parse_lookup``)
 Kind = Literal["natural_person", "organization", "government_organ"]
 
 
@@ -124,7 +125,11 @@ class Defect:
 
 
 def mask_ric(code: str) -> str:
-    """前6后4: keep the region code and the last four characters of a resident ID number."""
+    """前6后4: keep the region code and the last four characters of a resident ID number. A 15-digit number
+    (GB 11643-1989: region, YYMMDD, a 3-digit sequence, no check digit) keeps its last three: its last four would
+    show a digit of the birth day."""
+    if len(code) == 15:
+        return code[:6] + "*" * 6 + code[-3:]
     return code[:6] + "*" * (len(code) - 10) + code[-4:]
 
 
@@ -147,6 +152,12 @@ class Identifier:
     # RIC only (personal information: kept out of repr)
     birth_date: date | None = field(default=None, repr=False)
     sex: Literal["M", "F"] | None = field(default=None, repr=False)
+    # An old form typed to find a subject (``parse_lookup``): "org" (a GB 11714 organization code, scheme
+    # "org") or "ric15" (a 15-digit resident ID number, read as its 18-digit form). Such an identifier only
+    # finds a subject the platform knows; it never names a new one. ``unknown_reason``: the refusal, today's
+    # word for word, where it finds none (an import row).
+    former_form: Literal["org", "ric15"] | None = None
+    unknown_reason: str | None = field(default=None, repr=False, compare=False)
 
     @property
     def is_natural_person(self) -> bool:
@@ -163,6 +174,8 @@ class Identifier:
         """
         if self.scheme == "uscc":
             return self.code
+        if self.scheme == "org":  # an old organization code: public, shown as it was issued (XXXXXXXX-X)
+            return _org_display(self.code)
         return mask_ric(self.code)
 
     @property
@@ -853,6 +866,49 @@ def parse_identifier(raw: str, *, today: date, allow_unlisted_region: bool = Tru
     if defects:
         _raise_defects("uscc", code, defects, notes)
     return _build_uscc(code, notes)
+
+
+def parse_lookup(raw: str, *, today: date) -> Identifier:
+    """An identifier typed to find a subject (an inquiry, a check, a search, an import row naming a subject).
+
+    An 18-character identifier is ``parse_identifier``'s. An old form that ``parse_identifier`` refuses is a key
+    to look a subject up by when it passes its own check: a GB 11714 organization code (``XXXXXXXX-X`` or
+    without the dash; scheme ``org``: its digest is that of the former identifier ``subject_identifier``
+    records), or a 15-digit resident ID number whose region and birth date are real (GB 11643: read as its
+    18-digit form, 19 inserted before the year and the check digit appended — it finds the person whose
+    current or former number that is, and so the person for whom the 15-digit number was recorded, since it
+    is recorded only when its 18-digit form is the person's: ``rules.check_ric_reissue``). Such an identifier
+    carries ``former_form`` and, for a front door that must refuse it when it names nobody (the import),
+    ``unknown_reason``: today's refusal word for word. Anything else is refused exactly as
+    ``parse_identifier`` refuses it (the same error, the same message).
+    """
+    try:
+        return parse_identifier(raw, today=today)
+    except InvalidInput as exc:
+        found = _old_form(raw, today, exc.message) if isinstance(raw, str) else None
+        if found is None:
+            raise
+        return found
+
+
+_NO_REGION = Region(code="", name="", abolished=False, province=None)  # an organization code names no region
+
+
+def _old_form(raw: str, today: date, refusal: str) -> Identifier | None:
+    text, notes = normalise(raw)
+    m = _ORG_CODE.match(text)
+    if m and org_code_check_char(m.group(1)) == m.group(2):
+        code = m.group(1) + m.group(2)
+        return Identifier(scheme="org", code=code, kind="organization", normalisations=notes, region_code="",
+                          region_name="", region_abolished=False, region=_NO_REGION, org_code=code,
+                          former_form="org", unknown_reason=refusal)
+    if len(text) == 15 and text.isascii() and text.isdigit():
+        first17 = text[:6] + "19" + text[6:]
+        eighteen = first17 + ric_check_char(first17)
+        if check_ric(eighteen, today):  # its region or its birth date is not real: refused as today
+            return None
+        return replace(_build_ric(eighteen, notes), former_form="ric15", unknown_reason=refusal)
+    return None
 
 
 def is_valid(raw: str, *, today: date, allow_unlisted_region: bool = True) -> bool:

@@ -24,7 +24,7 @@ from ..config import get_settings
 from ..db import one_of
 from ..errors import InvalidInput, NotFound, msg
 from ..models import Subject, SubjectChange, SubjectIdentifier
-from .identifiers import Identifier, mask_ric, parse_identifier
+from .identifiers import Identifier, mask_ric, parse_identifier, parse_lookup
 
 _LOOKUP_CHUNK = 900  # stays under every database's bound-parameter limit
 
@@ -57,28 +57,11 @@ def former_subject_ids(conn: Any, digests: Iterable[str]) -> dict[str, int]:
     return out
 
 
-def _former_digest_of_raw(raw: str) -> str | None:
-    """The digest of an old organization code or 15-digit number typed where an identifier is asked for."""
-    from .rules import normalise_org_code
-
-    text = "".join((raw or "").split()).upper()
-    if len(text) == 15 and text.isascii() and text.isdigit():
-        return digest_of("ric15", text)
-    code = normalise_org_code(text)
-    return digest_of("org", code) if code else None
-
-
 def find(session: Session, raw: str) -> Subject:
     """The subject named by ``raw``: its identifier, or one of its former identifiers (an 18-character one,
-    an old organization code or a 15-digit number recorded by a change)."""
-    try:
-        ident = parse_identifier(raw, today=today())
-    except InvalidInput:
-        former = _former_digest_of_raw(raw) if isinstance(raw, str) else None
-        sid = former_subject_ids(session, [former]).get(former) if former else None
-        if sid is None:
-            raise
-        return session.get(Subject, sid)
+    an old organization code recorded by a change, a 15-digit number through its 18-digit form:
+    ``identifiers.parse_lookup``). An unknown old form is not known, as an unknown identifier is."""
+    ident = parse_lookup(raw, today=today())
     digest = identifier_digest(ident)
     subject = session.scalar(select(Subject).where(Subject.identifier_digest == digest))
     if subject is None:
@@ -93,22 +76,28 @@ def find(session: Session, raw: str) -> Subject:
 def resolve_many(session: Session, wanted: Iterable[tuple[Identifier, str]]) -> dict[tuple[str, str], int]:
     """Map (scheme, code) → subject id for every (identifier, name), creating the subjects not yet known.
 
+    An old form (``identifiers.parse_lookup``: ``former_form`` set) only finds a subject, by its former
+    identifier or its 18-digit form: one that finds none is absent from the map, never created (the caller
+    refuses it with its ``unknown_reason``); the same identifier given in its own 18-character form names the
+    subject it creates.
+
     Bulk: one digest per distinct identifier, one SELECT per chunk of digests and one multi-row
     INSERT for the new ones.
     """
     by_digest: dict[str, tuple[Identifier, str]] = {}
-    key_of: dict[str, tuple[str, str]] = {}
-    seen: set[tuple[str, str]] = set()
+    digest_of_key: dict[tuple[str, str], str] = {}
     for ident, name in wanted:
         key = (ident.scheme, ident.code)
-        if key in seen:
+        d = digest_of_key.get(key)  # computed once per distinct identifier
+        if d is not None:
+            if by_digest[d][0].former_form is not None and ident.former_form is None:
+                by_digest[d] = (ident, name)  # the creatable form of the same identifier
             continue
-        seen.add(key)
-        d = identifier_digest(ident)
+        d = digest_of_key[key] = identifier_digest(ident)
         by_digest[d] = (ident, name)
-        key_of[d] = key
+    key_of = {d: key for key, d in digest_of_key.items()}
     found = _ids_for(session, list(by_digest))
-    missing = [d for d in by_digest if d not in found]
+    missing = [d for d in by_digest if d not in found and by_digest[d][0].former_form is None]
     if missing:
         created = now()
         # the natural persons' numbers encrypted in one pass (the key ring read once per chunk)

@@ -30,6 +30,7 @@ def upgrade() -> None:
         sa.Column("name", sa.String(100), nullable=False),
         sa.Column("unit_id", BigId, sa.ForeignKey("unit.id", name="fk_exchange_partner_unit_id_unit"),
                   nullable=False),
+        sa.Column("kind", sa.String(16), nullable=False),
         sa.Column("region", sa.String(8), nullable=False),
         sa.Column("verify_key", sa.String(64), nullable=False),
         sa.Column("seal_key", sa.String(64), nullable=False),
