@@ -112,3 +112,40 @@ def test_the_operator_sees_the_exchange_in_both_languages(engine, partner, desk)
     assert "#12" in zh.text and "接收 1" in zh.text  # the import of the partner's export 12
     en = client.get("/console/exchange?lang=en")
     assert "Exchange with other platforms" in en.text and "accepted 1" in en.text
+
+
+@pytest.mark.article("Art. 12")
+def test_the_operator_exports_a_zip_and_imports_one_from_the_console_page(engine, tmp_path, partner, desk):  # noqa: F811
+    import io
+    import zipfile
+
+    peer, _ = partner
+    actor, _ = add_provider(engine)
+    assert run_file(engine, actor, tmp_path, to_csv([cf_row(51), cf_row(52)])).accepted == 2
+    client = _operator(engine, desk)
+    res = client.post("/console/exchange/export", data={"partner": PARTNER})
+    assert res.status_code == 200 and res.headers["content-type"] == "application/zip"
+    z = zipfile.ZipFile(io.BytesIO(res.content))
+    assert set(z.namelist()) == {"manifest.json", "manifest.sig", "CF.jsonl"}
+    assert keys.verify(keys.platform_keys().verify_key, z.read("manifest.json"), z.read("manifest.sig").decode())
+    with session_scope(engine) as s:
+        assert s.scalar(select(func.count()).select_from(InquiryLog).where(InquiryLog.channel == "exchange")) == 2
+    again = client.post("/console/exchange/export", data={"partner": PARTNER})  # since the last watermark
+    assert "CF.jsonl" not in zipfile.ZipFile(io.BytesIO(again.content)).namelist()
+    refused = client.post("/console/exchange/export", data={"partner": PARTNER}, no_csrf=True)
+    assert refused.status_code == 403
+
+    body, signature, files = peer.bundle(keys.platform_keys().seal_key,
+                                         {"CF.jsonl": [{**cf_row(53), formats.REF_COLUMN: "9"}]}, export_id=3)
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as out:
+        out.writestr("manifest.json", body)
+        out.writestr("manifest.sig", signature)
+        for name, data in files.items():
+            out.writestr(name, data)
+    res = client.post("/console/exchange/import?lang=zh", data={"partner": PARTNER},
+                      files={"file": ("export.zip", buf.getvalue(), "application/zip")}, follow_redirects=True)
+    assert res.status_code == 200 and 'id="import-result"' in res.text and "接收 1" in res.text
+    bad = client.post("/console/exchange/import?lang=en", data={"partner": PARTNER},
+                      files={"file": ("export.zip", b"not a zip", "application/zip")})
+    assert bad.status_code == 422 and "not a ZIP file" in bad.text

@@ -443,6 +443,42 @@ class ImportResult:
         return 3 if any(f.get("rejected") for f in self.files.values()) else 0
 
 
+MAX_BUNDLE_FILES = 16  # an export holds at most the files of ``formats`` and the manifest
+
+
+def zip_bundle(result: ExportResult) -> bytes:
+    """The export as one ZIP (the console's download): the manifest, its signature and the files, as written."""
+    import zipfile
+
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_DEFLATED) as z:
+        for name in (MANIFEST, SIGNATURE, *(e["name"] for e in result.manifest["files"])):
+            z.write(result.staging / name, arcname=name)
+    return out.getvalue()
+
+
+def unzip_bundle(data: bytes, *, max_bytes: int) -> tuple[bytes, str, dict[str, bytes]]:
+    """A ZIP of an export (the console's upload): its manifest, signature and files, read in memory within
+    ``max_bytes`` uncompressed. Nothing is written to disk (the numbers in it are sealed, its rows not yet checked)."""
+    import zipfile
+
+    try:
+        z = zipfile.ZipFile(io.BytesIO(data))
+        infos = [i for i in z.infolist() if not i.is_dir()]
+    except zipfile.BadZipFile:
+        raise InvalidInput("not a ZIP file: upload the export as the console's download gives it",
+                           field="file") from None
+    if len(infos) > MAX_BUNDLE_FILES or sum(i.file_size for i in infos) > max_bytes:
+        raise InvalidInput(msg("the export is larger than {mb} MB uncompressed: import it from the console "
+                               "(xinyong exchange import DIR --from NAME)", mb=max_bytes // (1 << 20)), field="file")
+    found = {Path(i.filename).name: z.read(i) for i in infos}
+    if MANIFEST not in found or SIGNATURE not in found:
+        raise InvalidInput(msg("the ZIP holds no {manifest} and {signature}: not an export", manifest=MANIFEST,
+                               signature=SIGNATURE), field="file")
+    body, signature = found.pop(MANIFEST), found.pop(SIGNATURE).decode("utf-8", "replace").strip()
+    return body, signature, found
+
+
 def read_bundle(directory: Path) -> tuple[bytes, str, dict[str, bytes]]:
     directory = Path(directory)
     try:
@@ -714,7 +750,7 @@ def overview(session: Session, *, limit: int = 50) -> dict[str, Any]:
         select(Objection).where(Objection.id.in_([x.objection_id for x in waiting] or [0])))}
     return {
         "own_keys": {"verify_key": own.verify_key, "seal_key": own.seal_key},
-        "partners": [{**p, "received": received.get(pid, 0)} for pid, p in
+        "partners": [{**p, "id": pid, "received": received.get(pid, 0)} for pid, p in
                      ((session.scalar(select(ExchangePartner.id).where(ExchangePartner.name == p["name"])), p)
                       for p in partners(session))],
         "exports": [{"id": e.id, "partner": names.get(e.partner_id, ""), "since": e.since or "r0.a0",

@@ -293,16 +293,82 @@ def ingestion_page(request: Request) -> Response:
     return _page(request, "ingestion.html", {"data": data, "section": "ingestion"})
 
 
+EXCHANGE_UPLOAD_MB = 200  # an export uploaded on the page, uncompressed (larger ones: the console's command)
+
+
+def _exchange_page(request: Request, viewer: web.Viewer, *, refusal: dict | None = None, status: int = 200
+                   ) -> Response:
+    with session_scope(_engine(request)) as s:
+        data = exchange.overview(s)
+    imported = _take_once(request, viewer, "exchange-import")
+    return _page(request, "exchange.html", {"data": data, "section": "exchange", "refusal": refusal,
+                                            "imported": imported, "upload_mb": EXCHANGE_UPLOAD_MB},
+                 once=imported is not None, status=status)
+
+
 @router.get("/console/exchange", response_class=HTMLResponse)
 def exchange_page(request: Request) -> Response:
-    """The exchange with other platforms (Art. 12): partners, exports, imports, objections carried."""
+    """The exchange with other platforms (Art. 12): partners, exports, imports, objections carried; an export to
+    a partner (downloaded as a ZIP) and the import of one of theirs."""
     try:
-        _viewer(request)
-        with session_scope(_engine(request)) as s:
-            data = exchange.overview(s)
+        viewer = _viewer(request)
+        return _exchange_page(request, viewer)
     except (DomainError, LawError) as exc:
         return web.error_page(request, exc)
-    return _page(request, "exchange.html", {"data": data, "section": "exchange"})
+
+
+@router.post("/console/exchange/export")
+def exchange_export(request: Request, partner: str = Form(""), csrf_token: str = Form("")) -> Response:
+    """An export to a partner since the last one's watermark, as a ZIP: logged (every subject in it an inquiry by
+    the partner) and committed before the download starts."""
+    try:
+        web.check_csrf(request, csrf_token)
+        viewer = _viewer(request)
+    except DomainError as exc:
+        return web.error_page(request, exc)
+    try:
+        with session_scope(_engine(request)) as s:
+            last = next((p["last_export"] for p in exchange.partners(s) if p["name"] == partner), None)
+            result = exchange.export(s, recipient=partner, region=None, since=last["watermark"] if last else None,
+                                     actor=viewer.actor, directory=None, channel="portal")
+    except (DomainError, LawError) as exc:
+        return _exchange_page(request, viewer, refusal=_refusal(exc, request), status=exc.status)
+    try:
+        data = exchange.zip_bundle(result)
+    finally:
+        result.discard()
+    return Response(data, media_type="application/zip", headers={
+        "Content-Disposition": f'attachment; filename="xinyong-export-{result.export_id}.zip"'})
+
+
+@router.post("/console/exchange/import", response_class=HTMLResponse)
+async def exchange_import(request: Request) -> Response:
+    """A partner's export (the ZIP it sent), imported: verified against its key, its records through the
+    importer as its unit, its acts carried out (the same as ``xinyong exchange import``)."""
+    form = await request.form()
+    try:
+        web.check_csrf(request, form.get("csrf_token"))
+        viewer = _viewer(request)
+    except DomainError as exc:
+        return web.error_page(request, exc)
+    upload = form.get("file")
+    try:
+        if upload is None or not hasattr(upload, "read"):
+            raise InvalidInput("choose the export's ZIP file", field="file")
+        raw = await upload.read((EXCHANGE_UPLOAD_MB << 20) + 1)
+        body, signature, files = exchange.unzip_bundle(raw, max_bytes=EXCHANGE_UPLOAD_MB << 20)
+        result = exchange.import_export(_engine(request), sender=str(form.get("partner") or ""), body=body,
+                                        signature=signature, files=files, actor=viewer.actor)
+    except (DomainError, LawError) as exc:
+        return _exchange_page(request, viewer, refusal=_refusal(exc, request), status=exc.status)
+    summary = result.summary()  # what the next page shows once: counts only (it travels in a cookie)
+    done = {"what": "exchange-import", "import_id": summary["import_id"],
+            "already_imported": summary["already_imported"],
+            "files": {n: {k: f[k] for k in ("accepted", "already_present", "rejected")}
+                      for n, f in summary["files"].items()},
+            "changes": dict(summary["changes"]), "objections": summary["objections_received"],
+            "decisions": summary["decisions_received"], "notices": len(summary["notices"])}
+    return _show_once(web.redirect("/console/exchange#import-result"), request, viewer, done)
 
 
 # --- agents' tokens ---------------------------------------------------------------------------------------

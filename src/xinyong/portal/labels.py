@@ -39,6 +39,8 @@ LABELS: dict[str, dict[str, str]] = {
                           "not_fulfilled": "Not fulfilled"},
     "commitment_disclosure": {"public": "Public", "scope": "Within a scope", "not_public": "Not public"},
     # /unit (portal/unit.py)
+    "exchange_partner_kind": {"national": "the national sharing platform", "province": "another province's platform",
+                              "city": "a system of the city's"},
     "exchange_act": {"correct": "corrections", "withdraw": "withdrawals", "revoke": "revocations",
                      "delete": "deletions", "restore": "restorations", "already_done": "already done", "unknown_record": "record not received",
                      "not_applicable": "not applicable", "unknown_action": "unknown act"},
