@@ -87,9 +87,10 @@ def export(directory: Path = typer.Argument(..., help="A new (or empty) director
     """Export what the recipient may receive, since a watermark: records in the national formats, the acts done
     on records, objections. Every subject whose information leaves is logged as an inquiry before the files are
     in place; the manifest is signed with the platform's key."""
+    upto = service.watermark_now(get_engine())  # its own short transaction: imports are held up only while it runs
     with session_scope() as s:
         result = service.export(s, recipient=recipient, region=recipient_region, since=since, actor=CONSOLE,
-                                directory=directory, channel="cli")
+                                directory=directory, channel="cli", upto=upto)
     try:
         result.publish()
     finally:

@@ -32,9 +32,10 @@ def pull_export(body: ExportIn, who: Actor = Depends(platforms), eng: Engine = D
     deleted, hidden or is past its period), the acts on records, the objections (Art. 36.2(2)), signed. Every
     subject whose information it carries is logged as an inquiry by the partner before this answer leaves."""
     name = _partner_name(eng, who)
+    upto = service.watermark_now(eng)
     with session_scope(eng) as s:
         result = service.export(s, recipient=name, region=None, since=body.since, actor=who, directory=None,
-                                channel="api")
+                                channel="api", upto=upto)
     try:  # committed: the log rows are durable
         bundle = result.bundle()
     finally:

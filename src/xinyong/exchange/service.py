@@ -186,7 +186,8 @@ def _target_dir(directory: Path) -> Path:
 def export(session: Session, *, recipient: str, region: str | None, since: str | None, actor: Actor,
            directory: Path | None, channel: str, upto: Watermark | None = None) -> ExportResult:
     """Build the export for ``recipient`` in a staging directory (flushes the log rows, the export's row and
-    its audit event; the caller commits, then calls ``publish``)."""
+    its audit event; the caller commits, then calls ``publish``). ``upto``: the watermark read before, in a
+    transaction of its own (``watermark_now``: on PostgreSQL its lock then lasts only that long); else read here."""
     p = partner(session, recipient)
     registered = rules.check_recipient_region(p.region)
     if region is not None and rules.check_recipient_region(region) != registered:

@@ -327,10 +327,11 @@ def exchange_export(request: Request, partner: str = Form(""), csrf_token: str =
     except DomainError as exc:
         return web.error_page(request, exc)
     try:
+        upto = exchange.watermark_now(_engine(request))
         with session_scope(_engine(request)) as s:
             last = next((p["last_export"] for p in exchange.partners(s) if p["name"] == partner), None)
             result = exchange.export(s, recipient=partner, region=None, since=last["watermark"] if last else None,
-                                     actor=viewer.actor, directory=None, channel="portal")
+                                     actor=viewer.actor, directory=None, channel="portal", upto=upto)
     except (DomainError, LawError) as exc:
         return _exchange_page(request, viewer, refusal=_refusal(exc, request), status=exc.status)
     try:
