@@ -326,3 +326,30 @@ def test_the_public_subject_page_says_the_organization_was_deregistered(engine, 
         assert [r["deregistered_on"] for r in portal.search(s, ORG_DASHED)] == [date(2025, 6, 13)]
     zh = client.get(f"/subjects/{ids['org']}?lang=zh").text
     assert "注销日期" in zh and "2025年6月13日" in zh
+
+
+@pytest.mark.article("Art. 2")
+def test_a_list_entry_naming_a_registered_old_code_is_entered_under_its_subject(engine, provider, tmp_path):
+    from xinyong.listing import service as listing
+    from xinyong.models import ListEntry
+
+    ids = _world(engine, provider, tmp_path)
+    with session_scope(engine) as s:
+        unit, _ = units.add_unit(s, name="某区政府", kind="administrative", uscc=uscc(2, prefix="11310000"),
+                                 published_on=TODAY, actor=CONSOLE)
+        organ = units.actor_for(unit, officer="(setup)")
+        lst = listing.define(s, code="LX", name="名单", kind="black", keeper_organ="某区政府", entry_standard="标准",
+                             legal_basis="依据", entry_requirements="列入", removal_requirements="移出",
+                             remedy_paths="复议", comment_from=date(2025, 1, 1), comment_to=date(2025, 3, 1),
+                             disclosure="public", public_basis="某规定", public_basis_level="law", actor=organ)
+        listing.publish(s, list_id=lst.id, on=date(2025, 4, 1), actor=organ)
+        entry = listing.enter(s, list_id=lst.id, subject=ORG_DASHED, subject_name="上海甲贸易有限公司", ground="(2)",
+                              ground_text="严重违法", document="列入决定1号", decided_on=date(2025, 5, 1), actor=organ,
+                              persons=[{"role": "legal-representative", "name": "王某", "identifier": STRANGER}])
+        assert entry.subject_id == ids["org"]
+        with pytest.raises(InvalidInput) as exc:  # an old code naming nobody: refused as ever, nobody created
+            listing.enter(s, list_id=lst.id, subject=UNKNOWN_ORG, subject_name="上海乙有限公司", ground="(2)",
+                          ground_text="严重违法", document="列入决定2号", decided_on=date(2025, 5, 1), actor=organ,
+                          persons=[{"role": "legal-representative", "name": "王某", "identifier": STRANGER}])
+        assert exc.value.article == "Art. 2" and exc.value.message == explain_unusable(UNKNOWN_ORG)
+        assert s.scalar(select(ListEntry.id).where(ListEntry.document == "列入决定2号")) is None

@@ -21,7 +21,7 @@ from ..clock import now, today
 from ..errors import Forbidden, InvalidInput, NotFound, msg
 from ..models import CreditList, ListComment, ListEntry, ListEntryPerson, ListRemedy, Subject
 from ..subject import service as subjects
-from ..subject.identifiers import mask_ric, parse_identifier
+from ..subject.identifiers import mask_ric, parse_identifier, parse_lookup
 from . import rules
 
 KEEPERS = ("administrative",)
@@ -115,9 +115,12 @@ def enter(session: Session, *, list_id: int | str, subject: str, subject_name: s
         raise InvalidInput("name the determining document", field="document")
     if decided_on > day:
         raise InvalidInput("the decision date is after today", field="decided_on")
-    ident = parse_identifier(subject, today=day, allow_unlisted_region=True)
+    ident = parse_lookup(subject, today=day)  # an old organization code or 15-digit number finds its subject too
     if subject_name:
-        subject_id = subjects.resolve_many(session, [(ident, subject_name)])[(ident.scheme, ident.code)]
+        found = subjects.resolve_many(session, [(ident, subject_name)]).get((ident.scheme, ident.code))
+        if found is None:  # an old form naming no subject: refused as it always was (never a new subject)
+            raise InvalidInput(ident.unknown_reason, article="Art. 2", field="subject")
+        subject_id = found
     else:
         subject_id = subjects.find(session, subject).id
     person_ids: list[tuple[int, str]] = []
