@@ -346,6 +346,7 @@ def test_my_information_page_shows_my_names_former_identifiers_and_changes(engin
     assert "Changes of name and identifier" in page.text and "Former names: 张三" in page.text
     assert fifteen(PERSON) in page.text  # the person's own former number, in full: to the person only
     assert "沪公户〔2025〕8号" in page.text and "Name changed" in page.text
+    assert "Providing unit" in page.text and "上海市测试监督管理局" in page.text  # who provided the change
     zh = client.get("/me?lang=zh")
     assert "名称和标识变更" in zh.text and "曾用名" in zh.text
     other = _create(engine, (OLD, "上海甲有限公司"))[OLD]  # a subject without changes: no section
