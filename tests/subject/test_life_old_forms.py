@@ -353,3 +353,10 @@ def test_a_list_entry_naming_a_registered_old_code_is_entered_under_its_subject(
                           persons=[{"role": "legal-representative", "name": "王某", "identifier": STRANGER}])
         assert exc.value.article == "Art. 2" and exc.value.message == explain_unusable(UNKNOWN_ORG)
         assert s.scalar(select(ListEntry.id).where(ListEntry.document == "列入决定2号")) is None
+    with session_scope(engine) as s:  # the public list says the listed company was deregistered, once it was
+        assert [e["deregistered_on"] for e in listing.public_list(s, "LX", channel="portal")["entries"]] == [None]
+        subjects.record_change(s, actor=provider, subject=ORG_USCC, kind="deregistered",
+                               effective_on=date(2025, 6, 13), **DOC)
+    with session_scope(engine) as s:
+        assert [e["deregistered_on"] for e in listing.public_list(s, "LX", channel="portal")["entries"]] == [
+            date(2025, 6, 13)]

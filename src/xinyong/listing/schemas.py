@@ -184,6 +184,7 @@ class PublicEntryRead(ReadModel):
     ground_text: str
     document: str
     decided_on: date
+    deregistered_on: date | None = Field(None, description="The day the subject was deregistered, when it was")
 
 
 class PublicListRead(ReadModel):

@@ -451,7 +451,8 @@ def public_entries(session: Session, lst: CreditList, day: date, *, channel: str
         out.append({"entry_id": r.id, "name": subject.get("name") or "", "kind": subject["kind"],
                     "identifier": subject["identifier"], "ground": r.ground,
                     "article": ground_article(lst.kind, r.ground), "ground_text": r.ground_text,
-                    "document": r.document, "decided_on": r.decided_on.isoformat()})
+                    "document": r.document, "decided_on": r.decided_on.isoformat(),
+                    "deregistered_on": subject.get("deregistered_on")})
     logged = [d for d in decided if d.loaded.target["id"] in shown]
     if logged:
         inquiry.log(session, actor=PUBLIC, decided=logged, channel=channel,
