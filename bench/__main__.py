@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from . import check_bench, cli_bench, import_bench, inquiry_bench, report_bench
+from . import check_bench, cli_bench, import_bench, inquiry_bench, report_bench, world
 from .common import cleanup_tmp
 
 
@@ -32,6 +32,9 @@ def main(argv: list[str] | None = None) -> int:
                          "(stored), against a raw read of the subject's records")
     report_bench.add_arguments(rep)
     rep.set_defaults(run=report_bench.main)
+    wld = sub.add_parser("world", help="a kept PostgreSQL world of N records built by COPY (build, measure, drop): "
+                         "inquiry, check, purge and audit verify at scale")
+    world.add_arguments(wld)  # each subcommand sets its own ``run``
     try:
         args = ap.parse_args(argv)
         return args.run(args)
