@@ -876,7 +876,8 @@ _ID_SHAPED = re.compile(r"(?<![0-9０-９])(?:[0-9０-９]{17}[0-9０-９XxＸ�
 
 
 def mask_id_shaped(text: str) -> str:
-    """``text`` with every 15- or 18-character digit run (ID-number shaped) masked 前6后4.
+    """``text`` with every 15- or 18-character digit run (ID-number shaped) masked as ``mask_ric`` masks: 前6后4,
+    a 15-digit run 前6后3 (its last four would show a digit of a birth day).
 
     A message built with values (``errors.msg``) stays one, its values masked the same way (the portal words it
     from them), so nothing unmasked is kept beside the masked text."""
@@ -892,7 +893,7 @@ def mask_id_shaped(text: str) -> str:
 def _mask_plain(text: str) -> str:
     if not text or len(text) < 15:
         return text
-    return _ID_SHAPED.sub(lambda m: m.group(0)[:6] + "*" * (len(m.group(0)) - 10) + m.group(0)[-4:], str(text))
+    return _ID_SHAPED.sub(lambda m: mask_ric(m.group(0)), str(text))  # 前6后4 (a 15-digit one 前6后3)
 
 
 def empty_required(fmt: str, mapped: Mapping[str, object]) -> list[tuple[str, str]]:
