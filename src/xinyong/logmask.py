@@ -53,7 +53,7 @@ def _mask15(m: re.Match) -> str:
     if not _is_yymmdd(m.group(2)):
         return m.group(0)
     code = m.group(0)
-    return code[:6] + "*" * 5 + code[-4:]
+    return code[:6] + "*" * 6 + code[-3:]  # as subject.identifiers.mask_ric: the last four would show a birth digit
 
 
 def mask_text(text: str) -> str:
