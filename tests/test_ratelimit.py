@@ -249,6 +249,29 @@ def test_the_refusal_names_the_limit_and_the_wait():
     assert "3 per minute" in exc.value.message and "13 s" in exc.value.message
 
 
+def test_the_memory_store_counts_without_starting_threads_and_drops_ended_windows(monkeypatch, clock):
+    started: list = []
+
+    class CountingTimer(limits.storage.memory.threading.Timer):
+        def start(self) -> None:
+            started.append(self)
+            super().start()
+
+    store = guard_limiter.CounterStore()
+    monkeypatch.setattr(limits.storage.memory.threading, "Timer", CountingTimer)
+    strategy = limits.strategies.FixedWindowRateLimiter(store)
+    item = guard_limiter.parse_limit("3/minute", "XINYONG_RATE_API")
+    assert [strategy.hit(item, "api-token", "a") for _ in range(4)] == [True, True, True, False]
+    for n in range(500):
+        strategy.hit(item, "api-address", str(n))
+        clock.advance(0.01)
+    assert started == []  # limits' own MemoryStorage starts a Timer thread on most of these hits
+    clock.advance(61)
+    assert strategy.hit(item, "api-token", "a")  # a new window
+    assert set(store.storage) == {item.key_for("api-token", "a")}  # the ended windows were swept
+    assert strategy.get_window_stats(item, "api-token", "a").remaining == 2
+
+
 def test_several_workers_need_the_shared_store():
     settings = config.get_settings()
     many = type(settings)(**{**settings.__dict__, "redis_url": None})

@@ -22,7 +22,7 @@ async def _lifespan(app: FastAPI):
     groupcommit.stop(app.state.engine)
 
 
-def create_app(engine: Engine | None = None) -> FastAPI:
+def create_app(engine: Engine | None = None, *, hot_routes: bool = True) -> FastAPI:
     from .db import get_engine
 
     app = FastAPI(
@@ -36,7 +36,11 @@ def create_app(engine: Engine | None = None) -> FastAPI:
         redoc_url=None,
     )
     app.state.engine = engine or get_engine()
-    # Innermost: an unexpected exception becomes a generic 500 (middleware added later wraps it)
+    if hot_routes:  # the inquiry and the check answered before FastAPI's routing (xinyong.hotroutes)
+        from .hotroutes import HotRoutes
+
+        app.add_middleware(HotRoutes)
+    # Innermost but for them: an unexpected exception becomes a generic 500 (middleware added later wraps it)
     app.add_middleware(http_errors.CatchAll)
     # Rate limits and refusal traces in front of every served view (Art. 19(1)); settings: config.rate_*
     from .guard.limiter import Limiter

@@ -67,15 +67,27 @@ def validation_body(exc: RequestValidationError) -> dict[str, Any]:
             "details": [{"loc": list(e.get("loc", ())), "msg": e.get("msg"), "type": e.get("type")} for e in errors]}
 
 
+def error_response(exc: DomainError | LawError) -> JSON:
+    """A domain or law error as the API answers it (the FastAPI handlers and ``hotroutes`` alike)."""
+    headers = {"WWW-Authenticate": "Bearer"} if isinstance(exc, DomainError) and exc.status == 401 else None
+    return JSON(error_body(exc), status_code=exc.status, headers=headers)
+
+
+def data_error_response() -> JSON:
+    # A value the column cannot hold (too long, out of range): the input's fault. No bound values
+    # (the engine hides them), and the unit of work was rolled back.
+    return JSON({"error": "invalid_input", "message": "a value is too long or out of range for what the "
+                 "platform stores", "article": None, "article_text": None}, status_code=422)
+
+
 def install(app: FastAPI) -> None:
     @app.exception_handler(DomainError)
     async def _domain_error(_request: Request, exc: DomainError) -> JSON:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.status == 401 else None
-        return JSON(error_body(exc), status_code=exc.status, headers=headers)
+        return error_response(exc)
 
     @app.exception_handler(LawError)
     async def _law_error(_request: Request, exc: LawError) -> JSON:
-        return JSON(error_body(exc), status_code=exc.status)
+        return error_response(exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation_error(_request: Request, exc: RequestValidationError) -> JSON:
@@ -83,10 +95,7 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(DataError)
     async def _data_error(_request: Request, _exc: DataError) -> JSON:
-        # A value the column cannot hold (too long, out of range): the input's fault. No bound values
-        # (the engine hides them), and the unit of work was rolled back.
-        return JSON({"error": "invalid_input", "message": "a value is too long or out of range for what the "
-                     "platform stores", "article": None, "article_text": None}, status_code=422)
+        return data_error_response()
 
     from fastapi.exception_handlers import http_exception_handler
 

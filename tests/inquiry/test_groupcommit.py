@@ -194,6 +194,55 @@ def test_on_postgresql_the_reads_are_one_round_trip_with_no_transaction(engine, 
     assert "BEGIN" not in text and "COMMIT" not in text
 
 
+@pytest.mark.article("Art. 34.1")
+def test_on_postgresql_a_group_is_written_in_one_round_trip_with_no_transaction(engine, world, tmp_path):
+    if engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL's one statement in autocommit")
+    from sqlalchemy import event
+
+    decided = [groupcommit.read_inquiry(engine, token=world.organ_token, subject=ORG_USCC, purpose="permit",
+                                        case_no=None, channel="api") for _ in range(5)]
+    writer = groupcommit.LogWriter(engine)
+    entered, release = threading.Event(), threading.Event()
+    writer.before_commit = lambda: (entered.set(), release.wait(10))
+    trace = tmp_path / "libpq.trace"
+
+    def on_checkout(dbapi_conn, _record, _proxy):
+        if threading.current_thread().name == "inquiry-log-writer":
+            dbapi_conn.pgconn.trace(out.fileno())
+
+    def on_checkin(dbapi_conn, _record):
+        dbapi_conn.pgconn.untrace()
+
+    async def scenario():
+        first = asyncio.ensure_future(writer.write(decided[0].rows, decided[0].events))
+        await asyncio.to_thread(entered.wait, 10)  # the first group is held; the other four queue behind it
+        rest = [asyncio.ensure_future(writer.write(d.rows, d.events)) for d in decided[1:]]
+        await asyncio.to_thread(_wait_for, lambda: len(writer._pending) == 4)
+        release.set()
+        return [await first] + [await f for f in rest]
+
+    with open(trace, "w") as out:
+        event.listen(engine, "checkout", on_checkout)
+        event.listen(engine, "checkin", on_checkin)
+        try:
+            ids = [i for group in asyncio.run(scenario()) for i in group]
+        finally:
+            release.set()
+            event.remove(engine, "checkout", on_checkout)
+            event.remove(engine, "checkin", on_checkin)
+            writer.stop()
+    assert writer.groups == 2 and len(set(ids)) == 5 and _logged(engine, ids) == {i: 1 for i in ids}
+    text = trace.read_text()
+    assert text.count("ReadyForQuery") == 2, text  # one round trip a group
+    assert "BEGIN" not in text and "COMMIT" not in text
+    with session_scope(engine) as s:  # each row with its audit event, as the two-statement path writes them
+        from xinyong.models import AuditEvent
+        events = s.scalars(select(AuditEvent.object_id).where(AuditEvent.object_type == "inquiry",
+                                                              AuditEvent.object_id.in_([str(i) for i in ids]))).all()
+    assert sorted(events) == sorted(str(i) for i in ids)
+
+
 @pytest.mark.article("Art. 17.3")
 def test_the_authorizations_read_with_the_token_decide_as_the_decision_reads_them(engine, world):
     """The pipelined read (PostgreSQL) hands the decision the authorizations it would have read itself."""

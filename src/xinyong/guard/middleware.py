@@ -30,7 +30,9 @@ log = logging.getLogger("xinyong.guard")
 _AUTHORIZATION = b"authorization"
 
 
-def _bearer(headers) -> str | None:
+def bearer(headers) -> str | None:
+    """The bearer token as FastAPI's ``HTTPBearer`` reads it: the first Authorization header, its scheme
+    (any case) and the rest stripped; None when there is none."""
     for name, value in headers:
         if name == _AUTHORIZATION:
             scheme, _, cred = value.decode("latin-1").partition(" ")
@@ -68,7 +70,7 @@ class Guard:
 
     async def _api(self, scope, receive, send, path: str) -> None:
         limiter = self.limiter
-        token = _bearer(scope["headers"])
+        token = bearer(scope["headers"])
         address = limiter.client_address(scope)
         keys = limiter.token_keys(token) if token is not None else None
         if limiter.auth_failures is not None:

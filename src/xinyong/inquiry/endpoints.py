@@ -18,17 +18,12 @@ from .schemas import (AuthorizationIn, AuthorizationRead, AuthorizationWithdrawn
 router = APIRouter(tags=["inquiries"])
 
 
-# Hot path: the answer is a pre-built orjson body; InquiryRead documents it (tests hold the body to it).
-@router.post("/inquiries", response_class=JSON,
-             responses={200: {"model": InquiryRead, "description": "The answer (allowed)"},
-                        **responses(401, 403, 404, 409, 422)})
-async def inquire(body: InquiryIn, token: str = Depends(bearer_token), eng: Engine = Depends(engine)) -> JSON:
-    """Inquire about a subject (in the body). Logged, allowed or denied, before the answer leaves.
+async def answer_inquiry(eng: Engine, token: str, body: InquiryIn) -> dict:
+    """The answer to ``POST /inquiries``, for both its doors (the route below and ``xinyong.hotroutes``).
 
-    Hot path: the reads and the decision in a read-only unit of work, in a worker thread (PostgreSQL: one
-    pipelined round trip), then the log rows go to the engine's group-commit writer and the answer waits for
-    their commit (Art. 34; ``groupcommit``).
-    """
+    The reads and the decision in a read-only unit of work (PostgreSQL: one pipelined round trip, in a worker
+    thread), then the log rows go to the engine's group-commit writer and the answer waits for their commit
+    (Art. 34; ``groupcommit``)."""
     def read() -> groupcommit.DecidedInquiry:
         return groupcommit.read_inquiry(eng, token=token, subject=body.subject, purpose=body.purpose,
                                         case_no=body.case_no, channel="api")
@@ -40,7 +35,18 @@ async def inquire(body: InquiryIn, token: str = Depends(bearer_token), eng: Engi
     answer = decided.answer
     [answer.inquiry_id] = await groupcommit.writer_for(eng).write(decided.rows, decided.events)
     answer.raise_if_denied()  # after the commit: the denial is logged too
-    return JSON(answer.as_dict())
+    return answer.as_dict()
+
+
+# Hot path: the answer is a pre-built orjson body; InquiryRead documents it (tests hold the body to it). An
+# ordinary request (a bearer token, a JSON body the model accepts) is answered by ``xinyong.hotroutes`` with
+# the same function, before FastAPI's routing; this route answers the rest and documents both.
+@router.post("/inquiries", response_class=JSON,
+             responses={200: {"model": InquiryRead, "description": "The answer (allowed)"},
+                        **responses(401, 403, 404, 409, 422)})
+async def inquire(body: InquiryIn, token: str = Depends(bearer_token), eng: Engine = Depends(engine)) -> JSON:
+    """Inquire about a subject (in the body). Logged, allowed or denied, before the answer leaves."""
+    return JSON(await answer_inquiry(eng, token, body))
 
 
 subject_only = require_role("subject")

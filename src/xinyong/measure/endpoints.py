@@ -80,17 +80,12 @@ def withdraw(measure: str = text_path("The measure's id or code"), who: Actor = 
         return service.view(service.withdraw(s, measure=measure, actor=who))
 
 
-# Hot path: the answer is a pre-built orjson body; CheckRead documents it (tests hold the body to it).
-@router.post("/checks", response_class=JSON,
-             responses={200: {"model": CheckRead, "description": "Each subject's measures, with grounds"},
-                        **responses(401, 403, 409, 422)})
-async def check(body: CheckIn, token: str = Depends(bearer_token), eng: Engine = Depends(engine)) -> JSON:
-    """Before a decision: which announced measures apply to these subjects in this context, with basis and
-    grounds. Every subject checked is an inquiry, logged with the check before the answer leaves (Art. 34).
+async def answer_check(eng: Engine, token: str, body: CheckIn) -> dict:
+    """The answer to ``POST /checks``, for both its doors (the route below and ``xinyong.hotroutes``).
 
     The authentication, the reads and the decision run in a read-only unit of work in a worker thread; the log
     rows and the check row go to the engine's group-commit writer (``inquiry.groupcommit``), and the answer
-    waits for their commit."""
+    waits for their commit (Art. 34)."""
     def prepare() -> service.PreparedCheck:
         with groupcommit.read_session(eng) as s:
             who = tokens.authenticate(s, token)
@@ -99,7 +94,18 @@ async def check(body: CheckIn, token: str = Depends(bearer_token), eng: Engine =
 
     prepared = await run_in_threadpool(prepare)
     written = await groupcommit.writer_for(eng).write_with(prepared.rows, prepared.events, prepared.extra)
-    return JSON(prepared.finish(*written))
+    return prepared.finish(*written)
+
+
+# Hot path: the answer is a pre-built orjson body; CheckRead documents it (tests hold the body to it). An
+# ordinary request is answered by ``xinyong.hotroutes`` with the same function; this route answers the rest.
+@router.post("/checks", response_class=JSON,
+             responses={200: {"model": CheckRead, "description": "Each subject's measures, with grounds"},
+                        **responses(401, 403, 409, 422)})
+async def check(body: CheckIn, token: str = Depends(bearer_token), eng: Engine = Depends(engine)) -> JSON:
+    """Before a decision: which announced measures apply to these subjects in this context, with basis and
+    grounds. Every subject checked is an inquiry, logged with the check before the answer leaves (Art. 34)."""
+    return JSON(await answer_check(eng, token, body))
 
 
 @router.post("/checks/{check_id}/applications", status_code=201, response_model=ApplicationRead,
