@@ -343,26 +343,29 @@ def _changed_columns(target: Any, mapper: Mapper) -> bool:
     return any(state.attrs[a.key].history.has_changes() for a in mapper.column_attrs)
 
 
+def _subject_of(name: str, target: Any) -> int | None:
+    return getattr(target, "subject_id", None) if form(name).has_subject else None
+
+
 def _on_insert(mapper: Mapper, _conn: Connection, target: Any) -> None:
     name = mapper.local_table.name
     session = object_session(target)
     if name in BOUND and session is not None:
-        _note(session, name, tuple(mapper.primary_key_from_instance(target)), "insert")
+        _note(session, name, tuple(mapper.primary_key_from_instance(target)), "insert", _subject_of(name, target))
 
 
 def _on_update(mapper: Mapper, _conn: Connection, target: Any) -> None:
     name = mapper.local_table.name
     session = object_session(target)
     if name in BOUND and session is not None and _changed_columns(target, mapper):
-        _note(session, name, tuple(mapper.primary_key_from_instance(target)), "update")
+        _note(session, name, tuple(mapper.primary_key_from_instance(target)), "update", _subject_of(name, target))
 
 
 def _on_delete(mapper: Mapper, _conn: Connection, target: Any) -> None:
     name = mapper.local_table.name
     session = object_session(target)
     if name in BOUND and session is not None:
-        _note(session, name, tuple(mapper.primary_key_from_instance(target)), "delete",
-              getattr(target, "subject_id", None) if form(name).has_subject else None)
+        _note(session, name, tuple(mapper.primary_key_from_instance(target)), "delete", _subject_of(name, target))
 
 
 class UnboundInsert(RuntimeError):
@@ -426,9 +429,18 @@ def write_events(conn: Connection, pending: Mapping[tuple[str, tuple], list], *,
         keys = sorted(entries, key=_sort_key)
         wanted = [k for k in keys if entries[k][0] != "delete"]
         found: dict[tuple, Mapping] = {}
-        for i in range(0, len(wanted), IN_BATCH):
-            for row in conn.execute(_select_keys(f, wanted[i:i + IN_BATCH])).mappings():
-                found[tuple(row[k] for k in f.key)] = row
+        # Read back by key and by the subjects noted, so that the statement routes by subject (docs/scaling.md);
+        # a row not found so (no subject noted, or its subject changed since) is read by its key alone.
+        routed = [k for k in wanted if entries[k][1] is not None] if f.has_subject else []
+        for keys_of, by_subject in ((routed, True), (None, False)):
+            todo = keys_of if keys_of is not None else [k for k in wanted if k not in found]
+            for i in range(0, len(todo), IN_BATCH):
+                chunk = todo[i:i + IN_BATCH]
+                q = _select_keys(f, chunk)
+                if by_subject:
+                    q = q.where(f.table.c.subject_id.in_(sorted({entries[k][1] for k in chunk})))
+                for row in conn.execute(q).mappings():
+                    found[tuple(row[k] for k in f.key)] = row
         for key in keys:
             op, subject_id = entries[key]
             row = found.get(key)

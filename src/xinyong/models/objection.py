@@ -52,13 +52,16 @@ class Objection(Base):
 
 class ObjectionRecord(Base):
     """A record an objection is about. No foreign key to ``record``: a deleted record (Art. 36, 37)
-    leaves its tombstone, and the objection keeps naming it."""
+    leaves its tombstone, and the objection keeps naming it. ``subject_id`` is the objection's (an objection is
+    about one subject): every statement names it, so that the row routes to that subject's shard
+    (docs/scaling.md)."""
 
     __tablename__ = "objection_record"
     __table_args__ = (UniqueConstraint("objection_id", "record_id"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     objection_id: Mapped[int] = mapped_column(ForeignKey("objection.id"))
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"), index=True)
     record_id: Mapped[int] = mapped_column(BigId, index=True)
     provider_unit_id: Mapped[int] = mapped_column(BigId)  # the unit that provided the record
     item_code: Mapped[str] = mapped_column(String(40))
@@ -68,13 +71,15 @@ class ObjectionRecord(Base):
 
 class ObjectionStep(Base):
     """One step owed by one party, with its deadline and the basis it was computed from
-    (parameter, value, article — or a configuration default where the law sets no number)."""
+    (parameter, value, article — or a configuration default where the law sets no number).
+    ``subject_id`` is the objection's, as in ``ObjectionRecord``."""
 
     __tablename__ = "objection_step"
     __table_args__ = (Index("ix_objection_step_open", "done_at", "due_on"),)
 
     id: Mapped[int] = mapped_column(BigId, primary_key=True, autoincrement=True)
     objection_id: Mapped[int] = mapped_column(ForeignKey("objection.id"), index=True)
+    subject_id: Mapped[int] = mapped_column(ForeignKey("subject.id"), index=True)
     step: Mapped[str] = mapped_column(String(24))  # note | decide | transfer | provider-decide | inform
     party: Mapped[str] = mapped_column(String(16))  # center | provider | credit-service
     unit_id: Mapped[int | None] = mapped_column(BigId)  # the unit owing the step (None: the Center)

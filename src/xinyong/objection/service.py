@@ -94,20 +94,34 @@ def get_for(session: Session, ident: str | int, actor: Actor) -> Objection:
     return obj
 
 
+# Every statement about an objection's rows and records names its subject: on a database sharded by subject it
+# goes to that subject's shard only (docs/scaling.md; tests/test_shard_routing.py).
+
+
 def _records(session: Session, obj: Objection) -> list[ObjectionRecord]:
-    return list(session.scalars(select(ObjectionRecord).where(ObjectionRecord.objection_id == obj.id)
+    return list(session.scalars(select(ObjectionRecord).where(ObjectionRecord.objection_id == obj.id,
+                                                              ObjectionRecord.subject_id == obj.subject_id)
                                 .order_by(ObjectionRecord.record_id)))
 
 
 def _steps(session: Session, obj: Objection) -> list[ObjectionStep]:
-    return list(session.scalars(select(ObjectionStep).where(ObjectionStep.objection_id == obj.id)
+    return list(session.scalars(select(ObjectionStep).where(ObjectionStep.objection_id == obj.id,
+                                                            ObjectionStep.subject_id == obj.subject_id)
                                 .order_by(ObjectionStep.id)))
 
 
 def _open_step(session: Session, obj: Objection, step: str) -> ObjectionStep | None:
     return session.scalar(select(ObjectionStep).where(ObjectionStep.objection_id == obj.id,
+                                                      ObjectionStep.subject_id == obj.subject_id,
                                                       ObjectionStep.step == step,
                                                       ObjectionStep.done_at.is_(None)))
+
+
+def _mark(session: Session, obj: Objection, record_ids: list[int], under_objection: bool) -> None:
+    """Serve these records of the objection's subject "under objection" (Art. 36.2), or no longer."""
+    if record_ids:
+        session.execute(update(Record).where(Record.id.in_(record_ids), Record.subject_id == obj.subject_id)
+                        .values(objection_open=under_objection))
 
 
 # --------------------------------------------------------------------------------------------
@@ -121,8 +135,8 @@ def _new_step(obj: Objection, step: str, party: str, unit_id: int | None, start:
     policy = parameter(name).is_policy
     note = (INFORM_NOTE if name == INFORM_PARAMETER else "the regulation sets no number; the platform's policy"
             ) if policy else None
-    return ObjectionStep(objection_id=obj.id, step=step, party=party, unit_id=unit_id, start_on=start,
-                         due_on=d.due, basis_parameter=d.basis_parameter, basis_value=d.value,
+    return ObjectionStep(objection_id=obj.id, subject_id=obj.subject_id, step=step, party=party, unit_id=unit_id,
+                         start_on=start, due_on=d.due, basis_parameter=d.basis_parameter, basis_value=d.value,
                          basis_article=d.article, basis_kind="platform-policy" if policy else "regulation",
                          note=note)
 
@@ -174,7 +188,11 @@ def file(session: Session, *, actor: Actor, subject_id: int, kind: str, reason: 
         raise Forbidden("an objection is filed by the subject (or entered by the Center on its behalf)")
     record_ids = list(dict.fromkeys(int(r) for r in record_ids))
     evidence = [str(e).strip() for e in evidence]
-    recs = list(session.scalars(select(Record).where(Record.id.in_(record_ids)))) if record_ids else []
+    recs = list(session.scalars(select(Record).where(Record.id.in_(record_ids), Record.subject_id == subject_id))
+                ) if record_ids else []
+    if len(recs) < len(record_ids):  # a refusal only: which of the others exist, and whose they are
+        have = {r.id for r in recs}
+        recs += session.scalars(select(Record).where(Record.id.in_([r for r in record_ids if r not in have])))
     found = {r.id for r in recs if r.status not in ("revoked", "withdrawn")}
     missing = [r for r in record_ids if r not in found]
     if missing:
@@ -198,10 +216,9 @@ def file(session: Session, *, actor: Actor, subject_id: int, kind: str, reason: 
     note = _new_step(obj, "note", addressee, obj.to_unit_id, obj.received_on)  # may refuse: unknown year
     session.add(note)
     for r in sorted(recs, key=lambda r: r.id):
-        session.add(ObjectionRecord(objection_id=obj.id, record_id=r.id, provider_unit_id=r.unit_id,
-                                    item_code=r.item_code, doc_no=r.doc_no))
-    if record_ids:  # from filing, the records are served "under objection" (Art. 36.2)
-        session.execute(update(Record).where(Record.id.in_(record_ids)).values(objection_open=True))
+        session.add(ObjectionRecord(objection_id=obj.id, subject_id=obj.subject_id, record_id=r.id,
+                                    provider_unit_id=r.unit_id, item_code=r.item_code, doc_no=r.doc_no))
+    _mark(session, obj, record_ids, True)  # from filing, the records are served "under objection" (Art. 36.2)
     session.flush()
     _audit(session, obj, "file", actor, kind=kind, addressee=addressee, to_unit_id=obj.to_unit_id,
            record_ids=record_ids, evidence_count=len(evidence), received_on=obj.received_on.isoformat(),
@@ -228,7 +245,7 @@ def note(session: Session, *, objection: str | int, actor: Actor, path: str | No
     _finish(session, obj, "note", actor)
     session.add(nxt)
     obj.status = "noted"
-    session.execute(update(Record).where(Record.id.in_(_record_ids(session, obj))).values(objection_open=True))
+    _mark(session, obj, _record_ids(session, obj), True)
     session.flush()
     _audit(session, obj, "note", actor, path=obj.path, due=_due(nxt))
     return obj
@@ -354,10 +371,9 @@ def _close(session: Session, obj: Objection) -> None:
         return
     still = set(session.scalars(
         select(ObjectionRecord.record_id).join(Objection, Objection.id == ObjectionRecord.objection_id)
-        .where(ObjectionRecord.record_id.in_(mine), Objection.status.in_(rules.OPEN))))
-    clear = [r for r in mine if r not in still]
-    if clear:
-        session.execute(update(Record).where(Record.id.in_(clear)).values(objection_open=False))
+        .where(ObjectionRecord.subject_id == obj.subject_id, Objection.subject_id == obj.subject_id,
+               ObjectionRecord.record_id.in_(mine), Objection.status.in_(rules.OPEN))))
+    _mark(session, obj, [r for r in mine if r not in still], False)
 
 
 # --------------------------------------------------------------------------------------------
