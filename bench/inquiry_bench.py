@@ -549,34 +549,90 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def serve(kind: str, url: str | None, port: int) -> None:  # in the server child
+BENCH_REDIS_URL = os.environ.get("XINYONG_BENCH_REDIS_URL", "redis://127.0.0.1:6379/14")
+
+
+def constant_app():
+    """The ceiling: one ``async def`` route answering a constant body with the platform's orjson response."""
+    from fastapi import FastAPI
+
+    from xinyong.responses import JSON
+
+    app = FastAPI(default_response_class=JSON)
+    body = {"inquiry_id": 1, "decision": "allow", "article": "Art. 17.2", "records": []}
+
+    @app.post("/api/v1/inquiries")
+    async def constant() -> JSON:
+        return JSON(body)
+    return app
+
+
+def platform_app():
+    """The platform as ``xinyong serve`` builds it in each worker, on the benchmark's database."""
+    from xinyong.app import create_served_app
+    from xinyong.db import make_engine
+
+    return create_served_app(make_engine(os.environ["XINYONG_BENCH_SERVE_URL"]))
+
+
+def serve(kind: str, url: str | None, port: int, workers: int = 1) -> None:  # in the server child
     import uvicorn
 
+    if workers > 1:  # as ``xinyong serve --workers N`` runs them: the app built in each worker, limits in Redis
+        if kind == "platform":
+            from xinyong.ops.metrics import prepare_multiprocess
+
+            os.environ["XINYONG_BENCH_SERVE_URL"] = url or ""  # (a worker re-pins XINYONG_DATABASE_URL: bench/common)
+            os.environ["XINYONG_REDIS_URL"] = BENCH_REDIS_URL
+            metrics_dir = tmp_root() / f"metrics-{port}"
+            os.environ["PROMETHEUS_MULTIPROC_DIR"] = str(metrics_dir)
+            prepare_multiprocess(metrics_dir)
+        target = "bench.inquiry_bench:platform_app" if kind == "platform" else "bench.inquiry_bench:constant_app"
+        uvicorn.run(target, factory=True, host="127.0.0.1", port=port, workers=workers, log_level="warning",
+                    access_log=False)
+        return
     if kind == "platform":
         from xinyong.app import create_served_app
         from xinyong.db import make_engine
 
         app = create_served_app(make_engine(url))  # as ``xinyong serve`` builds it
     else:
-        from fastapi import FastAPI
-
-        from xinyong.responses import JSON
-
-        app = FastAPI(default_response_class=JSON)
-        body = {"inquiry_id": 1, "decision": "allow", "article": "Art. 17.2", "records": []}
-
-        @app.post("/api/v1/inquiries")
-        async def constant() -> JSON:
-            return JSON(body)
-
+        app = constant_app()
     uvicorn.run(app, host="127.0.0.1", port=port, workers=1, log_level="warning", access_log=False)
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU of a process and all its descendants alive now (a server and its workers), from /proc:
+    what a request costs the server whatever else the machine runs (throughput on 2 shared cores is not)."""
+    parent: dict[int, int] = {}
+    times: dict[int, float] = {}
+    tick = os.sysconf("SC_CLK_TCK")
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        parent[int(entry)] = int(fields[1])
+        times[int(entry)] = (int(fields[11]) + int(fields[12])) / tick
+    total = 0.0
+    for p, t in times.items():
+        q = p
+        while q and q != pid:
+            q = parent.get(q, 0)
+        if q == pid:
+            total += t
+    return total
+
+
 class Server:
-    def __init__(self, kind: str, url: str | None, logdir: Path):
-        self.kind, self.port = kind, free_port()
+    def __init__(self, kind: str, url: str | None, logdir: Path, workers: int = 1):
+        self.kind, self.port, self.workers = kind, free_port(), workers
         self.errlog = open(logdir / f"server-{kind}-{self.port}.log", "w")
-        cmd = [sys.executable, "-m", "bench.inquiry_bench", "--serve", kind, "--port", str(self.port)]
+        cmd = [sys.executable, "-m", "bench.inquiry_bench", "--serve", kind, "--port", str(self.port),
+               "--workers", str(workers)]
         if url:
             cmd += ["--url", url]
         self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self.errlog, stderr=subprocess.STDOUT)
@@ -646,6 +702,15 @@ def write_wrk_script(path: Path, token: str, identifiers: list[str]) -> Path:
     return path
 
 
+def run_wrk_on(server: "Server", script: Path, seconds: int) -> dict:
+    """``run_wrk`` against a server, with the server's CPU per request over the run."""
+    before = cpu_seconds(server.proc.pid)
+    out = run_wrk(server.port, script, seconds)
+    out["cpu_s"] = cpu_seconds(server.proc.pid) - before
+    out["cpu_us_per_req"] = out["cpu_s"] / out["requests"] * 1e6 if out["requests"] else None
+    return out
+
+
 def run_wrk(port: int, script: Path, seconds: int, threads: int = 2, conns: int = 8) -> dict:
     cmd = ["wrk", f"-t{threads}", f"-c{conns}", f"-d{seconds}s", "--timeout", "5s", "-s", str(script),
            f"http://127.0.0.1:{port}/api/v1/inquiries"]
@@ -670,17 +735,19 @@ def http_unavailable() -> str | None:
     return None
 
 
-def run_http(world: dict, url: str, repeat: int, seconds: int, seed: int, workdir: Path) -> dict:
-    """Both servers started once; wrk runs alternate platform / ceiling ``repeat`` times."""
+def run_http(world: dict, url: str, repeat: int, seconds: int, seed: int, workdir: Path, workers: int = 1) -> dict:
+    """Both servers started once (``workers`` processes each); wrk runs alternate platform / ceiling ``repeat``
+    times. Besides requests a second, each run's server CPU per request: on a shared machine throughput moves
+    with what else runs, the CPU a request costs much less."""
     identifiers = [i for _s, i, _d in draw(world["subjects"], 2000, seed + 77)]
     script = write_wrk_script(workdir / "inquiry.lua", world["token"], identifiers)
     platform, ceiling = Path_("http_platform", "POST /api/v1/inquiries (platform app)"), \
         Path_("http_constant", "constant JSON, same server (async def, orjson)", TARGET_HTTP)
     servers = []
     try:
-        sp = Server("platform", url, workdir)
+        sp = Server("platform", url, workdir, workers)
         servers.append(sp)
-        sc = Server("constant", None, workdir)
+        sc = Server("constant", None, workdir, workers)
         servers.append(sc)
         sample = sp.wait_ready(world["token"], identifiers[0])
         if sample.get("decision") != "allow":
@@ -690,31 +757,41 @@ def run_http(world: dict, url: str, repeat: int, seconds: int, seed: int, workdi
             run_wrk(srv.port, script, 2)
         for rep in range(1, repeat + 1):
             for srv, p in ((sp, platform), (sc, ceiling)):
-                w = run_wrk(srv.port, script, seconds)
+                w = run_wrk_on(srv, script, seconds)
                 p.runs.append(w)
-                log(f"  http rep {rep}/{repeat} {srv.kind}: {w['rps']:,.0f} req/s, p50 {w['lat_p50_us']:,} µs, "
-                    f"p99 {w['lat_p99_us']:,} µs, non-2xx {w['non2xx']}, errors "
+                log(f"  http rep {rep}/{repeat} {srv.kind} (workers {workers}, load {os.getloadavg()[0]:.1f}): "
+                    f"{w['rps']:,.0f} req/s, server CPU {w['cpu_us_per_req'] or 0:,.0f} µs/req, "
+                    f"p50 {w['lat_p50_us']:,} µs, p99 {w['lat_p99_us']:,} µs, non-2xx {w['non2xx']}, errors "
                     f"{w['connect'] + w['read'] + w['write'] + w['timeout']}")
     finally:
         for srv in servers:
             srv.stop()
-    rps_p = statistics.median(r["rps"] for r in platform.runs)
-    rps_c = statistics.median(r["rps"] for r in ceiling.runs)
+
+    def med(p: Path_, key: str) -> float:
+        return statistics.median(r[key] for r in p.runs)
+
+    rps_p, rps_c = med(platform, "rps"), med(ceiling, "rps")
     ratio = rps_p / rps_c if rps_c else None
-    header = ("measured", "req/s median (range)", "p50 µs", "p99 µs", "non-2xx", "platform/ceiling", "target",
-              "verdict")
+    cpu_p, cpu_c = med(platform, "cpu_us_per_req"), med(ceiling, "cpu_us_per_req")
+    cpu_ratio = cpu_c / cpu_p if cpu_p else None
+    header = ("measured", "req/s median (range)", "CPU µs/req (range)", "p50 µs", "p99 µs", "non-2xx",
+              "platform/ceiling req/s", "by CPU", "target", "verdict")
     rows = []
     for p, is_ceiling in ((platform, False), (ceiling, True)):
         lo, hi = min(r["rps"] for r in p.runs), max(r["rps"] for r in p.runs)
-        rows.append((p.label, f"{statistics.median(r['rps'] for r in p.runs):,.0f} ({lo:,.0f}-{hi:,.0f})",
-                     f"{statistics.median(r['lat_p50_us'] for r in p.runs):,.0f}",
-                     f"{statistics.median(r['lat_p99_us'] for r in p.runs):,.0f}",
+        clo, chi = min(r["cpu_us_per_req"] for r in p.runs), max(r["cpu_us_per_req"] for r in p.runs)
+        rows.append((p.label, f"{med(p, 'rps'):,.0f} ({lo:,.0f}-{hi:,.0f})",
+                     f"{med(p, 'cpu_us_per_req'):,.0f} ({clo:,.0f}-{chi:,.0f})",
+                     f"{med(p, 'lat_p50_us'):,.0f}", f"{med(p, 'lat_p99_us'):,.0f}",
                      f"{sum(r['non2xx'] for r in p.runs)}",
-                     f"{ratio:.3f}x" if is_ceiling and ratio else "", f">= {TARGET_HTTP:g}x" if is_ceiling else "",
+                     f"{ratio:.3f}x" if is_ceiling and ratio else "",
+                     f"{cpu_ratio:.3f}x" if is_ceiling and cpu_ratio else "",
+                     f">= {TARGET_HTTP:g}x" if is_ceiling else "",
                      verdict(ratio, TARGET_HTTP) if is_ceiling else ""))
-    text = "\n".join(_table(header, rows, left=(0, 7)))
+    text = "\n".join(_table(header, rows, left=(0, 9)))
     return {"table": text, "platform": platform.runs, "constant": ceiling.runs, "ratio": ratio,
-            "verdict": verdict(ratio, TARGET_HTTP), "wrk": {"threads": 2, "connections": 8, "seconds": seconds}}
+            "cpu_ratio": cpu_ratio, "workers": workers, "verdict": verdict(ratio, TARGET_HTTP),
+            "wrk": {"threads": 2, "connections": 8, "seconds": seconds}}
 
 
 # ------------------------------------------------------------------------------------------------
@@ -780,13 +857,15 @@ def run_size(db: str, size: int, demo, args, data_dir: Path, *, primary: bool) -
                 out["http"] = {"skipped": reason}
                 print(f"HTTP skipped: {reason}\n")
             else:
-                log(f"{db}: HTTP, wrk -t2 -c8 -d{args.http_seconds}s x {args.repeat}…")
-                h = run_http(world, url, args.repeat, args.http_seconds, args.seed, data_dir)
-                h["table"] = (f"== {dbname}, {world['records']:,} records: HTTP on 127.0.0.1, uvicorn "
-                              f"workers=1, wrk -t2 -c8 -d{args.http_seconds}s, {args.repeat} run(s) each ==\n"
-                              + h["table"])
-                print(h["table"] + "\n", flush=True)
-                out["http"] = h
+                out["http"] = {}
+                for workers in args.http_workers:
+                    log(f"{db}: HTTP, {workers} worker(s), wrk -t2 -c8 -d{args.http_seconds}s x {args.repeat}…")
+                    h = run_http(world, url, args.repeat, args.http_seconds, args.seed, data_dir, workers)
+                    h["table"] = (f"== {dbname}, {world['records']:,} records: HTTP on 127.0.0.1, uvicorn "
+                                  f"workers={workers}{' (rate limits in Redis)' if workers > 1 else ''}, wrk -t2 "
+                                  f"-c8 -d{args.http_seconds}s, {args.repeat} run(s) each ==\n" + h["table"])
+                    print(h["table"] + "\n", flush=True)
+                    out["http"][str(workers)] = h
         if primary and args.profile:
             prof = profile_inquiries(db, world, args.seed)
             print(prof["summary"], flush=True)
@@ -829,6 +908,9 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--repeat", type=int, default=3, help="runs per measurement (median and range)")
     ap.add_argument("--http", action="store_true", help="also: uvicorn + wrk against a constant-JSON ceiling")
     ap.add_argument("--http-seconds", type=int, default=10, help="wrk duration per run (default 10)")
+    ap.add_argument("--http-workers", type=lambda t: [int(n) for n in t.split(",")], default=[1], metavar="N,…",
+                    help="server processes for the HTTP runs, e.g. 1,2,4 (more than one: rate limits in Redis, "
+                         "XINYONG_BENCH_REDIS_URL, default db 14 on 127.0.0.1)")
     ap.add_argument("--profile", action="store_true",
                     help=f"also: cProfile {PROFILE_INQUIRIES} platform inquiries (larger size, each database)")
     ap.add_argument("--seed", type=int, default=20171001)
@@ -873,8 +955,9 @@ if __name__ == "__main__":  # the server child: python -m bench.inquiry_bench --
         ap.add_argument("--serve", choices=("platform", "constant"), required=True)
         ap.add_argument("--port", type=int, required=True)
         ap.add_argument("--url")
+        ap.add_argument("--workers", type=int, default=1)
         a = ap.parse_args()
-        serve(a.serve, a.url, a.port)
+        serve(a.serve, a.url, a.port, a.workers)
         sys.exit(0)
     print("use: python -m bench inquiry …", file=sys.stderr)
     sys.exit(2)

@@ -35,6 +35,8 @@ VARIABLES: dict[str, Variable] = _variables(
     Variable("XINYONG_DATABASE_URL", "sqlite:///$XINYONG_VAR_DIR/xinyong.db",
              "SQLAlchemy URL of the database; postgresql://… in production (options=-csearch_path%3DS for a schema)",
              secret=True),
+    Variable("XINYONG_DB_POOL_SIZE", "10", "PostgreSQL connections each process keeps open (10 more are opened "
+             "and closed again under bursts); the server's max_connections must hold workers × (this + 10)"),
     Variable("XINYONG_VAR_DIR", "./var", "the platform's files: SQLite database, stored batches, keys, calendar years"),
     Variable("XINYONG_CALENDAR_DIR", "$XINYONG_VAR_DIR/calendar",
              "operator-supplied working-day years (xinyong law calendar add FILE)"),
