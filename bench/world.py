@@ -1074,6 +1074,11 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
                    type=lambda s: {x.strip() for x in s.split(",") if x.strip()},
                    help="comma-separated subset of inquiry,check,purge,verify")
     m.set_defaults(run=measure)
+    from . import partition_bench
+
+    pt = sub.add_parser("partition", help="record against a copy hash-partitioned by subject_id, in the kept world: "
+                        "the inquiry's and check's reads, deletes, audit verify's pass, plan time (copy dropped)")
+    partition_bench.add_arguments(pt)
     d = sub.add_parser("drop", help="drop the world's database and its key ring")
     d.add_argument("--database", default=DEFAULT_DB)
     d.set_defaults(run=drop)
