@@ -486,6 +486,32 @@ def test_record_workflows_verify_and_tampering_after_them_is_caught(engine, log)
     fails(engine, kind="record-altered", record_id=mine[0].id)
 
 
+def test_a_chunk_holding_a_withdrawn_revoked_or_restored_record_is_still_recomputed(engine, log):
+    """Withdrawal, revocation (until the purge) and restoration change no content: their events say so
+    (``previous_digest``), so the record's chunk is still recomputed — and a sibling record whose content and
+    digest SQL rewrote is caught, where the chunk used to be set aside as "not checked"."""
+    from xinyong.audit.rules import content_digest
+    from xinyong.record import workflows
+
+    actor = log["actor"]
+    mine = [r for r in records(engine) if r.unit_id == actor.unit_id and r.batch_id is not None]
+    revoked = mine[3]
+    with session_scope(engine) as s:
+        workflows.withdraw(s, record_id=mine[1].id, reason="报送错误", document="沪撤〔2025〕1号", actor=actor)
+        workflows.revoke(s, record_id=revoked.id, document="沪撤销〔2025〕1号", decided_by="court",
+                         reason="判决撤销", actor=actor)
+    report = verify(engine)
+    assert report.ok, report.problems
+    assert not any("not checked" in n or "cannot be recomputed" in n for n in report.notes), report.notes
+    ev = _import_event_of(engine, revoked)
+    sibling = next(r for r in mine if r.batch_id == revoked.batch_id and r.id not in (mine[1].id, revoked.id)
+                   and _import_event_of(engine, r).id == ev.id)
+    content = {**sibling.content, "content": "罚款人民币1元"}
+    run(engine, update(Record).where(Record.id == sibling.id).values(content=content,
+                                                                     content_digest=content_digest(content)))
+    fails(engine, event_id=ev.id, kind="records-mismatch")
+
+
 def test_a_raw_deletion_beside_a_lawful_one_is_caught(engine, log):
     from xinyong.record import workflows
 

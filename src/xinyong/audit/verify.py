@@ -872,8 +872,9 @@ def _judge_chunks(report: Report, facts: Facts, key: bytes, unplaced: dict[Any, 
                 continue
             if c.unverifiable:
                 report.notes.append(f"event {c.event_id}: batch {batch} lines {c.first}–{c.last} holds a record "
-                                    "changed or deleted by an event that does not say how it was imported "
-                                    "(before revision 0011); not checked")
+                                    "changed or deleted by an event that does not name its previous digest (a "
+                                    "correction or deletion before revision 0011, a withdrawal, revocation or "
+                                    "restoration written before they named it); not checked")
                 continue
             report.add("records-mismatch", f"the records of batch {batch}, lines {c.first}–{c.last}, no longer "
                        f"match their import event ({c.members} found for {c.records} imported): a record was "

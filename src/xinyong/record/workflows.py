@@ -164,7 +164,8 @@ def withdraw(session: Session, *, record_id: int, reason: str, document: str, ac
     _action(session, rec, "withdraw", document, reason, actor)
     audit.append(session, action="record:withdraw", actor=actor, object_type="record", object_id=rec.id,
                  subject_id=rec.subject_id, content=[rec.id, "withdrawn"],
-                 details={"content_digest": rec.content_digest, "status": "withdrawn"})
+                 details={"content_digest": rec.content_digest, "previous_digest": rec.content_digest,
+                          "status": "withdrawn"})
     return rec
 
 
@@ -180,8 +181,8 @@ def revoke(session: Session, *, record_id: int, document: str, decided_by: str, 
                   decided_by=decided_by, deadline_name="revocation.delete_working_days", done=False)
     audit.append(session, action="record:revoke", actor=actor, object_type="record", object_id=rec.id,
                  subject_id=rec.subject_id, content=[rec.id, "revoked", act.id],
-                 details={"content_digest": rec.content_digest, "status": "revoked", "action_id": act.id,
-                          "due_on": act.due_on.isoformat() if act.due_on else None})
+                 details={"content_digest": rec.content_digest, "previous_digest": rec.content_digest,
+                          "status": "revoked", "action_id": act.id, "due_on": act.due_on.isoformat() if act.due_on else None})
     notices.tell(session, subject_id=rec.subject_id, kind="record_revoked", object_type="record", object_id=rec.id,
                  actor=actor, record_id=rec.id, item=rec.item_code, document=document, decided_by=decided_by,
                  due_on=act.due_on.isoformat() if act.due_on else None)  # Art. 37
@@ -203,7 +204,8 @@ def restore(session: Session, *, record_id: int, document: str, reason: str, act
                   deadline_name="restoration.hide_working_days", done=True)
     audit.append(session, action="record:restore", actor=actor, object_type="record", object_id=rec.id,
                  subject_id=rec.subject_id, content=[rec.id, "restored", act.id],
-                 details={"content_digest": rec.content_digest, "status": "restored"})
+                 details={"content_digest": rec.content_digest, "previous_digest": rec.content_digest,
+                          "status": "restored"})
     notices.tell(session, subject_id=rec.subject_id, kind="record_restored", object_type="record", object_id=rec.id,
                  actor=actor, record_id=rec.id, item=rec.item_code, document=document)  # Art. 38
     return act
@@ -220,8 +222,8 @@ def remove(session: Session, *, record_id: int, document: str, reason: str, acto
     act = _action(session, rec, "delete", document, reason, actor, done=False)
     audit.append(session, action="record:remove", actor=actor, object_type="record", object_id=rec.id,
                  subject_id=rec.subject_id, content=[rec.id, "removed", act.id],
-                 details={"content_digest": rec.content_digest, "status": "revoked", "action_id": act.id,
-                          "article": article})
+                 details={"content_digest": rec.content_digest, "previous_digest": rec.content_digest,
+                          "status": "revoked", "action_id": act.id, "article": article})
     return act
 
 
