@@ -24,7 +24,7 @@ from ..errors import DomainError, InvalidInput, RuleViolation, msg
 from ..law import parameters
 from ..law.periods import add_years
 from ..law.rules import rule
-from ..subject.identifiers import Identifier, explain_unusable, mask_ric, parse_identifier, parse_lookup
+from ..subject.identifiers import Identifier, mask_ric, parse_lookup, unusable_or_parsed
 from .fields import (
     STRUCTURAL_KEYS,
     FieldError,
@@ -75,6 +75,12 @@ class ItemInfo:
 
 
 _MEMO_MAX = 50_000  # entries per memo of a RowContext: bounded memory on any file size
+# Organizations' identifiers that parsed (public codes, stored in clear): kept across the imports of a
+# process, keyed by (text, day) — a worker meets the same companies file after file, and the parse is
+# pure. A natural person's number, and a refusal, never outlive the import that read them (``identifiers``).
+_PUBLIC_IDENTIFIERS: dict[tuple[str, date], Identifier] = {}
+_PUBLIC_MAX = 20_000  # (about 1 kB each, with its key: at most some 20 MB)
+_SHARED_PARSED: dict[tuple, Any] = {}  # RowContext.parsed, bounded by _MEMO_MAX as each memo is
 
 
 @dataclass(frozen=True)
@@ -85,20 +91,29 @@ class RowContext:
     today: date
     # A file names each subject about five times: parse each identifier once per import.
     identifiers: dict[str, Identifier | DomainError] = field(default_factory=dict)
-    # Values that repeat from row to row (dates, labels, amounts) are read once per import: these
-    # parsers are pure, so the memo keeps only what they returned (a value that fails is parsed
-    # again, and raises the same error, each time). Keys: (what, text).
-    parsed: dict[tuple, Any] = field(default_factory=dict)
+    # Values that repeat from row to row (dates, labels, amounts) are read once: these parsers are
+    # pure, so the memo keeps only what they returned (a value that fails is parsed again, and raises
+    # the same error, each time). Keys: (what, text). Shared by the imports of a process (none of it
+    # is personal data: a document's dates, a label, an amount), so file after file meets them parsed.
+    parsed: dict[tuple, Any] = field(default_factory=lambda: _SHARED_PARSED)
 
     def identifier(self, raw: str) -> Identifier:
         found = self.identifiers.get(raw)
         if found is None:
             if len(self.identifiers) > _MEMO_MAX:
                 self.identifiers.clear()
-            try:
-                found = _parse_subject_id(raw, self.today)
-            except DomainError as exc:
-                found = exc
+            key = (raw, self.today)
+            found = _PUBLIC_IDENTIFIERS.get(key)
+            if found is None:
+                try:
+                    found = _parse_subject_id(raw, self.today)
+                except DomainError as exc:
+                    found = exc
+                else:
+                    if not found.is_natural_person and found.kind != "natural_person":
+                        if len(_PUBLIC_IDENTIFIERS) > _PUBLIC_MAX:
+                            _PUBLIC_IDENTIFIERS.clear()
+                        _PUBLIC_IDENTIFIERS[key] = found
             self.identifiers[raw] = found
         if isinstance(found, DomainError):
             raise found.with_traceback(None)
@@ -370,21 +385,22 @@ def ended_on_for(item: ItemInfo, given: date | None, doc_date: date) -> tuple[da
 
 
 def _parse_subject_id(raw: str, today: date) -> Identifier:
-    unusable = explain_unusable(raw)
-    if unusable:
-        # A valid old organization code or 15-digit number may name a subject the platform knows (its former
-        # identifier, or the 18-digit form): stored under it, else refused with this message when the chunk's
-        # subjects are looked up (``service.store_chunk``), never a new subject (issue 13 §6).
-        try:
-            ident = parse_lookup(raw, today=today) if isinstance(raw, str) else None
-        except InvalidInput:
-            ident = None
-        if ident is not None and ident.former_form is not None:
-            return ident  # its unknown_reason is this message
-        raise InvalidInput(unusable, article="Art. 2", field="subject_id")
+    # ``explain_unusable(raw)``, then ``parse_identifier(raw, …)`` when it found nothing, in one pass.
     # Development-zone region codes (e.g. 西安高新区 610131) are issued in practice though GB/T 2260
     # does not list them: a code that passes both checks is accepted when its province exists.
-    return parse_identifier(raw, today=today, allow_unlisted_region=True)
+    unusable = unusable_or_parsed(raw, today=today)
+    if not isinstance(unusable, str):
+        return unusable
+    # A valid old organization code or 15-digit number may name a subject the platform knows (its former
+    # identifier, or the 18-digit form): stored under it, else refused with this message when the chunk's
+    # subjects are looked up (``service.store_chunk``), never a new subject (issue 13 §6).
+    try:
+        ident = parse_lookup(raw, today=today) if isinstance(raw, str) else None
+    except InvalidInput:
+        ident = None
+    if ident is not None and ident.former_form is not None:
+        return ident  # its unknown_reason is this message
+    raise InvalidInput(unusable, article="Art. 2", field="subject_id")
 
 
 def _subject(values: dict[str, Any], ctx: RowContext) -> Identifier:
@@ -418,7 +434,7 @@ def _subject(values: dict[str, Any], ctx: RowContext) -> Identifier:
 
 def _optional_date(values: dict[str, Any], key: str, ctx: RowContext | None = None) -> date | None:
     raw = values.get(key)
-    if _blank(raw):
+    if raw == "" or _blank(raw):  # (most absent values are "", as map_row gives them)
         return None
     return parse_date(raw, field=key) if ctx is None else ctx.date(raw, key)
 
@@ -439,16 +455,15 @@ def content_of(values: dict[str, Any], allowed: frozenset[str] | None = None) ->
 
     ``map_row`` has already cleaned every text value, so "filled" is simply non-empty.
     """
-    content: dict[str, Any] = {}
-    for key, value in values.items():
-        if not value or key in PERSONAL_ID_KEYS or (allowed is not None and key not in allowed):
-            continue
-        if isinstance(value, dict):
-            value = {k: v for k, v in value.items() if v and not _is_personal_id_column(k)}
-            if not value:
-                continue
-        content[key] = value
-    return content
+    if allowed is None:
+        content = {k: v for k, v in values.items() if v and k not in PERSONAL_ID_KEYS}
+    else:
+        content = {k: v for k, v in values.items() if v and k in allowed and k not in PERSONAL_ID_KEYS}
+    for key, value in content.items():
+        if isinstance(value, dict):  # (other_ids): its filled entries but personal ID numbers
+            content[key] = {k: v for k, v in value.items() if v and not _is_personal_id_column(k)}
+    # an entry left empty is not kept (the others keep their order)
+    return {k: v for k, v in content.items() if v} if not all(content.values()) else content
 
 
 @rule("Art. 20(4)")
@@ -556,12 +571,12 @@ def _validate(values: dict[str, Any], ctx: RowContext) -> RecordDraft:
 
     procedure = severity = None
     if code == "penalty":
-        procedure = None if _blank(get("procedure")) else ctx.enum(
-            values["procedure"], PROCEDURES, "procedure")
-        slight = False if _blank(get("slight")) else ctx.enum(
-            values["slight"], BOOLEANS, "slight") == "true"
-        severity = None if _blank(get("severity")) else ctx.enum(
-            values["severity"], SEVERITIES, "severity")
+        raw = get("procedure")
+        procedure = None if raw == "" or _blank(raw) else ctx.enum(raw, PROCEDURES, "procedure")
+        raw = get("slight")
+        slight = False if raw == "" or _blank(raw) else ctx.enum(raw, BOOLEANS, "slight") == "true"
+        raw = get("severity")
+        severity = None if raw == "" or _blank(raw) else ctx.enum(raw, SEVERITIES, "severity")
         check_penalty_is_untrustworthiness(procedure, slight, severity)
 
     warning = None
@@ -571,11 +586,11 @@ def _validate(values: dict[str, Any], ctx: RowContext) -> RecordDraft:
 
     declared = item.fields if item.fields is not None else _format_declared(ctx.fmt)
     amount = None
-    if not _blank(get("fine_wan")) and "fine_wan" in declared:
+    if "fine_wan" in declared and not _blank(get("fine_wan")):
         amount = ctx.amount(values["fine_wan"], "fine_wan", "wan")
-    elif not _blank(get("amount_yuan")) and "amount_yuan" in declared:
+    elif "amount_yuan" in declared and not _blank(get("amount_yuan")):
         amount = ctx.amount(values["amount_yuan"], "amount_yuan", "yuan")
-    elif not _blank(get("amount_wan")) and "amount_yuan" in declared:
+    elif "amount_yuan" in declared and not _blank(get("amount_wan")):
         amount = ctx.amount(values["amount_wan"], "amount_wan", "wan")
 
     ended_on, ended_source = ended_on_for(item, given_end, doc_date)
@@ -620,7 +635,7 @@ def _validate(values: dict[str, Any], ctx: RowContext) -> RecordDraft:
 
 def _optional_bool(values: dict[str, Any], key: str, ctx: RowContext) -> bool | None:
     raw = values.get(key)
-    if _blank(raw):
+    if raw == "" or _blank(raw):
         return None
     return ctx.enum(raw, BOOLEANS, key) == "true"
 

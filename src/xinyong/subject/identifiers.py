@@ -838,6 +838,24 @@ def parse_identifier(raw: str, *, today: date, allow_unlisted_region: bool = Tru
     """
     del allow_unlisted_region
     code, notes = _prepare(raw)
+    return _parse_prepared(code, notes, today)
+
+
+def unusable_or_parsed(raw: Any, *, today: date) -> str | Identifier:
+    """``explain_unusable(raw)`` when it finds something (its message), else ``parse_identifier(raw, today=today)``
+    (raising as that raises): the importer's one call per distinct value, the text normalised and its shape
+    checked once instead of twice."""
+    if type(raw) is not str:  # as the two calls do it (``explain_unusable`` reads ``str(raw)``)
+        return explain_unusable(raw) or parse_identifier(raw, today=today)
+    text, notes = normalise(raw)
+    found = _unusable(text, raw)
+    if found:
+        return found.message
+    return _parse_prepared(text, notes, today)
+
+
+def _parse_prepared(code: str, notes: tuple[str, ...], today: date) -> Identifier:
+    """``parse_identifier`` of a value ``_prepare`` has normalised (``code``) and found usable."""
     if len(code) != 18:
         defects = [Defect("length", msg("has {chars}, a USCC or resident ID number has 18", chars=_chars(len(code))))]
         defects += [d for d in _bad_chars(code, USCC_ALPHABET, "USCC") if d.code == "bad_character"]
