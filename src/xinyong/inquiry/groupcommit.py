@@ -3,9 +3,10 @@
 An inquiry over HTTP reads (the token, the subject with its records, the reference facts) in a read-only
 unit of work, decides with the one decision (``service.decide_many``), builds its answer and its log rows,
 and hands the rows to the ``LogWriter`` of its engine. The writer's thread takes everything pending (up to
-``GROUP_ROWS`` rows), writes it in one transaction (``audit.insert_many_with_events``: two statements) and
-commits once — one fsync for the whole group instead of one per request — then resolves each request's
-future with its log ids.
+``GROUP_ROWS`` rows), writes it in one transaction and commits once — one fsync for the whole group instead
+of one per request — then resolves each request's future with its log ids. A small group (``SMALL_GROUP_ROWS``)
+is one autocommit statement on PostgreSQL (one round trip, no BEGIN or COMMIT) and prepared statements on
+SQLite; a larger one two statements a table (``LogWriter._commit``).
 
 Art. 34: the answer never leaves before its log row is committed. The request awaits its future, and the
 future is resolved only after the commit that holds its rows has returned; a request whose rows could not
