@@ -20,7 +20,7 @@ from fastapi.testclient import TestClient
 from xinyong.app import create_app
 from xinyong.audit import seal
 from xinyong.audit.schemas import CheckpointRead
-from xinyong.errors import ErrorRead
+from xinyong.error_model import ErrorRead
 from xinyong.grading.schemas import GradeRead, GradingRulesRead
 from xinyong.inquiry.schemas import InquiryRead
 from xinyong.measure.schemas import CheckRead

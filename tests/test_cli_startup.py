@@ -52,6 +52,23 @@ def test_subject_check_imports_no_database_web_or_pdf():
     assert _domain_clis(modules) == {"xinyong.subject.cli"}
 
 
+def test_subject_check_loads_nothing_a_pure_identifier_check_does_not_use():
+    """What ``python -m bench cli`` found to cost its start-up, each kept out: pydantic (the API's error model,
+    and Typer 0.29's parameter conversion — hence typer < 0.29 in pyproject.toml), rich's Console (plain lines
+    are printed as they are), python-stdnum's package ``__init__`` (only its GB/T 2260 data file is read), and
+    the law kernel's calendar and parameters (chinese_calendar, yaml)."""
+    modules, done = _imported("subject", "check", USCC)
+    assert done.returncode == 0, done.stderr[-2000:]
+    loaded = {m.split(".")[0] for m in modules} | modules
+    assert loaded & {"pydantic", "pydantic_core", "rich.console", "stdnum", "yaml", "chinese_calendar",
+                     "xinyong.law.calendar", "xinyong.law.parameters"} == set()
+    # and a refusal is printed with its article all the same, from the same light start
+    modules, done = _imported("subject", "check", USCC[:-1] + "X")
+    assert done.returncode == 1
+    assert done.stderr.startswith("error [Art. 2]: invalid USCC")
+    assert {m.split(".")[0] for m in modules} & {"pydantic", "stdnum", "yaml"} == set()
+
+
 def test_help_lists_every_command_without_importing_it():
     modules, done = _imported("--help")
     assert done.returncode == 0, done.stderr[-2000:]

@@ -6,7 +6,8 @@ from fastapi import APIRouter, Depends
 
 from .audit.endpoints import router as audit_router
 from .deps import actor
-from .errors import ErrorRead, responses
+from .error_model import ErrorRead
+from .errors import responses
 from .catalog.endpoints import router as catalog_router
 from .grading.endpoints import router as grading_router
 from .inquiry.endpoints import router as inquiry_router

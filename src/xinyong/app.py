@@ -49,7 +49,7 @@ def create_app(engine: Engine | None = None, *, hot_routes: bool = True) -> Fast
     app.state.limiter = Limiter()
     app.add_middleware(Guard, limiter=app.state.limiter)
 
-    # Every error is the one body (errors.ErrorRead), never a traceback: xinyong.http_errors.
+    # Every error is the one body (error_model.ErrorRead), never a traceback: xinyong.http_errors.
     http_errors.install(app)
 
     app.include_router(api_router)

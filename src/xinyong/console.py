@@ -7,9 +7,7 @@ import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
-import orjson
 import typer
-from rich.console import Console
 
 from .config import env as setting
 
@@ -19,8 +17,39 @@ if TYPE_CHECKING:
     from .auth import Actor
 
 F = TypeVar("F", bound=Callable[..., Any])
-out = Console(highlight=False, soft_wrap=True)
-err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+class _LazyConsole:
+    """``out`` / ``err``: a rich ``Console`` made when a command first uses one. ``rich.console`` is ~30 ms of
+    imports, which Typer itself does not load to run a command: a command that prints plain lines (``echo``)
+    never pays for it (tests/test_cli_startup.py)."""
+
+    def __init__(self, *, stderr: bool) -> None:
+        self._stderr = stderr
+        self._console: Any = None
+
+    def console(self) -> Any:
+        """The rich Console itself (e.g. for a progress bar's ``console=``)."""
+        if self._console is None:
+            from rich.console import Console
+
+            self._console = Console(stderr=self._stderr, highlight=False, soft_wrap=True)
+        return self._console
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.console(), name)
+
+
+out: Any = _LazyConsole(stderr=False)
+err: Any = _LazyConsole(stderr=True)
+
+
+def echo(text: str, *, stderr: bool = False) -> None:
+    """One line as it is: no markup, emoji codes or highlighting (an identifier, a defect, a refusal), on
+    standard output or standard error."""
+    stream = sys.stderr if stderr else sys.stdout
+    stream.write(text + "\n")
+    stream.flush()
 
 
 def handles_errors(func: F) -> F:
@@ -36,7 +65,7 @@ def handles_errors(func: F) -> F:
             from .errors import cli_line
 
             _trace_refusal(exc)
-            err.print(cli_line(exc), markup=False)
+            echo(cli_line(exc), stderr=True)
             raise typer.Exit(1) from None
 
     return wrapper  # type: ignore[return-value]
@@ -128,6 +157,8 @@ def identity(token: str | None) -> Actor:
 
 
 def print_json(value: Any) -> None:
+    import orjson  # here: a command printing text never loads it
+
     sys.stdout.write(orjson.dumps(value, option=orjson.OPT_INDENT_2, default=str).decode() + "\n")
 
 

@@ -8,8 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
-
 from .law.errors import LawError, Message, joined_messages, msg  # noqa: F401 (Message, msg …: re-exported)
 
 
@@ -106,22 +104,8 @@ def cli_line(exc: DomainError | LawError) -> str:
 
 
 # --------------------------------------------------------------------------------------------
-# The error body as the API documents it
-
-
-class ErrorRead(BaseModel):
-    """Every error the API answers: its code, a message, and the article of the regulation it applies (or
-    null where none does), with that article's Chinese text."""
-
-    model_config = ConfigDict(extra="forbid")
-
-    error: str = Field(..., description="A stable code: not_found, forbidden, rule_violation, invalid_input, …")
-    message: str
-    article: str | None = Field(..., description="The article applied, e.g. 'Art. 36.2(1)'; null where none")
-    article_text: str | None = Field(..., description="Its text (Chinese, authoritative)")
-    field: str | None = Field(None, description="The input field at fault, where there is one")
-    details: Any = Field(None, description="More about the error (e.g. every invalid field)")
-
+# The error body as the API documents it. Its model (pydantic) is in ``error_model``, imported where the API
+# uses it: a refusal printed by the CLI costs no pydantic (`xinyong subject check`, tests/test_cli_startup.py).
 
 _DESCRIPTIONS = {
     400: "Bad request",
@@ -140,6 +124,8 @@ _DESCRIPTIONS = {
 
 def responses(*codes: int) -> dict[int | str, dict[str, Any]]:
     """The ``responses=`` of a route for the error statuses it can answer, each with the error body."""
+    from .error_model import ErrorRead
+
     return {code: {"model": ErrorRead, "description": _DESCRIPTIONS.get(code, "Error")} for code in codes}
 
 

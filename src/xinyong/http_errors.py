@@ -1,4 +1,4 @@
-"""The API's error handlers: every error is the one body (``errors.ErrorRead``), never a traceback.
+"""The API's error handlers: every error is the one body (``error_model.ErrorRead``), never a traceback.
 
 - ``DomainError`` / ``LawError``: their status, code and article.
 - Request validation: 422 naming the field; malformed JSON names the line and column of the fault, not a

@@ -42,7 +42,7 @@ def import_file(
         rejects_path.unlink()
     try:
         with Progress(SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(),
-                      console=err, transient=True, disable=as_json) as progress:
+                      console=err.console(), transient=True, disable=as_json) as progress:
             task = progress.add_task("reading", total=None)
             result = importer.run_import(
                 eng, batch_id=batch_id, path=path, actor=actor, today=today(),

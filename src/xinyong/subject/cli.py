@@ -3,7 +3,7 @@ from __future__ import annotations
 import typer
 
 from ..clock import today
-from ..console import handles_errors, out, print_json
+from ..console import echo, handles_errors, out, print_json
 from .identifiers import parse_identifier
 
 app = typer.Typer(help="Information subjects (Art. 2).", no_args_is_help=True)
@@ -74,11 +74,11 @@ def _check_one(code: str, as_json: bool) -> None:
     if as_json:
         print_json(info)
         return
-    out.print(f"{info['kind']} {info['code']}")
+    echo(f"{info['kind']} {info['code']}")
     for n in info["normalisations"]:
-        out.print(f"normalised: {n}")
+        echo(f"normalised: {n}")
     for w in info["warnings"]:
-        out.print(f"note: {w}")
+        echo(f"note: {w}")
 
 
 def _check_many(lines: list[str], as_json: bool) -> None:
@@ -100,9 +100,9 @@ def _check_many(lines: list[str], as_json: bool) -> None:
         for r in results:
             if r["valid"]:
                 notes = "".join(f"; {x}" for x in (*r["normalisations"], *r["warnings"]))
-                out.print(f"{r['line']}: valid {r['kind']} {r['code']}{notes}", markup=False)
+                echo(f"{r['line']}: valid {r['kind']} {r['code']}{notes}")
             else:
-                out.print(f"{r['line']}: invalid: {r['defect']} [{r['article']}]", markup=False)
+                echo(f"{r['line']}: invalid: {r['defect']} [{r['article']}]")
     if any(not r["valid"] for r in results):
         raise typer.Exit(3)
 
