@@ -54,21 +54,22 @@ class Copy:
     tables: tuple[str, ...] = ()
 
 
-# 1. A revoked record: the copies other domains keep of it — ``remove(session, record_id, subject_id)``.
+# 1. A revoked record: the copies other domains keep of it — ``remove(session, records)``, ``records`` a chunk of the
+# purge as ``[(record_id, subject_id)]`` (``workflows.PURGE_CHUNK`` at a time): one statement per table for a chunk.
 RECORD_COPIES: tuple[Copy, ...] = (
     Copy("objections about it keep its id, not its document number or the corrections' values",
-         objection_purge.purge_record, (ObjectionRecord.__tablename__, Objection.__tablename__)),
+         objection_purge.purge_records, (ObjectionRecord.__tablename__, Objection.__tablename__)),
     Copy("measure applications grounded on it keep a mark in its place",
-         measure_purge.purge_record, (MeasureApplication.__tablename__,)),
+         measure_purge.purge_records, (MeasureApplication.__tablename__,)),
     Copy("issued credit reports that stated it are rewritten without it, and their stored PDFs go",
-         reports.purge_record, (CreditReport.__tablename__, CreditReportPdf.__tablename__)),
-    Copy("the evidence files of objections about it", materials.purge_record),
+         reports.purge_records, (CreditReport.__tablename__, CreditReportPdf.__tablename__)),
+    Copy("the evidence files of objections about it", materials.purge_records),
     Copy("a credit commitment it was keeps no copy of what it said",
-         commitments.purge_record, (CreditCommitment.__tablename__,)),
+         commitments.purge_records, (CreditCommitment.__tablename__,)),
     Copy("letters to the subject that gave it as a measure's ground keep a mark in its place",
-         notices.forget_record, ("notice",)),
+         notices.forget_records, ("notice",)),
     Copy("where a record received from another platform came from (its reference there, file, line) goes",
-         exchange_purge.purge_record, (ExchangeReceived.__tablename__,)),
+         exchange_purge.purge_records, (ExchangeReceived.__tablename__,)),
 )
 
 # 2a. A list entry revoked on remedy: the copies other domains keep of it —

@@ -226,8 +226,10 @@ def inbox(session: Session, unit_id: int) -> list[dict[str, Any]]:
     return [view(session, c) for c in rows]
 
 
-def purge_record(session: Session, record_id: int, subject_id: int) -> None:
-    """Art. 37: a commitment whose record is deleted keeps no copy of what it said."""
-    for c in session.scalars(select(CreditCommitment).where(CreditCommitment.record_id == record_id)):
+def purge_records(session: Session, records: list[tuple[int, int]]) -> None:
+    """Art. 37: a commitment whose record is deleted keeps no copy of what it said (``records``: a purge's
+    chunk, ``(record id, subject id)``)."""
+    for c in session.scalars(select(CreditCommitment).where(
+            CreditCommitment.record_id.in_(sorted(r for r, _s in records)),
+            CreditCommitment.subject_id.in_(sorted({s for _r, s in records})))):
         c.content, c.reason, c.liability, c.decision_reason = "（已依法删除）", "（已依法删除）", "", None
-

@@ -10,5 +10,6 @@ from sqlalchemy.orm import Session
 from ..models import ExchangeReceived
 
 
-def purge_record(session: Session, record_id: int, subject_id: int) -> None:
-    session.execute(delete(ExchangeReceived).where(ExchangeReceived.record_id == record_id))
+def purge_records(session: Session, records: list[tuple[int, int]]) -> None:
+    """``records``: a purge's chunk, ``(record id, subject id)``; one statement for all."""
+    session.execute(delete(ExchangeReceived).where(ExchangeReceived.record_id.in_(sorted(r for r, _s in records))))

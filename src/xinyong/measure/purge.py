@@ -75,20 +75,27 @@ def _cites_record(ground: dict, record_id: int) -> bool:
     return ground.get("type") == "record" and ground.get("record_id") == record_id and not ground.get("deleted")
 
 
-def purge_record(session: Session, record_id: int, subject_id: int) -> None:
-    """A deleted record leaves the applications that cited it as a ground (only its subject's: indexed),
-    replaced by a mark naming its id and the article. Checks are not rewritten for records: finding them
-    would mean reading every check since the record arrived; a check's stored ground holds no document
-    or content (record id, item, article), and ``service.apply`` refuses a ground no longer in force."""
-    apps = session.scalars(select(MeasureApplication).where(MeasureApplication.subject_id == subject_id)
+def purge_records(session: Session, records: list[tuple[int, int]]) -> None:
+    """Deleted records (``records``: a purge's chunk, ``(record id, subject id)``) leave the applications that
+    cited them as a ground (only their subjects': indexed), each replaced by a mark naming its id and the
+    article, one event per record and application. Checks are not rewritten for records: finding them would
+    mean reading every check since the record arrived; a check's stored ground holds no document or content
+    (record id, item, article), and ``service.apply`` refuses a ground no longer in force."""
+    by_subject: dict[int, list[int]] = {}
+    for rid, sid in records:
+        by_subject.setdefault(sid, []).append(rid)
+    apps = session.scalars(select(MeasureApplication).where(MeasureApplication.subject_id.in_(sorted(by_subject)))
                            .order_by(MeasureApplication.id))
+    events = []
     for app in apps:
-        if not any(_cites_record(g, record_id) for g in app.grounds):
-            continue
-        app.grounds = [deleted_record_ground(record_id) if _cites_record(g, record_id) else g for g in app.grounds]
-        audit.append(session, action="measure-application:purge-record", actor=CONSOLE,
-                     object_type="measure_application", object_id=app.id, subject_id=app.subject_id,
-                     content={"grounds": app.grounds}, details={"record_id": record_id, "article": "Art. 37"})
+        for record_id in by_subject[app.subject_id]:
+            if not any(_cites_record(g, record_id) for g in app.grounds):
+                continue
+            app.grounds = [deleted_record_ground(record_id) if _cites_record(g, record_id) else g
+                           for g in app.grounds]
+            events.append(audit.event_row(action="measure-application:purge-record", actor=CONSOLE,
+                                          object_type="measure_application", object_id=app.id,
+                                          subject_id=app.subject_id, content={"grounds": app.grounds},
+                                          details={"record_id": record_id, "article": "Art. 37"}))
+    audit.append_many(session, events)
     session.flush()
-
-

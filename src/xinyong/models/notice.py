@@ -22,7 +22,7 @@ class Notice(Base):
     article: Mapped[str] = mapped_column(String(32))
     title: Mapped[str] = mapped_column(String(300))  # English; its template and values in ``body["title"]``
     # the letter: codes, names, documents and ids only (never an identifier); a deleted record's ground
-    # becomes a mark (Art. 37, notice.service._purge_record)
+    # becomes a mark (Art. 37, notice.service.forget_records)
     body: Mapped[dict] = mapped_column(JSON)
     object_type: Mapped[str] = mapped_column(String(40))
     object_id: Mapped[int] = mapped_column(BigId)

@@ -143,13 +143,19 @@ def failed_mails(session: Session) -> list[dict[str, Any]]:
 # Art. 37: a deleted record's grounds in letters become marks
 
 
-def forget_record(session: Session, record_id: int, subject_id: int) -> None:
-    """``record.workflows`` purge hook: a letter's ground naming the deleted record becomes a mark."""
-    for n in session.scalars(select(Notice).where(Notice.subject_id == subject_id, Notice.kind == "measure_applied")):
-        grounds = n.body.get("grounds") or []
-        if any(g.get("type") == "record" and g.get("record_id") == record_id and not g.get("deleted")
-               for g in grounds):
-            n.body = {**n.body, "grounds": [rules.deleted_ground(g, {record_id}) for g in grounds]}
+def forget_records(session: Session, records: list[tuple[int, int]]) -> None:
+    """``record.workflows`` purge hook (``records``: a chunk, ``(record id, subject id)``): a letter's ground
+    naming a deleted record becomes a mark."""
+    by_subject: dict[int, list[int]] = {}
+    for rid, sid in records:
+        by_subject.setdefault(sid, []).append(rid)
+    for n in session.scalars(select(Notice).where(Notice.subject_id.in_(sorted(by_subject)),
+                                                  Notice.kind == "measure_applied")):
+        for record_id in by_subject[n.subject_id]:
+            grounds = n.body.get("grounds") or []
+            if any(g.get("type") == "record" and g.get("record_id") == record_id and not g.get("deleted")
+                   for g in grounds):
+                n.body = {**n.body, "grounds": [rules.deleted_ground(g, {record_id}) for g in grounds]}
     session.flush()
 
 

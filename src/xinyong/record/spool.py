@@ -346,21 +346,34 @@ class SpoolReader:
 def remove_line(path: Path, line: int) -> bool:
     """Rewrite the spool at ``path`` without the row of physical line ``line`` (Art. 37); True when
     there was one. Every other row keeps its line number; the file stays encrypted throughout."""
-    found = False
-    needle = b'"line":%d,' % line
+    return bool(remove_lines(path, {line}))
+
+
+def remove_lines(path: Path, lines: set[int]) -> set[int]:
+    """Rewrite the spool at ``path`` once without the rows of these physical lines (Art. 37: a purge's chunk);
+    returns the lines there were (nothing is rewritten when none was there)."""
+    found: set[int] = set()
+    if not lines:
+        return found
     with SpoolReader(path) as reader:
         writer = crypto.open_writer(path)  # written beside, renamed over the old file on close
         try:
             for raw in reader.records():
-                if needle in raw[:40] and orjson.loads(raw).get("line") == line:
-                    found = True
-                    continue
+                head = raw[:40]
+                start = head.find(b'"line":')
+                if start >= 0:
+                    digits = head[start + 7:].split(b",", 1)[0]
+                    if digits.isdigit() and int(digits) in lines:
+                        line = orjson.loads(raw).get("line")
+                        if line in lines:
+                            found.add(line)
+                            continue
                 writer.write(raw + b"\n")
         except BaseException:
             writer.abort()
             raise
         if not found:
             writer.abort()
-            return False
+            return found
         writer.close()
-    return True
+    return found

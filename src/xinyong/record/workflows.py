@@ -33,7 +33,7 @@ REVOKED_BY = ("organ", "reconsideration", "court")
 # Fields a correction may not touch: they are the record's identity (Art. 11 corrections fix content).
 IDENTITY = ("catalog_item", "doc_no", "subject_id")
 
-PurgeHook = Callable[[Session, int, int], None]  # (session, record_id, subject_id): a copy of a deleted record removed
+PurgeHook = Callable[[Session, list[tuple[int, int]]], None]  # (session, [(record_id, subject_id)]): copies removed
 PurgeStep = Callable[[Session, Actor, date], "PurgeReport"]
 
 
@@ -239,54 +239,37 @@ class PurgeReport:
         return bool(self.late) or any(r.any_late for r in self.steps.values())
 
 
-def delete_revoked(session: Session, *, actor: Actor, day: date, copies: Iterable[PurgeHook]) -> PurgeReport:
+PURGE_CHUNK = 500  # revoked records deleted together: one statement per table and chunk (``binding.IN_BATCH``)
+# what the purge reads of a record (no ORM object: the rows go by one ``DELETE … IN``)
+_PURGED = (Record.id, Record.subject_id, Record.unit_id, Record.item_code, Record.doc_no, Record.content,
+           Record.content_digest, Record.batch_id, Record.line_no)
+
+
+def delete_revoked(session: Session, *, actor: Actor, day: date, copies: Iterable[PurgeHook],
+                   chunk: int | None = None) -> PurgeReport:
     """Step 1 of the Art. 37 flow (``xinyong.deletion``, which is the only caller): delete every revoked record
     from the database — the row, its history, its line in the stored batch file and the provider's other stored
     copies, then each of ``copies`` (what other domains keep of it); a tombstone keeps ids, item, document,
     dates, a keyed digest, and the record's place in its import with its keyed member digest (the chunk stays
     verifiable; no content or document number is kept). Reports deletions past their deadline. Every row
-    written or deleted is bound to the audit log (``audit.binding``)."""
+    written or deleted is bound to the audit log (``audit.binding``).
+
+    The records go ``chunk`` at a time (``PURGE_CHUNK``), in the order their acts were received: each chunk's
+    records, histories and copies are read and deleted with one statement per table (naming the subjects, so
+    that they route by subject: docs/scaling.md), each stored file is rewritten once, and the tombstones and
+    events are written together — what one record at a time would leave, in fewer statements."""
     copies = list(copies)
+    size = max(1, chunk or PURGE_CHUNK)
     report = PurgeReport([], [], [])
     pending = session.scalars(select(RecordAction).where(RecordAction.action.in_(("revoke", "delete")),
                                                          RecordAction.done_at.is_(None))
                               .order_by(RecordAction.id)).all()
+    deleted: set[int] = set()
+    for i in range(0, len(pending), size):
+        _delete_chunk(session, actor, pending[i:i + size], copies, deleted)
     for act in pending:
-        rec = session.get(Record, act.record_id)
         info = {"record_id": act.record_id, "action_id": act.id, "received_on": act.received_on.isoformat(),
                 "due_on": act.due_on.isoformat() if act.due_on else None}
-        if rec is not None:
-            digest = audit.keyed_digest(rec.content)
-            # The record as a member of its import chunk (its digest as imported: the one its first change
-            # replaced): what keeps the chunk verifiable once the record is gone (``audit.service.chunk_digest``).
-            imported = session.scalar(select(RecordHistory.previous_digest)
-                                      .where(RecordHistory.record_id == rec.id,
-                                             RecordHistory.previous_digest.is_not(None))
-                                      .order_by(RecordHistory.version).limit(1)) or rec.content_digest
-            member = audit.member_digest([rec.subject_id, rec.item_code, rec.doc_no, imported])
-            details = audit.record_delete_details(rec, member)
-            _blank_batch_line(rec.batch_id, rec.line_no)
-            _blank_other_copies(session, rec)
-            for remove in copies:
-                remove(session, rec.id, rec.subject_id)
-            session.execute(delete(RecordHistory).where(RecordHistory.record_id == rec.id))
-            batch_id, line_no = rec.batch_id, rec.line_no
-            session.delete(rec)
-            session.add(RecordTombstone(record_id=act.record_id, subject_id=act.subject_id, unit_id=act.unit_id,
-                                        item_code=act.item_code, revoking_document=act.document,
-                                        decided_by=act.decided_by, received_on=act.received_on,
-                                        due_on=act.due_on, deleted_at=now(), content_digest=digest,
-                                        batch_id=batch_id, line_no=line_no, member_digest=member))
-            audit.append(session, action="record:delete", actor=actor, object_type="record",
-                         object_id=act.record_id, subject_id=act.subject_id,
-                         content=[act.record_id, "deleted", act.id], details={**details, "action_id": act.id})
-            journal.note(session, "record", {
-                "record_id": act.record_id, "subject_id": act.subject_id, "unit_id": act.unit_id,
-                "item_code": act.item_code, "action": act.action, "document": act.document,
-                "decided_by": act.decided_by, "received_on": act.received_on, "due_on": act.due_on,
-                "basis_parameter": act.basis_parameter, "basis_value": act.basis_value,
-                "basis_article": act.basis_article, "deleted_at": now(), "member_digest": member, "batch_id": batch_id, "line_no": line_no})
-        act.done_at = now()
         report.deleted.append(info)
         if act.due_on is None:
             report.unknown_deadline.append({**info, "note": act.deadline_note})
@@ -294,6 +277,67 @@ def delete_revoked(session: Session, *, actor: Actor, day: date, copies: Iterabl
             report.late.append(info)
     session.flush()
     return report
+
+
+def _delete_chunk(session: Session, actor: Actor, acts: list[RecordAction], copies: list[PurgeHook],
+                  deleted: set[int]) -> None:
+    """One chunk of ``delete_revoked``: the records of these acts that are still there (an act whose record is
+    gone, or whose record an earlier act of the purge deleted, is only marked done)."""
+    subjects = sorted({a.subject_id for a in acts})
+    found = {r.id: r for r in session.execute(select(*_PURGED).where(
+        Record.id.in_(sorted({a.record_id for a in acts})), Record.subject_id.in_(subjects)))}
+    live: list[tuple[RecordAction, Any]] = []
+    for act in acts:
+        rec = found.get(act.record_id)
+        if rec is not None and rec.id not in deleted:
+            deleted.add(rec.id)
+            live.append((act, rec))
+    if live:
+        ids = [rec.id for _a, rec in live]
+        subjects = sorted({rec.subject_id for _a, rec in live})
+        # The record as a member of its import chunk (its digest as imported: the one its first change
+        # replaced): what keeps the chunk verifiable once the record is gone (``audit.service.chunk_digest``).
+        imported: dict[int, str] = {}
+        for rid, previous in session.execute(
+                select(RecordHistory.record_id, RecordHistory.previous_digest)
+                .where(RecordHistory.record_id.in_(ids), RecordHistory.subject_id.in_(subjects),
+                       RecordHistory.previous_digest.is_not(None))
+                .order_by(RecordHistory.record_id, RecordHistory.version)):
+            imported.setdefault(rid, previous)
+        _blank_stored_copies(session, [rec for _a, rec in live])
+        records = [(rec.id, rec.subject_id) for _a, rec in live]
+        for remove in copies:
+            remove(session, records)
+        session.execute(delete(RecordHistory).where(RecordHistory.record_id.in_(ids),
+                                                    RecordHistory.subject_id.in_(subjects)))
+        session.execute(delete(Record).where(Record.id.in_(ids), Record.subject_id.in_(subjects)))
+        tombstones, events = [], []
+        for act, rec in live:
+            member = audit.member_digest([rec.subject_id, rec.item_code, rec.doc_no,
+                                          imported.get(rec.id) or rec.content_digest])
+            details = audit.record_delete_details(rec, member)
+            deleted_at = now()
+            tombstones.append(RecordTombstone(
+                record_id=act.record_id, subject_id=act.subject_id, unit_id=act.unit_id, item_code=act.item_code,
+                revoking_document=act.document, decided_by=act.decided_by, received_on=act.received_on,
+                due_on=act.due_on, deleted_at=deleted_at, content_digest=audit.keyed_digest(rec.content),
+                batch_id=rec.batch_id, line_no=rec.line_no, member_digest=member))
+            events.append(audit.event_row(action="record:delete", actor=actor, object_type="record",
+                                          object_id=act.record_id, subject_id=act.subject_id,
+                                          content=[act.record_id, "deleted", act.id],
+                                          details={**details, "action_id": act.id}))
+            journal.note(session, "record", {
+                "record_id": act.record_id, "subject_id": act.subject_id, "unit_id": act.unit_id,
+                "item_code": act.item_code, "action": act.action, "document": act.document,
+                "decided_by": act.decided_by, "received_on": act.received_on, "due_on": act.due_on,
+                "basis_parameter": act.basis_parameter, "basis_value": act.basis_value,
+                "basis_article": act.basis_article, "deleted_at": deleted_at, "member_digest": member,
+                "batch_id": rec.batch_id, "line_no": rec.line_no})
+        session.add_all(tombstones)  # one INSERT for all on PostgreSQL (SQLite: row by row, for their ids)
+        audit.append_many(session, events)
+    for act in acts:
+        act.done_at = now()
+    session.flush()
 
 
 def write_journal(session: Session) -> None:
@@ -318,72 +362,90 @@ def scrub_storage(session: Session, tables: Iterable[str]) -> list[str]:
     return tables
 
 
-def _blank_batch_line(batch_id: str | None, line: int | None) -> None:
-    """Remove the record's row from the stored copy of its batch file (Art. 37): the encrypted spool is
-    rewritten without it, every other row keeping its line number."""
-    if not batch_id or not line:
-        return
+def _blank_stored_copies(session: Session, recs: list[Any]) -> None:
+    """Remove these records' rows from the stored copies (Art. 37), each file rewritten once: every record's
+    row from the stored copy of its batch file (the encrypted spool, and a plaintext copy an older version
+    kept), every other row keeping its line number; and the rows that name one of them in its provider's
+    other stored copies (``_other_copies``)."""
+    from . import spool
     from .importer import stored_copy_path
 
     folder = get_settings().var_dir / "batches"
-    spool_path = stored_copy_path(batch_id)
-    paths = [spool_path] if spool_path.exists() else []
-    # a plaintext copy an older version kept (``0009_catalog_fields`` re-spools them)
-    paths += [p for p in folder.glob(f"{batch_id}.*") if p != spool_path and p.suffix != ".rejects"]
-    for path in paths:
-        _blank_line(path, line)
+    lines: dict[Path, set[int]] = {}
+    uploads: dict[str, list[Path]] = {}
+    for rec in recs:
+        if not rec.batch_id or not rec.line_no:
+            continue
+        paths = uploads.get(rec.batch_id)
+        if paths is None:
+            spool_path = stored_copy_path(rec.batch_id)
+            paths = [spool_path] if spool_path.exists() else []
+            # a plaintext copy an older version kept (``0009_catalog_fields`` re-spools them)
+            paths += [p for p in folder.glob(f"{rec.batch_id}.*") if p != spool_path and p.suffix != ".rejects"]
+            uploads[rec.batch_id] = paths
+        for path in paths:
+            lines.setdefault(path, set()).add(rec.line_no)
+    for path, found in _other_copies(session, recs).items():
+        lines.setdefault(path, set()).update(found)
+    for path, numbers in lines.items():
+        if spool.is_spool(path):
+            spool.remove_lines(path, numbers)
+        else:
+            _blank_lines(path, numbers)
 
 
-def _blank_other_copies(session: Session, rec: Record) -> None:
-    """Remove the record's rows from its provider's other stored copies (Art. 37): a file that carried it
-    again (counted already present) or another version of it (rejected, same identity). Only the copies of
-    finished batches that counted such rows are read; a batch still running is left to its retention."""
+def _other_copies(session: Session, recs: list[Any]) -> dict[Path, set[int]]:
+    """The rows naming these records in their providers' other stored copies: a file that carried one again
+    (counted already present) or another version of it (rejected, same identity). Only the copies of finished
+    batches that counted such rows are read, each once; a batch still running is left to its retention."""
     from ..models import Batch
     from ..subject.identifiers import parse_identifier
-    from ..subject.service import digests_of, identifier_digest
+    from ..subject.service import digests_of_many, identifier_digest
     from . import spool
     from .fields import FieldError, map_row
     from .importer import stored_copy_path
     from .rules import DEFAULT_ITEM
 
-    candidates = session.scalars(select(Batch.id).where(
-        Batch.unit_id == rec.unit_id, Batch.status.in_(("done", "failed")),
+    found: dict[Path, set[int]] = {}
+    by_unit: dict[int, dict[tuple[str, str], list[Any]]] = {}
+    for rec in recs:
+        by_unit.setdefault(rec.unit_id, {}).setdefault((rec.doc_no, rec.item_code), []).append(rec)
+    candidates = session.execute(select(Batch.id, Batch.unit_id).where(
+        Batch.unit_id.in_(sorted(by_unit)), Batch.status.in_(("done", "failed")),
         (Batch.already_present > 0) | (Batch.rejected > 0)).order_by(Batch.id)).all()
-    digests = digests_of(session, rec.subject_id)  # the subject's identifier and its former ones
-    for batch_id in candidates:
+    if not candidates:
+        return found
+    digests = digests_of_many(session, sorted({rec.subject_id for rec in recs}))  # current and former identifiers
+    for batch_id, unit_id in candidates:
         path = stored_copy_path(batch_id)
         if not spool.is_spool(path):
             continue
-        lines = []
+        named = by_unit[unit_id]
         with spool.SpoolReader(path) as reader:
             fmt = reader.format
             for row in reader:
-                if row.error is not None or (batch_id == rec.batch_id and row.line == rec.line_no):
+                if row.error is not None:
                     continue
                 try:
                     m = map_row(fmt, row.values)
-                    if (m["doc_no"] or "").strip() != rec.doc_no or \
-                            ((m["catalog_item"] or "").strip() or DEFAULT_ITEM.get(fmt, "")) != rec.item_code:
+                    key = ((m["doc_no"] or "").strip(), (m["catalog_item"] or "").strip() or DEFAULT_ITEM.get(fmt, ""))
+                    if key not in named:
                         continue
                     ident = parse_identifier(m["subject_id"], today=today(), allow_unlisted_region=True)
                 except (DomainError, FieldError):  # an unreadable row names no record
                     continue
-                if identifier_digest(ident) in digests:
-                    lines.append(row.line)
-        for line in lines:
-            spool.remove_line(path, line)
+                digest = identifier_digest(ident)
+                if any(digest in digests.get(rec.subject_id, ()) and
+                       not (batch_id == rec.batch_id and row.line == rec.line_no) for rec in named[key]):
+                    found.setdefault(path, set()).add(row.line)
+    return found
 
 
-def _blank_line(path: Path, line: int) -> None:
-    from . import spool
-
-    if spool.is_spool(path):
-        spool.remove_line(path, line)
-        return
+def _blank_lines(path: Path, lines: set[int]) -> None:
     tmp = path.with_suffix(path.suffix + ".tmp")
     with path.open("rb") as src, tmp.open("wb") as dst:
         for n, raw in enumerate(src, start=1):
-            dst.write(b"\n" if n == line else raw)
+            dst.write(b"\n" if n in lines else raw)
     os.replace(tmp, path)
 
 

@@ -19,6 +19,7 @@ from typing import Any
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import flag_modified
 
 from ..audit import service as audit
 from ..auth import CONSOLE, Actor
@@ -787,11 +788,31 @@ def _rewrite(session: Session, subject_ids: list[int], *, action: str, actor: Ac
                      subject_id=subject_id, content=snap, details={**details, "article": "Art. 37"})
 
 
-def purge_record(session: Session, record_id: int, subject_id: int) -> None:
-    """Remove a deleted record from every stored report of its subject (a record is reported, graded and
-    grounds measures only in its own subject's reports)."""
-    _rewrite(session, [subject_id], action="report:purge-record", actor=CONSOLE,
-             details={"record_id": record_id}, record_id=record_id)
+def purge_records(session: Session, records: list[tuple[int, int]]) -> None:
+    """Remove deleted records (``records``: a purge's chunk, ``(record id, subject id)``) from every stored report
+    of their subjects (a record is reported, graded and grounds measures only in its own subject's reports):
+    one event per record and report, with the digest of the snapshot as that record left it (as ``_rewrite``
+    audits each); each report rewritten once, its PDF discarded."""
+    by_subject: dict[int, list[int]] = {}
+    for rid, sid in records:
+        by_subject.setdefault(sid, []).append(rid)
+    rewritten: list[int] = []
+    events: list[dict] = []
+    for rep in session.scalars(select(CreditReport).where(CreditReport.subject_id.in_(sorted(by_subject)))
+                               .order_by(CreditReport.id)):
+        changed = False
+        for record_id in by_subject[rep.subject_id]:
+            if _without(rep.snapshot, record_id=record_id):  # in place
+                changed = True
+                events.append(audit.event_row(action="report:purge-record", actor=CONSOLE, object_type="report",
+                                              object_id=rep.id, subject_id=rep.subject_id, content=rep.snapshot,
+                                              details={"record_id": record_id, "article": "Art. 37"}))
+        if changed:
+            flag_modified(rep, "snapshot")
+            rewritten.append(rep.id)
+    pdfstore.discard(session, rewritten)  # the stored PDFs printed what was deleted
+    audit.append_many(session, events)
+    session.flush()
 
 
 def purge_entry(session: Session, entry: ListEntry, subject_ids: list[int], actor: Actor) -> None:

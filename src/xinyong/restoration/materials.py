@@ -166,33 +166,49 @@ def retention(session: Session, day: date, actor=None) -> dict:
     return counts
 
 
-def purge_record(session: Session, record_id: int, subject_id: int) -> None:
-    """Art. 37: when ``xinyong purge`` deletes a record, the evidence files of the objections against it go
-    too — unless a row about something else (another objection, a restoration application) names the same
-    file. The objections' text naming the file stays (name masked, size, digest)."""
-    objection_ids = set(session.scalars(select(ObjectionRecord.objection_id)
-                                        .where(ObjectionRecord.record_id == record_id)))
-    theirs: set[str] = set()
-    elsewhere: set[str] = set()
-    if objection_ids:
-        for oid, _status, _closed_at, evidence in _objection_rows(session):
-            (theirs if oid in objection_ids else elsewhere).update(_evidence_shas(evidence))
-    gone = theirs - elsewhere
-    if not gone:
-        return
-    for _status, _decided_on, items in _restoration_rows(session):
-        gone -= _material_shas(items)
-    files = 0
-    for sha in sorted(gone):
-        path = folder() / sha
-        if path.exists():
-            path.unlink()
-            files += 1
-    if files:
-        from ..auth import CONSOLE
+def purge_records(session: Session, records: list[tuple[int, int]]) -> None:
+    """Art. 37: when ``xinyong purge`` deletes records (``records``: a chunk, ``(record id, subject id)``), the
+    evidence files of the objections against each go too — unless a row about something else (another objection,
+    a restoration application) names the same file. The objections' text naming the file stays (name masked,
+    size, digest). The rows are read once for the chunk; the files go record by record, each record's event
+    counting those it removed."""
+    from ..auth import CONSOLE
 
-        audit.append(session, action="materials:purge-record", actor=CONSOLE, object_type="materials",
-                     object_id=record_id, subject_id=subject_id,
-                     details={"record_id": record_id, "files": files, "article": "Art. 37"})
+    objection_ids: dict[int, set[int]] = {}
+    for oid, rid in session.execute(select(ObjectionRecord.objection_id, ObjectionRecord.record_id)
+                                    .where(ObjectionRecord.record_id.in_(sorted(r for r, _s in records)))):
+        objection_ids.setdefault(rid, set()).add(oid)
+    if not objection_ids:
+        return
+    evidence = [(oid, _evidence_shas(ev)) for oid, _status, _closed_at, ev in _objection_rows(session)]
+    kept: set[str] | None = None  # the files restoration applications name
+    events = []
+    for record_id, subject_id in records:
+        ours = objection_ids.get(record_id)
+        if not ours:
+            continue
+        theirs: set[str] = set()
+        elsewhere: set[str] = set()
+        for oid, shas in evidence:
+            (theirs if oid in ours else elsewhere).update(shas)
+        gone = theirs - elsewhere
+        if not gone:
+            continue
+        if kept is None:
+            kept = set()
+            for _status, _decided_on, items in _restoration_rows(session):
+                kept |= _material_shas(items)
+        gone -= kept
+        files = 0
+        for sha in sorted(gone):
+            path = folder() / sha
+            if path.exists():
+                path.unlink()
+                files += 1
+        if files:
+            events.append(audit.event_row(action="materials:purge-record", actor=CONSOLE, object_type="materials",
+                                          object_id=record_id, subject_id=subject_id,
+                                          details={"record_id": record_id, "files": files, "article": "Art. 37"}))
+    audit.append_many(session, events)
 
 

@@ -377,11 +377,15 @@ def split(session: Session, *, actor: Any, source: str, new: str, new_name: str,
     return a, b
 
 
-def digests_of(session: Session, subject_id: int) -> set[str]:
-    """Every identifier digest that names the subject: the current one and the former ones."""
-    out = set(session.scalars(select(Subject.identifier_digest).where(Subject.id == subject_id)))
-    out.update(session.scalars(select(SubjectIdentifier.identifier_digest)
-                               .where(SubjectIdentifier.subject_id == subject_id)))
+def digests_of_many(session: Session, subject_ids: list[int]) -> dict[int, set[str]]:
+    """Every identifier digest that names each of these subjects: the current one and the former ones."""
+    out: dict[int, set[str]] = {}
+    for sid, digest in session.execute(select(Subject.id, Subject.identifier_digest)
+                                       .where(Subject.id.in_(subject_ids))):
+        out.setdefault(sid, set()).add(digest)
+    for sid, digest in session.execute(select(SubjectIdentifier.subject_id, SubjectIdentifier.identifier_digest)
+                                       .where(SubjectIdentifier.subject_id.in_(subject_ids))):
+        out.setdefault(sid, set()).add(digest)
     return out
 
 
