@@ -16,9 +16,9 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from .. import refcache
+from .. import refcache, tokens
 from ..audit import service as audit
-from ..auth import Actor
+from ..auth import Actor, token_digest
 from ..clock import now, today
 from ..errors import Forbidden, InvalidInput, NotFound, msg
 from ..inquiry import rules as visibility
@@ -30,8 +30,8 @@ from ..models import CatalogItem, CreditList, Measure, MeasureApplication, Measu
 from ..subject import service as subjects
 from ..subject.identifiers import parse_lookup
 from ..unit import service as units
-from ..unit.rules import check_purpose
-from . import rules
+from ..unit.rules import PURPOSES, check_purpose
+from . import reads, rules
 
 MAX_SUBJECTS = 1000
 
@@ -326,17 +326,62 @@ class PreparedCheck:
     finish: Callable[[list[int], int | None], dict[str, Any]]
 
 
+def read_check(session: Session, *, token: str, subjects_raw: list[str], context: str, channel: str,
+               on: date | None = None) -> PreparedCheck:
+    """The front door's check (``POST /checks``): the token's holder, then ``prepare_check`` for it.
+
+    On PostgreSQL a well-formed check of one subject reads the token and the subject with its records in one
+    statement (one round trip for both; ``reads.TOKEN_WITH_SUBJECT``). The refusals come in today's order: an unknown token before
+    anything about the request; any other request authenticates first, then is prepared."""
+    day = on or today()
+    if len(subjects_raw) == 1 and context in PURPOSES and session.connection().dialect.name == "postgresql":
+        asked, invalid = _parsed(subjects_raw, day)
+        if asked:
+            token_rows, subject_rows = reads.token_and_subject(
+                session.connection(), token_key={"digest": token_digest(token or "")}, digest=asked[0][2])
+            who = tokens.authenticated(token_rows)
+            return prepare_check(session, actor=who, subjects_raw=subjects_raw, context=context, channel=channel,
+                                 on=day, _read=(asked, invalid, subject_rows))
+    who = tokens.authenticate(session, token)
+    return prepare_check(session, actor=who, subjects_raw=subjects_raw, context=context, channel=channel, on=day)
+
+
+def _parsed(subjects_raw: list[str], day: date) -> tuple[list[tuple[int, Any, str]], dict[int, InvalidInput]]:
+    """(position, identifier, digest) of each valid identifier, and the error of each invalid one by position."""
+    asked: list[tuple[int, Any, str]] = []
+    invalid: dict[int, InvalidInput] = {}
+    for i, raw in enumerate(subjects_raw):
+        try:
+            ident = parse_lookup(raw, today=day)  # an old form finds its subject too (issue 13 §6)
+        except InvalidInput as exc:
+            invalid[i] = exc
+            continue
+        asked.append((i, ident, subjects.identifier_digest(ident)))
+    return asked, invalid
+
+
+def _in_context(session: Session, context: str, day: date, unit_id: int | None) -> list:
+    """The announced measures of the context (Art. 32.2) that the organ implements: configuration, from the
+    reference cache."""
+    return [(f, brief) for f, brief in _published(session)
+            if context in f.contexts and rules.announced(f.state, f.published_on, f.announced_on, day)
+            and rules.implements(f, unit_id)]
+
+
 def prepare_check(session: Session, *, actor: Actor, subjects_raw: list[str], context: str, channel: str,
-                  on: date | None = None) -> PreparedCheck:
+                  on: date | None = None, _read: tuple | None = None) -> PreparedCheck:
     """Which announced measures the checking organ implements apply to each subject in this Art. 28 context,
     with basis and grounds — grounds only among what the one visibility decision lets this organ see for this
     purpose; a measure whose trigger it may not see is answered "cannot be evaluated by you", the same way for
     every subject.
 
     Every subject asked about is an inquiry, logged with the check (what was revealed: the grounds). An
-    identifier that is not valid is answered with its error, in its place; the others are checked. Hot path:
-    the subjects with their records in one statement (per 500), their list entries in one (only for subjects a
-    list names), the log rows and the check row each with their audit events; the application list is cached.
+    identifier that is not valid is answered with its error, in its place; the others are checked. Hot path,
+    one subject: the subject with its records, then its list entries only when a list names it, each a prepared
+    statement on the driver's cursor (``reads``; at the front door on PostgreSQL the subject is read with the token,
+    ``read_check``); several subjects: their records in one statement (per 500), their list entries in one (only
+    for subjects a list names). Then the log rows and the check row each with their audit events; the
+    application list is cached. ``_read``: (parsed, invalid, the subject's rows) already read by ``read_check``.
     """
     rules.may_check(actor.role, actor.officer, actor.mandate)
     check_purpose(context)
@@ -346,31 +391,25 @@ def prepare_check(session: Session, *, actor: Actor, subjects_raw: list[str], co
         raise InvalidInput(msg("at most {max_subjects} subjects in one check", max_subjects=MAX_SUBJECTS),
                            field="subjects")
     day = on or today()
-    asked: list[tuple[int, Any, str]] = []  # (position, identifier, digest)
-    invalid: dict[int, InvalidInput] = {}
-    for i, raw in enumerate(subjects_raw):
-        try:
-            ident = parse_lookup(raw, today=day)  # an old form finds its subject too (issue 13 §6)
-        except InvalidInput as exc:
-            invalid[i] = exc
-            continue
-        asked.append((i, ident, subjects.identifier_digest(ident)))
+    asked, invalid = _parsed(subjects_raw, day) if _read is None else _read[:2]
     if not asked:
         first = min(invalid)
         raise InvalidInput(msg("no valid identifier among the subjects; subjects[{first}]: {message}",
                                first=first, message=invalid[first].message),
                            field=f"subjects[{first}]", article=invalid[first].article)
     conn = session.connection()
-    found = inquiry.load_subjects(conn, digests=[d for _i, _id, d in asked], lean=True)
-    measures = [(f, brief) for f, brief in _published(session)
-                if context in f.contexts and rules.announced(f.state, f.published_on, f.announced_on, day)
-                and rules.implements(f, actor.unit_id)]
+    measures = _in_context(session, context, day, actor.unit_id)
     need_lists = any(f.incident_lists for f, _b in measures)
-    loaded = [found.get(d) or inquiry.Loaded(None, [], d, ident.masked(), kind=ident.kind) for _i, ident, d in asked]
+    if len(asked) == 1:
+        loaded, entries = _read_one(conn, asked[0], day, need_lists, _read[2] if _read is not None else None)
+    else:
+        found = inquiry.load_subjects(conn, digests=[d for _i, _id, d in asked], lean=True)
+        loaded = [found.get(d) or inquiry.Loaded(None, [], d, ident.masked(), kind=ident.kind)
+                  for _i, ident, d in asked]
+        listed = sorted({ld.target["id"] for ld in loaded if ld.target and ld.listed})
+        entries = listing.active_entries(session, listed, day) if need_lists and listed else {}
     decided = inquiry.decide_many(session, actor=actor, loaded=loaded, purpose=context, on=day,
                                   with_lists=need_lists)
-    listed = sorted({ld.target["id"] for ld in loaded if ld.target and ld.listed})
-    entries = listing.active_entries(session, listed, day) if need_lists and listed else {}
     out: list[dict[str, Any] | None] = [None] * len(subjects_raw)
     for i, exc in invalid.items():
         out[i] = {"found": False, "measures": [],
@@ -406,6 +445,22 @@ def prepare_check(session: Session, *, actor: Actor, subjects_raw: list[str], co
         return {"check_id": check_id, "context": context, "checked_on": day.isoformat(), "subjects": out}
 
     return PreparedCheck(rows, inquiry.log_events(actor, rows), extra, finish)
+
+
+def _read_one(conn, asked: tuple[int, Any, str], day: date, need_lists: bool, subject_rows: list | None
+              ) -> tuple[list[inquiry.Loaded], dict]:
+    """One subject of a check: loaded (or unknown), and its list entries when a measure needs them and a list
+    names it (``subject_rows``: already read with the token)."""
+    _i, ident, digest = asked
+    if subject_rows is None:
+        subject_rows = reads.SUBJECT_BY_DIGEST.rows(conn, {"key": digest})
+    loaded = inquiry.loaded_from(subject_rows, lean=True).get(digest)
+    if loaded is None:  # a miss only: a former identifier names the subject it now belongs to
+        loaded = inquiry._by_former_identifiers(conn, [digest], lean=True).get(digest)
+    if loaded is None:
+        return [inquiry.Loaded(None, [], digest, ident.masked(), kind=ident.kind)], {}
+    entries = reads.entries_of(conn, loaded.target["id"], day) if need_lists and loaded.listed else {}
+    return [loaded], entries
 
 
 def _check_one(d: inquiry.Decided, ident: Any, measures: list, entries: dict, context: str, day: date
