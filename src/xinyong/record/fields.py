@@ -735,22 +735,24 @@ def map_row(fmt: str, values: Mapping[str, str]) -> dict:
     ids: dict[str, str] = {}
     amount_from: list[tuple[str, str]] = []
     for key, col, kind, target in _plan(fmt, tuple(values)):
+        if kind == _SKIP:
+            continue
+        value = values[key]
+        # clean_text's fast path inlined (most values: printable, no run of spaces)
+        if type(value) is str and value.isprintable() and "  " not in value:
+            value = value.strip()
+        else:
+            value = clean_text(value)
         if kind == _PLAIN:
-            value = clean_text(values[key])
             if value or not out[target]:
                 out[target] = value
-        elif kind == _SKIP:
-            continue
         elif kind == _OTHER_ID:
-            value = clean_text(values[key])
             if value:
                 other_ids[target] = value
         elif kind == _SUBJECT_ID:
-            ids[col] = clean_text(values[key])
-        else:
-            value = clean_text(values[key])
-            if value:
-                amount_from.append((col, value))
+            ids[col] = value
+        elif value:
+            amount_from.append((col, value))
     for col in spec.id_columns:
         if ids.get(col):
             out["subject_id"] = ids[col]
