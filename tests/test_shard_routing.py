@@ -26,6 +26,7 @@ REFERENCE = {"catalog_item", "catalog_version", "unit", "unit_provides", "unit_i
              "batch_reject", "alembic_version", "sqlite_sequence", "sqlite_master"}
 # Distributed by their own key: the look-ups that find the subject (or the actor).
 OWN_KEY = {"access_token": "token_digest", "web_session": "cookie_digest", "subject": "identifier_digest",
+           "subject_identifier": "identifier_digest",  # a former identifier: the look-up an unknown digest falls back to
            "measure_check": "unit_id"}  # a check covers up to 1,000 subjects: it is the organ's, by its unit
 # Statements known not to route by subject yet, by the table and a fragment of the statement, with the reason.
 # The list may only shrink.
@@ -47,8 +48,9 @@ def _unrouted(sql: str) -> list[str]:
     for table in sorted(tables):
         if table in OWN_KEY and re.search(rf'\b{OWN_KEY[table]}\b', sql):
             continue
-        if head == "INSERT" and re.search(rf'INTO\s+"?{table}"?\s*\([^)]*\bsubject_id\b', sql, re.IGNORECASE):
-            continue  # the row carries its subject: it goes to that subject's shard
+        if head in ("INSERT", "WITH") and re.search(rf'INTO\s+"?{table}"?\s*\([^)]*\bsubject_id\b', sql,
+                                                   re.IGNORECASE):
+            continue  # the row carries its subject (also in a WITH chain, PostgreSQL's log write): its shard
         if SUBJECT_KEY.search(sql):
             continue
         if any(t == table and fragment.lower() in sql.lower() for t, fragment in KNOWN_UNROUTED):
@@ -117,6 +119,11 @@ def test_the_checker_catches_a_statement_that_names_no_subject():
     assert _unrouted("SELECT id FROM access_token WHERE token_digest = 'ab'") == []
     assert _unrouted("SELECT code FROM catalog_item") == []
     assert _unrouted("INSERT INTO inquiry_log (subject_id, at) VALUES (1, 2)") == []
+    assert _unrouted("WITH l AS (INSERT INTO inquiry_log (subject_id, at) VALUES (1, 2) RETURNING id) "
+                     "INSERT INTO audit_event (subject_id, object_id) SELECT 1, id FROM l") == []
+    assert _unrouted("WITH l AS (UPDATE record SET status = 'x' WHERE id = 3 RETURNING id) SELECT * FROM l") == [
+        "record"]
+    assert _unrouted("SELECT subject_id FROM subject_identifier WHERE identifier_digest = 'ab'") == []
 
 
 def test_the_audit_read_back_names_the_subject_and_finds_a_row_moved_to_another(engine, world, traced):  # noqa: F811

@@ -5,7 +5,6 @@ every statement found by its own key or routed by the subject (docs/scaling.md).
 from __future__ import annotations
 
 import asyncio
-import re
 import threading
 from contextlib import contextmanager
 from datetime import date
@@ -139,22 +138,6 @@ def test_the_front_doors_reads_decide_as_the_other_paths_read(engine, joint):
     assert _prepared_alike(engine, joint, NEW_USCC)["measures"] == former["measures"]
 
 
-def _unrouted_here(sql: str) -> list[str]:
-    """``test_shard_routing._unrouted`` (which sees SQLite's statements), for PostgreSQL's too: a row inserted in
-    a ``WITH`` chain (the log rows and their events in one statement) carries its subject as an ``INSERT`` does;
-    and the former identifiers' table is what it is, the look-up by the identifier's digest that an unknown
-    digest falls back to (``subject.service.former_subject_ids``)."""
-    out = []
-    for table in _unrouted(sql):
-        if table == "subject_identifier" and "subject_identifier.identifier_digest" in sql:
-            continue
-        if sql.lstrip().upper().startswith("WITH") and re.search(
-                rf'INSERT INTO\s+"?{table}"?\s*\([^)]*\bsubject_id\b', sql, re.IGNORECASE):
-            continue
-        out.append(table)
-    return out
-
-
 class _Statements:
     """Every statement sent: SQLAlchemy's, and the ones ``db.Prepared`` runs on the driver's cursor (the token
     with the subject among them), caught in whichever thread sends them."""
@@ -188,9 +171,9 @@ def test_every_statement_of_a_check_is_found_by_its_key_or_routed_by_the_subject
         for subject in (ORG_USCC, RESPONSIBLE_RIC, UNKNOWN):
             caught.seen.clear()
             _door(engine, w.organ_token, [subject])
-            assert caught.seen and not [(t, q[:160]) for q in caught.seen for t in _unrouted_here(q)], subject
+            assert caught.seen and not [(t, q[:160]) for q in caught.seen for t in _unrouted(q)], subject
             caught.seen.clear()
             _service(engine, w.organ, [subject])
-            assert caught.seen and not [(t, q[:160]) for q in caught.seen for t in _unrouted_here(q)], subject
+            assert caught.seen and not [(t, q[:160]) for q in caught.seen for t in _unrouted(q)], subject
     finally:
         caught._remove()
