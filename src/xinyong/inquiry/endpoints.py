@@ -21,7 +21,7 @@ router = APIRouter(tags=["inquiries"])
 async def answer_inquiry(eng: Engine, token: str, body: InquiryIn) -> dict:
     """The answer to ``POST /inquiries``, for both its doors (the route below and ``xinyong.hotroutes``).
 
-    The reads and the decision in a read-only unit of work (PostgreSQL: one pipelined round trip, in a worker
+    The reads and the decision in a read-only unit of work (PostgreSQL: one statement, one round trip, in a worker
     thread), then the log rows go to the engine's group-commit writer and the answer waits for their commit
     (Art. 34; ``groupcommit``)."""
     def read() -> groupcommit.DecidedInquiry:

@@ -549,7 +549,8 @@ def _by_former_identifiers(conn, digests: list[str], *, lean: bool) -> dict[str,
 
 
 # One subject with all its records by its identifier digest (``{"key": …}``), for a caller that sends it
-# with other reads (the inquiry's PostgreSQL pipeline); ``loaded_from`` reads its rows.
+# in a statement of its own; ``loaded_from`` reads its rows (the front doors join the same rows to the token's
+# look-up: ``groupcommit.TOKEN_SUBJECT_AUTHORIZATIONS``, ``measure.reads.TOKEN_WITH_SUBJECT``).
 SUBJECT_BY_DIGEST = _one_subject[("digest", False)]
 
 

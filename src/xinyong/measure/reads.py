@@ -20,11 +20,10 @@ Every statement is found by its own key (the token's digest, the identifier's di
 
 from __future__ import annotations
 
-from collections import namedtuple
 from datetime import date
 from typing import Any
 
-from sqlalchemy import bindparam, literal, null, select, true, union_all
+from sqlalchemy import bindparam, literal, null, select, union_all
 
 from .. import tokens
 from ..db import Prepared
@@ -58,33 +57,18 @@ def _entries_of_one() -> Prepared:
 ENTRIES_OF_ONE = _entries_of_one()
 
 
-def _token_with_subject() -> tuple[Prepared, int, type, type]:
-    """The token's look-up (``tokens.AUTH_BY_DIGEST``, ``:digest``) left-joined to the subject with its records
-    (``SUBJECT_BY_DIGEST``, ``:key``): one statement, each row the token's columns (``t_…``) then a subject row.
-    No row: an unknown token (refused before the subject matters); subject columns all null: an unknown subject."""
-    auth = tokens.AUTH_BY_DIGEST.statement
-    t = auth.subquery("t")
-    sub = inquiry._SUBJECT_RECORDS_LEAN.where(_S.c.identifier_digest == bindparam("key")).order_by(None).subquery("s")
-    token_names = [c.key for c in auth.exported_columns]
-    stmt = (select(*[t.c[n].label(f"t_{n}") for n in token_names], *sub.c)
-            .select_from(t.outerjoin(sub, true()))
-            .order_by(sub.c.s_id, sub.c.doc_date.desc(), sub.c.id))
-    return (Prepared(stmt), len(token_names), namedtuple("TokenRow", token_names, rename=True),
-            namedtuple("SubjectRow", [c.key for c in sub.c], rename=True))
-
-
-TOKEN_WITH_SUBJECT, _N_TOKEN, _TokenRow, _SubjectRow = _token_with_subject()
+# The token's look-up left-joined to the subject with its records (lean, ``:key``): one statement, each row the
+# token's columns then a subject row (``tokens.WithToken``).
+TOKEN_WITH_SUBJECT = tokens.WithToken(
+    inquiry._SUBJECT_RECORDS_LEAN.where(_S.c.identifier_digest == bindparam("key")), present="s_id",
+    order=lambda o: (o.c.s_id, o.c.doc_date.desc(), o.c.id))
 
 
 def token_and_subject(conn, *, token_key: dict, digest: str) -> tuple[list, list]:
     """PostgreSQL, the front door: the token's rows (as ``tokens.AUTH_BY_DIGEST`` answers) and the subject's (as
     ``SUBJECT_BY_DIGEST`` answers), in one statement: one round trip, without a pipeline (see the module's
     docstring for what each costs)."""
-    rows = TOKEN_WITH_SUBJECT.rows(conn, {**token_key, "key": digest})
-    if not rows:
-        return [], []
-    n = _N_TOKEN
-    return [_TokenRow._make(rows[0][:n])], [_SubjectRow._make(r[n:]) for r in rows if r.s_id is not None]
+    return TOKEN_WITH_SUBJECT.rows(conn, {**token_key, "key": digest})
 
 
 def entries_of(conn, subject_id: int, day: date) -> dict[int, list[dict[str, Any]]]:
