@@ -24,7 +24,9 @@ from pathlib import Path
 from urllib.parse import quote
 
 BENCH_DIR = Path(__file__).resolve().parent
-RESULTS_DIR = BENCH_DIR / "results"
+# Results and the kept worlds' markers; XINYONG_BENCH_RESULTS_DIR puts them elsewhere (the tests do: their runs
+# must not replace a developer's ``*-latest.json``).
+RESULTS_DIR = Path(os.environ.get("XINYONG_BENCH_RESULTS_DIR") or BENCH_DIR / "results")
 TODAY = date(2025, 6, 30)
 HMAC_KEY = "xinyong-bench-fixed-hmac-key"
 DEFAULT_PG_URL = "postgresql://postgres@127.0.0.1:5432/test"

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 import uuid
@@ -25,7 +24,7 @@ RECORDS = 2000
 
 
 @pytest.fixture
-def world_env():
+def world_env(tmp_path):
     url = os.environ.get("XINYONG_TEST_POSTGRES_URL")
     if not url:
         pytest.skip("the world is built by COPY on PostgreSQL: XINYONG_TEST_POSTGRES_URL is not set")
@@ -33,10 +32,10 @@ def world_env():
     env = {k: v for k, v in os.environ.items() if not k.startswith("XINYONG_") or k == "XINYONG_TEST_POSTGRES_URL"}
     env["XINYONG_BENCH_POSTGRES_URL"] = url
     env["PYTHONPATH"] = str(ROOT)
+    env["XINYONG_BENCH_RESULTS_DIR"] = str(tmp_path / "results")  # the marker and the results: not the repository's
     yield database, env
     subprocess.run([sys.executable, "-m", "bench", "world", "drop", "--database", database], cwd=ROOT, env=env,
                    capture_output=True, text=True)
-    shutil.rmtree(ROOT / "bench" / "results" / f"world-{database}", ignore_errors=True)
     parts = urlsplit(url)
     import psycopg
 
@@ -58,7 +57,8 @@ def test_a_tiny_world_is_whole_servable_and_verifies(world_env):
     p = subprocess.run([sys.executable, "-m", "bench", "world", "build", "--records", str(RECORDS), "--database",
                         database], cwd=ROOT, env=env, capture_output=True, text=True, timeout=300)
     assert p.returncode == 0, p.stderr[-3000:]
-    marker = json.loads((ROOT / "bench" / "results" / f"world-{database}" / "marker.json").read_text())
+    results = Path(env["XINYONG_BENCH_RESULTS_DIR"])
+    marker = json.loads((results / f"world-{database}" / "marker.json").read_text())
     assert marker["generation"]["records"] == RECORDS and not marker["generation"]["rejected"]
     assert marker["moved"]["revoked_pending_purge"] >= 1 and marker["moved"]["under_objection"] >= 1
 
@@ -78,3 +78,19 @@ def test_a_tiny_world_is_whole_servable_and_verifies(world_env):
     verified = _child(env, "verify", database)
     assert verified["problems"] == [] and verified["ok"]
     assert verified["records"] == RECORDS and verified["import_events"] == marker["generation"]["chunk_events"]
+
+    # the check as ``world measure`` times it: its measures announced (Art. 32.2: a check of measures never
+    # announced applies none, and times the decision only), checks that return one, and the front door's lines
+    p = subprocess.run([sys.executable, "-m", "bench", "world", "measure", "--database", database, "--only", "check",
+                        "--checks", "40", "--repeat", "1"], cwd=ROOT, env=env, capture_output=True, text=True,
+                       timeout=300)
+    assert p.returncode == 0, p.stderr[-3000:]
+    [path] = [ln.split(": ", 1)[1] for ln in p.stdout.splitlines() if ln.startswith("results: ")]
+    measured = json.loads(Path(path).read_text())["worlds"][database]["check"]
+    assert Path(path).parent == results and not (ROOT / "bench" / "results" / f"world-{database}").exists()
+    runs = measured["runs"]
+    assert set(runs) >= {"platform", "platform_service", "platform_door", "door_reads", "raw_lookup", "raw_lookup_log"}
+    assert runs["platform"][0]["n"] == runs["platform_door"][0]["n"] == 40
+    applied = runs["platform"][0]["subjects_with_measures"]
+    assert 0 < applied < 40 and runs["platform_door"][0]["subjects_with_measures"] == applied
+    assert "warning" not in measured["table"] and f"check() {applied:,} of 40" in measured["table"]
