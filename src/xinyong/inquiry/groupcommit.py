@@ -20,7 +20,8 @@ the subject (both found by a digest computed in Python) are read in one statemen
 connection (no BEGIN/COMMIT), with the subject's authorizations for the token's unit as one JSON column (so that
 a decision that needs them costs no second round trip), in a worker thread: the event loop never waits on the
 network. (Until 2026-12-03 these were three statements in a psycopg pipeline, also one round trip: the one
-statement costs the server process ~15 % less CPU a request over HTTP, bench/README.md.) SQLite's reads stay on the event loop (``SQLITE_READS_IN_THREAD``: measured).
+statement costs the server process ~16 % less CPU a request over HTTP, bench/README.md.) SQLite's reads stay
+on the event loop (``SQLITE_READS_IN_THREAD``: measured).
 """
 
 from __future__ import annotations
