@@ -208,3 +208,23 @@ def test_credit_service_gets_a_persons_penalty_only_because_a_law_publishes_it(e
     a = ask(engine, world.agency, subject=world.person_ric, purpose="credit-assessment")
     assert a.allowed and a.article == "Art. 14.1" and docs(a) == {"沪罚〔2024〕6号"}
     assert a.subject["name"] and a.subject["identifier"] != world.person_ric  # masked
+
+
+@pytest.mark.article("Art. 17.2")
+@pytest.mark.parametrize("with_lists", [False, True])
+def test_a_decision_on_configuration_alone_is_made_once_for_every_subject_of_a_kind(engine, world, monkeypatch,
+                                                                                    with_lists):
+    """``rules.decide`` remembers a decision that reads no subject's authorizations nor a case (keyed by the
+    reference data it read). The inquiry without lists handed it fresh empty mappings each time, so it never
+    remembered one: every inquiry decided again."""
+    from xinyong.inquiry import rules
+
+    monkeypatch.setattr(rules, "_MEMO", {})
+    decided = []
+    original = rules._decide
+    monkeypatch.setattr(rules, "_decide", lambda req, facts: decided.append(req.target_id) or original(req, facts))
+    first = ask(engine, world.organ, purpose="permit", with_lists=with_lists)
+    second = ask(engine, world.organ, purpose="permit", with_lists=with_lists)
+    assert decided == [world.org_id]
+    assert docs(first) == docs(second) == {"沪罚〔2024〕1号", "沪罚〔2024〕5号"}
+    assert second.decision is first.decision and len(logs(engine)) == 2

@@ -9,9 +9,10 @@ logged too, and only then refused. ``inquire`` is the two for one subject, answe
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date
+from types import MappingProxyType
 from typing import Any
 
 from sqlalchemy import Table, any_, bindparam, literal, or_, select
@@ -166,6 +167,11 @@ def answer_many(session: Session, *, actor: Actor, loaded: list[Loaded], purpose
     return answers
 
 
+# The lists of an inquiry made without them: one object, so that ``rules.decide`` (which remembers a decision by
+# the identity of the reference data it read) remembers these decisions too; fresh ``{}`` never matched.
+NO_LISTS: Mapping = MappingProxyType({})
+
+
 def decide_many(session: Session, *, actor: Actor, loaded: Sequence[Loaded], purpose: str | None,
                 case_no: str | None = None, on: date | None = None, with_lists: bool = False,
                 own_records: bool = False,
@@ -176,8 +182,8 @@ def decide_many(session: Session, *, actor: Actor, loaded: Sequence[Loaded], pur
     day = on or today()
     items = _items(session, day)
     organ_items = _organ_items(session, actor.unit_id)
-    lists = _lists(session, day) if with_lists else {}
-    organ_lists = _organ_lists(session, actor.unit_id) if with_lists else {}
+    lists = _lists(session, day) if with_lists else NO_LISTS
+    organ_lists = _organ_lists(session, actor.unit_id) if with_lists else NO_LISTS
     requests = [_request(session, actor, ld, purpose, case_no, own_records) for ld in loaded]
     need = [r.target_id for r in requests
             if r.target_id is not None and _needs_authorizations(r, items, organ_items)]
