@@ -68,7 +68,7 @@ def statements() -> dict[str, tuple[str, dict]]:
     sids = bindparam("sids", type_=ARRAY(BigInteger))
     return {
         "inquiry": sql(inquiry.SUBJECT_BY_DIGEST.statement),
-        "check": sql(inquiry._one_subject[("digest", True)].statement),
+        "check": sql(inquiry.LEAN_SUBJECT_BY_DIGEST.statement),
         "by_id": sql(inquiry._one_subject[("id", False)].statement),
         # session.delete(rec) in record.workflows.delete_revoked: the ORM's per-row statement
         "delete_row": sql(delete(r).where(r.c.id == bindparam("id"))),

@@ -91,3 +91,38 @@ def test_every_rule_has_a_test_marked_with_its_article():
     marked = {ArticleRef.parse(a).canonical for a in _marked_articles()}
     missing = sorted({f"{r.id} ({r.article})" for r in load_all().values() if r.article not in marked})
     assert not missing, "rules without a test marked with their article: " + ", ".join(missing)
+
+
+def _module_exists(module: str) -> bool:
+    rel = Path(*module.split(".")[1:])
+    return rel.with_suffix(".py").name != ".py" and ((SRC / rel).with_suffix(".py").exists()
+                                                     or (SRC / rel / "__init__.py").exists())
+
+
+def test_no_module_uses_another_domains_private_names():
+    """A name with a leading underscore is its module's own: another domain that needs it gets a public name
+    (which says it is part of the contract), or the two drift apart unseen."""
+    problems = []
+    for path in SRC.rglob("*.py"):
+        own = _domain("xinyong." + ".".join(path.relative_to(SRC).parts))
+        tree = ast.parse(path.read_text(encoding="utf-8"))
+        pkg = path.relative_to(SRC.parent).with_suffix("").parts
+        modules: dict[str, str] = {}  # local name → another domain's module
+        for node in ast.walk(tree):
+            if not isinstance(node, ast.ImportFrom):
+                continue
+            base = pkg[: len(pkg) - node.level] if node.level else ()
+            mod = ".".join([*base, node.module] if node.module else base) if node.level else node.module or ""
+            for alias in node.names:
+                full = f"{mod}.{alias.name}"
+                if not full.startswith("xinyong") or _domain(full) in (None, own):
+                    continue
+                if _module_exists(full):
+                    modules[alias.asname or alias.name] = full
+                elif alias.name.startswith("_"):
+                    problems.append(f"{path.relative_to(SRC)}:{node.lineno} imports {full}")
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and isinstance(node.value, ast.Name) and node.value.id in modules
+                    and node.attr.startswith("_") and not node.attr.startswith("__")):
+                problems.append(f"{path.relative_to(SRC)}:{node.lineno} uses {modules[node.value.id]}.{node.attr}")
+    assert not problems, "\n".join(problems)

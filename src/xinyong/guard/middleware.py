@@ -96,13 +96,13 @@ class Guard:
     async def _refuse_portal(self, scope, receive, send, outcome: Outcome, limit: str) -> None:
         from starlette.requests import Request
 
-        from ..portal.routes import _error
+        from ..portal.web import error_page
 
         try:
             within_rate_limit(False, what="searches and pages from your address", limit=limit,
                               retry_after=outcome.retry_after)
         except RateLimited as exc:
-            response = _error(Request(scope, receive), exc)
+            response = error_page(Request(scope, receive), exc)
             response.headers["Retry-After"] = str(exc.retry_after)
             await response(scope, receive, send)
 

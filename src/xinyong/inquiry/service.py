@@ -180,9 +180,9 @@ def decide_many(session: Session, *, actor: Actor, loaded: Sequence[Loaded], pur
     cases of the Center and, only when one could open something, the subject's authorizations
     (``authorizations``: already read by the caller, every one of the subjects' for the asker's unit)."""
     day = on or today()
-    items = _items(session, day)
+    items = catalog_facts(session, day)
     organ_items = _organ_items(session, actor.unit_id)
-    lists = _lists(session, day) if with_lists else NO_LISTS
+    lists = list_facts(session, day) if with_lists else NO_LISTS
     organ_lists = _organ_lists(session, actor.unit_id) if with_lists else NO_LISTS
     requests = [_request(session, actor, ld, purpose, case_no, own_records) for ld in loaded]
     need = [r.target_id for r in requests
@@ -483,7 +483,7 @@ def _probe(table, *where):
     return select(literal(1)).select_from(table).where(*where).limit(1).scalar_subquery().is_not(None)
 
 
-_SUBJECT_RECORDS_LEAN = (
+SUBJECT_RECORDS_LEAN = (
     select(
         _S.c.id.label("s_id"), _S.c.kind.label("s_kind"), _S.c.name.label("s_name"),
         _S.c.identifier.label("s_identifier"), _S.c.identifier_digest.label("s_digest"),
@@ -511,13 +511,13 @@ def _subjects_statement(dialect: str, by: str, lean: bool):
             cond = column == any_(bindparam("keys", type_=ARRAY(column.type)))
         else:
             cond = column.in_(bindparam("keys", expanding=True))
-        base = _SUBJECT_RECORDS_LEAN if lean else _SUBJECT_RECORDS
+        base = SUBJECT_RECORDS_LEAN if lean else _SUBJECT_RECORDS
         stmt = _by_key[(dialect, by, lean)] = base.where(cond)
     return stmt
 
 
 LOAD_CHUNK = 500
-_one_subject = {(by, lean): Prepared((_SUBJECT_RECORDS_LEAN if lean else _SUBJECT_RECORDS).where(
+_one_subject = {(by, lean): Prepared((SUBJECT_RECORDS_LEAN if lean else _SUBJECT_RECORDS).where(
     (_S.c.id if by == "id" else _S.c.identifier_digest) == bindparam("key")))
     for by in ("id", "digest") for lean in (False, True)}
 
@@ -540,11 +540,11 @@ def load_subjects(conn, *, ids: list[int] | None = None, digests: list[str] | No
                 for row in conn.execute(stmt, {"keys": unique[i:i + LOAD_CHUNK]}))
     out = loaded_from(rows, by=by, lean=lean)
     if by == "digest" and len(out) < len(unique):
-        out.update(_by_former_identifiers(conn, [d for d in unique if d not in out], lean=lean))
+        out.update(by_former_identifiers(conn, [d for d in unique if d not in out], lean=lean))
     return out
 
 
-def _by_former_identifiers(conn, digests: list[str], *, lean: bool) -> dict[str, Loaded]:
+def by_former_identifiers(conn, digests: list[str], *, lean: bool) -> dict[str, Loaded]:
     """On a miss only: the subjects that these digests named before a change (``subject_identifier``), keyed
     by the digest asked for; the subject answers under its own (current) identifier."""
     former = subjects.former_subject_ids(conn, digests)
@@ -558,6 +558,8 @@ def _by_former_identifiers(conn, digests: list[str], *, lean: bool) -> dict[str,
 # in a statement of its own; ``loaded_from`` reads its rows (the front doors join the same rows to the token's
 # look-up: ``groupcommit.TOKEN_SUBJECT_AUTHORIZATIONS``, ``measure.reads.TOKEN_WITH_SUBJECT``).
 SUBJECT_BY_DIGEST = _one_subject[("digest", False)]
+# The same, lean (``load_subjects(lean=True)``): what a check reads.
+LEAN_SUBJECT_BY_DIGEST = _one_subject[("digest", True)]
 
 
 def loaded_from(rows, *, by: str = "digest", lean: bool = False) -> dict[Any, Loaded]:
@@ -643,7 +645,8 @@ def _opened(name: str, day: date) -> frozenset[str]:
     return frozenset(parameters.value(name, day) or ())
 
 
-def _items(session: Session, day: date) -> dict[str, ItemFacts]:
+def catalog_facts(session: Session, day: date) -> dict[str, ItemFacts]:
+    """The catalog's items as the decision reads them, on ``day`` (cached until the reference data changes)."""
     opened = _opened("disclosure.natural_person_public_items", day)
 
     def load() -> dict[str, ItemFacts]:
@@ -658,7 +661,7 @@ def _items(session: Session, day: date) -> dict[str, ItemFacts]:
     return refcache.get(("catalog", refcache.database_key(session), opened), load)
 
 
-def _lists(session: Session, day: date) -> dict[int, ListFacts]:
+def list_facts(session: Session, day: date) -> dict[int, ListFacts]:
     """The published lists (a list not yet published has no entries that count)."""
     opened = _opened("disclosure.natural_person_public_lists", day)
     t = CreditList.__table__

@@ -282,7 +282,7 @@ def active_entries(session: Session, subject_ids: list[int], on: date) -> dict[i
         parts = [(stmt, {"ids": ids[i:i + 500], "on": on}) for i in range(0, len(ids), 500)]
     for stmt, params in parts:
         for row in conn.execute(stmt, params):
-            out[row.key].append(_entry_ground(row, row.relation, row.role))
+            out[row.key].append(entry_ground(row, row.relation, row.role))
     return out
 
 
@@ -294,7 +294,9 @@ def listed_entry_ids(session: Session, entry_ids: list[int], on: date) -> set[in
         L.c.published_on <= on)))
 
 
-def _entry_ground(row: Any, relation: str, role: str | None) -> dict[str, Any]:
+def entry_ground(row: Any, relation: str, role: str | None) -> dict[str, Any]:
+    """A list entry as the ground of a measure: the list, the ground and its article (Art. 33 for a person
+    responsible for a listed organization's act), the document and the day it was decided."""
     return {"type": "list-entry", "entry_id": row.id, "list_id": row.list_id, "list": row.name,
             "list_code": row.code, "list_kind": row.kind, "ground": row.ground,
             "article": ground_article(row.kind, row.ground) if relation == "subject" else "Art. 33",

@@ -34,7 +34,7 @@ from ..models import CreditList, ListEntry, ListEntryPerson, Subject
 _E, _L, _P, _S = ListEntry.__table__, CreditList.__table__, ListEntryPerson.__table__, Subject.__table__
 
 # The subject with its records, lean (no content, no source; whether a list entry names it), by digest.
-SUBJECT_BY_DIGEST = inquiry._one_subject[("digest", True)]
+SUBJECT_BY_DIGEST = inquiry.LEAN_SUBJECT_BY_DIGEST
 
 
 def _entries_of_one() -> Prepared:
@@ -60,7 +60,7 @@ ENTRIES_OF_ONE = _entries_of_one()
 # The token's look-up left-joined to the subject with its records (lean, ``:key``): one statement, each row the
 # token's columns then a subject row (``tokens.WithToken``).
 TOKEN_WITH_SUBJECT = tokens.WithToken(
-    inquiry._SUBJECT_RECORDS_LEAN.where(_S.c.identifier_digest == bindparam("key")), present="s_id",
+    inquiry.SUBJECT_RECORDS_LEAN.where(_S.c.identifier_digest == bindparam("key")), present="s_id",
     order=lambda o: (o.c.s_id, o.c.doc_date.desc(), o.c.id))
 
 
@@ -75,5 +75,5 @@ def entries_of(conn, subject_id: int, day: date) -> dict[int, list[dict[str, Any
     """The subject's entries in force on ``day`` as ``listing.active_entries`` answers them for one subject."""
     out: dict[int, list[dict[str, Any]]] = {}
     for row in ENTRIES_OF_ONE.rows(conn, {"id": subject_id, "on": day}):
-        out.setdefault(row.key, []).append(listing._entry_ground(row, row.relation, row.role))
+        out.setdefault(row.key, []).append(listing.entry_ground(row, row.relation, row.role))
     return out

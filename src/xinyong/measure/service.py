@@ -195,8 +195,8 @@ def missing_triples(session: Session, m: rules.MeasureFacts, day: date,
     organ_lists = _all_organ_lists(session)
     if override is not None:
         organ_lists[override[0]] = (override[1], override[2])
-    items = inquiry._items(session, day)
-    lists = inquiry._lists(session, day)
+    items = inquiry.catalog_facts(session, day)
+    lists = inquiry.list_facts(session, day)
     missing = []
     for unit, contexts in _implementing_organs(session, m, organ_lists):
         own_items, own_lists = organ_lists.get(unit.id, ({}, {}))
@@ -456,7 +456,7 @@ def _read_one(conn, asked: tuple[int, Any, str], day: date, need_lists: bool, su
         subject_rows = reads.SUBJECT_BY_DIGEST.rows(conn, {"key": digest})
     loaded = inquiry.loaded_from(subject_rows, lean=True).get(digest)
     if loaded is None:  # a miss only: a former identifier names the subject it now belongs to
-        loaded = inquiry._by_former_identifiers(conn, [digest], lean=True).get(digest)
+        loaded = inquiry.by_former_identifiers(conn, [digest], lean=True).get(digest)
     if loaded is None:
         return [inquiry.Loaded(None, [], digest, ident.masked(), kind=ident.kind)], {}
     entries = reads.entries_of(conn, loaded.target["id"], day) if need_lists and loaded.listed else {}
