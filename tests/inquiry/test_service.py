@@ -228,3 +228,20 @@ def test_a_decision_on_configuration_alone_is_made_once_for_every_subject_of_a_k
     assert decided == [world.org_id]
     assert docs(first) == docs(second) == {"沪罚〔2024〕1号", "沪罚〔2024〕5号"}
     assert second.decision is first.decision and len(logs(engine)) == 2
+
+
+@pytest.mark.article("Art. 17.1")
+def test_a_subjects_own_inquiry_is_decided_once_too(engine, world, monkeypatch):
+    """An asker of no unit (the subject itself) read no organ's inquiry list: that empty list was a fresh ``{}``
+    each time as well, so its decision was never remembered either."""
+    from xinyong.inquiry import rules
+
+    monkeypatch.setattr(rules, "_MEMO", {})
+    decided = []
+    original = rules._decide
+    monkeypatch.setattr(rules, "_decide", lambda req, facts: decided.append(req.target_id) or original(req, facts))
+    me = Actor(role="subject", subject_id=world.org_id)
+    first, second = ask(engine, me, purpose=None), ask(engine, me, purpose=None)
+    assert first.allowed and decided == [world.org_id]
+    assert docs(first) == docs(second) and "沪税〔2024〕7号" in docs(first)  # its own non-public item too
+    assert second.decision is first.decision and len(logs(engine)) == 2

@@ -167,9 +167,10 @@ def answer_many(session: Session, *, actor: Actor, loaded: list[Loaded], purpose
     return answers
 
 
-# The lists of an inquiry made without them: one object, so that ``rules.decide`` (which remembers a decision by
-# the identity of the reference data it read) remembers these decisions too; fresh ``{}`` never matched.
-NO_LISTS: Mapping = MappingProxyType({})
+# Reference data that is empty (the lists of an inquiry made without them; the inquiry list of an asker of no
+# unit): one object, so that ``rules.decide`` (which remembers a decision by the identity of the reference data
+# it read) remembers these decisions too; a fresh ``{}`` never matched.
+EMPTY: Mapping = MappingProxyType({})
 
 
 def decide_many(session: Session, *, actor: Actor, loaded: Sequence[Loaded], purpose: str | None,
@@ -182,8 +183,8 @@ def decide_many(session: Session, *, actor: Actor, loaded: Sequence[Loaded], pur
     day = on or today()
     items = catalog_facts(session, day)
     organ_items = _organ_items(session, actor.unit_id)
-    lists = list_facts(session, day) if with_lists else NO_LISTS
-    organ_lists = _organ_lists(session, actor.unit_id) if with_lists else NO_LISTS
+    lists = list_facts(session, day) if with_lists else EMPTY
+    organ_lists = _organ_lists(session, actor.unit_id) if with_lists else EMPTY
     requests = [_request(session, actor, ld, purpose, case_no, own_records) for ld in loaded]
     need = [r.target_id for r in requests
             if r.target_id is not None and _needs_authorizations(r, items, organ_items)]
@@ -677,10 +678,10 @@ def list_facts(session: Session, day: date) -> dict[int, ListFacts]:
     return refcache.get(("lists", refcache.database_key(session), opened), load)
 
 
-def _organ_items(session: Session, unit_id: int | None) -> dict[tuple[str, str], date]:
+def _organ_items(session: Session, unit_id: int | None) -> Mapping[tuple[str, str], date]:
     """The organ's published inquiry list of items: (item, purpose) → the day it was published."""
     if unit_id is None:
-        return {}
+        return EMPTY
     t = UnitInquiryItem.__table__
 
     def load() -> dict[tuple[str, str], date]:
@@ -690,10 +691,10 @@ def _organ_items(session: Session, unit_id: int | None) -> dict[tuple[str, str],
     return refcache.get(("inquiry-list", refcache.database_key(session), unit_id), load)
 
 
-def _organ_lists(session: Session, unit_id: int | None) -> dict[tuple[int, str], date]:
+def _organ_lists(session: Session, unit_id: int | None) -> Mapping[tuple[int, str], date]:
     """The lists on the organ's published inquiry list: (list id, purpose) → the day it was published."""
     if unit_id is None:
-        return {}
+        return EMPTY
     t = UnitInquiryList.__table__
 
     def load() -> dict[tuple[int, str], date]:
