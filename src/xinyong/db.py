@@ -217,23 +217,6 @@ def reset_engine() -> None:
     _sessionmakers.clear()
 
 
-def one_of(column, values: list, dialect: str):
-    """``column IN values`` as one parameter on PostgreSQL (``= ANY``), an IN list elsewhere.
-
-    PostgreSQL plans a long ``IN (…)`` of separate parameters slowly; one array keeps the
-    statement small and its plan cached. Strings go as one JSON text (``json_text_array``).
-    """
-    if dialect == "postgresql":
-        from sqlalchemy import any_, bindparam
-        from sqlalchemy.dialects.postgresql import ARRAY
-
-        values = list(values)
-        if values and all(type(v) is str for v in values):
-            return column == any_(json_text_array(values))
-        return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
-    return column.in_(list(values))
-
-
 def json_text_values(values: list[str]):
     """PostgreSQL: the strings as a one-column relation (``value``) made by the server from one JSON text
     parameter (``json_array_elements_text``).
@@ -241,7 +224,8 @@ def json_text_values(values: list[str]):
     psycopg dumps a Python list of strings element by element, with a regular-expression search per element
     to decide its quoting: 1.8 ms of client CPU for 900 identifier digests, against 0.1 ms for the same
     digests as one JSON text written by orjson (measured here, 2026-12-04). An import's chunk binds such
-    lists for its subjects and its documents."""
+    lists for its subjects and its documents. (A long ``IN (…)`` of separate parameters is worse: PostgreSQL
+    plans it slowly, and the statement's plan is not reused.)"""
     from sqlalchemy import Text, bindparam, cast, func
     from sqlalchemy.dialects.postgresql import JSON
 
