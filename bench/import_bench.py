@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import argparse
 import cProfile
+import dataclasses
 import io
 import itertools
 import json
@@ -537,6 +538,9 @@ def add_arguments(ap: argparse.ArgumentParser) -> None:
     ap.add_argument("--profile", action="store_true",
                     help="also: cProfile one platform import per --db (SQLite; PostgreSQL: its main thread) "
                          "and save the top functions")
+    ap.add_argument("--one-file", action="store_true",
+                    help="one CF file of --rows rows (a unit's whole upload: most of its subjects new to the "
+                         "platform) instead of the demo's 12 files (which name each subject about five times)")
     ap.add_argument("--seed", type=int, default=20171001)
 
 
@@ -563,10 +567,15 @@ def main(args: argparse.Namespace) -> int:
         return 0
 
     rows = args.rows or 100_000
-    log(f"writing the demo files for {rows:,} records…")
     t = time.perf_counter()
-    demo_units, files = write_demo_files(rows, data_dir / "files", seed=args.seed)
-    log(f"  {len(files)} files in {time.perf_counter() - t:.1f} s (not timed)")
+    if args.one_file:
+        log(f"writing one CF file of {rows:,} rows…")
+        demo_units, one, path = write_single_file(rows, data_dir / "files", seed=args.seed)
+        files = [(dataclasses.replace(one, count=rows), path)]  # the demo file cut to ``rows``
+    else:
+        log(f"writing the demo files for {rows:,} records…")
+        demo_units, files = write_demo_files(rows, data_dir / "files", seed=args.seed)
+    log(f"  {len(files)} file(s) in {time.perf_counter() - t:.1f} s (not timed)")
     results = []
     for db in dbs:
         r = run_database(db, args, demo_units, files, data_dir)
