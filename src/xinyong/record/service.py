@@ -182,12 +182,12 @@ def _existing(session: Session, unit_id: int, identities: list[tuple[str, str, i
     for item, doc, _sid in wanted:
         docs_by_item.setdefault(item, set()).add(doc)
     dialect = session.get_bind().dialect.name
-    step = None if dialect == "postgresql" else _IN_LIST
     found: dict[tuple, str] = {}
     for item, docs in docs_by_item.items():
         docs = sorted(docs)
-        for i in range(0, len(docs), step or len(docs)):
-            part = docs[i : i + step] if step else docs
+        step = len(docs) if dialect == "postgresql" else _IN_LIST
+        for i in range(0, len(docs), step):
+            part = docs[i : i + step]
             q = select(Record.doc_no, Record.subject_id, Record.content_digest).where(
                 Record.unit_id == unit_id, Record.item_code == item)
             params = None

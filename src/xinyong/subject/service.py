@@ -207,7 +207,7 @@ def _ids_for(session: Session, digests: list[str]) -> dict[str, int]:
         # The digests as one JSON array (``json_each``), the indexes searched as for an IN list: SQLAlchemy's
         # handling of 900 separate values cost several times the statement (the import's hot path).
         rows = session.execute(_IDS_SQLITE, {"wanted": orjson.dumps(digests).decode()})
-    elif dialect == "postgresql":
+    else:  # PostgreSQL
         wanted = json_text_array(digests)
         rows = session.execute(union_all(
             select(Subject.identifier_digest.label("d"), Subject.id.label("i"), literal(0).label("f"))
@@ -215,15 +215,6 @@ def _ids_for(session: Session, digests: list[str]) -> dict[str, int]:
             select(_FORMER.c.identifier_digest, _FORMER.c.subject_id, literal(1))
             .where(_FORMER.c.identifier_digest == any_(wanted)),
         ).order_by(text("f")))
-    else:  # pragma: no cover - the two databases the platform runs on are above
-        rows = []
-        for i in range(0, len(digests), _LOOKUP_CHUNK):
-            part = digests[i : i + _LOOKUP_CHUNK]
-            rows.extend(session.execute(union_all(
-                select(Subject.identifier_digest, Subject.id, literal(0).label("f"))
-                .where(Subject.identifier_digest.in_(part)),
-                select(_FORMER.c.identifier_digest, _FORMER.c.subject_id, literal(1))
-                .where(_FORMER.c.identifier_digest.in_(part))).order_by(text("f"))).all())
     for d, sid, _f in rows:
         out.setdefault(d, sid)  # the current identifier first
     return out
